@@ -1,0 +1,47 @@
+# node-gyp build, used by prebuildify and as the install-time fallback.
+# Same sources and per-ISA flags as CMakeLists.txt: change both together.
+{
+  "variables": {
+    "spiking_cflags": ["-O3", "-ffp-contract=off", "-fno-fast-math", "-std=c++17"]
+  },
+  "target_defaults": {
+    "include_dirs": ["/usr/include"],
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
+    "cflags_cc": ["<@(spiking_cflags)"],
+    "defines": ["NAPI_VERSION=8", "SPIKING_BUILD_SYSTEM=\"node-gyp\""],
+    "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"]
+  },
+  "targets": [
+    {
+      "target_name": "spiking",
+      "sources": ["native/addon.cpp", "native/dispatch.cpp"],
+      "conditions": [
+        ["target_arch=='x64'", {
+          "sources": ["native/isa/sse2.cpp"],
+          "dependencies": ["spiking_avx2", "spiking_avx512"]
+        }],
+        ["target_arch=='arm64'", {
+          "sources": ["native/isa/neon64.cpp"]
+        }]
+      ]
+    }
+  ],
+  "conditions": [
+    ["target_arch=='x64'", {
+      "targets": [
+        {
+          "target_name": "spiking_avx2",
+          "type": "static_library",
+          "sources": ["native/isa/avx2.cpp"],
+          "cflags_cc": ["-mavx2", "-fPIC"]
+        },
+        {
+          "target_name": "spiking_avx512",
+          "type": "static_library",
+          "sources": ["native/isa/avx512.cpp"],
+          "cflags_cc": ["-mavx512f", "-mavx512cd", "-mavx512dq", "-mavx512bw", "-fPIC"]
+        }
+      ]
+    }]
+  ]
+}

@@ -1,0 +1,63 @@
+import type { StepResult } from './base-input';
+import { BaseNeuron } from './base-neuron';
+import { IF_STAGES } from './if-neuron';
+import { checkNeuronInput, type NeuronInput } from './inputs';
+import { validatedSpec } from './layer-spec';
+import { lifVoltage, type LIFNeuronOptions } from './lif-neuron';
+import type { PerNeuron } from './options';
+import { decayTowards } from './stages';
+
+export interface AdaptiveLIFNeuronOptions extends LIFNeuronOptions {
+  /** Threshold increase per spike. */
+  alphaThresh: PerNeuron;
+  /** Threshold decay (towards 0, as in PySNN): a factor in [0, 1] (linear) or a time constant > 0 (exponential). */
+  tauThresh: PerNeuron;
+}
+
+const STAGES = [...IF_STAGES, 'updateThresh'] as const;
+
+/** LIF neuron whose threshold rises with each spike and decays back (PySNN `AdaptiveLIFNeuron`). */
+export class AdaptiveLIFNeuron extends BaseNeuron {
+  constructor(options: AdaptiveLIFNeuronOptions) {
+    super(validatedSpec('AdaptiveLIFNeuron', options));
+  }
+
+  /** Updates the trace with this step's spikes. */
+  override updateTrace(spikes: Uint8Array | Float32Array): void {
+    this.traceStep(spikes);
+  }
+
+  /** Raises the threshold of the neurons that spiked; every threshold decays towards 0. */
+  updateThresh(spikes: Uint8Array | Float32Array): void {
+    const { thresh, params } = this.state;
+    decayTowards(thresh, spikes, params.alphaThresh!, params.tauThresh!, this.dt, this.updateType);
+  }
+
+  /** Leaks towards vRest and integrates the current, where not refractory. */
+  override updateVoltage(current: Float32Array): void {
+    lifVoltage(this.state, current, this.vRest, this.dt, this.updateType);
+  }
+
+  /** Also resets the threshold, as PySNN's does. */
+  override resetState(): void {
+    super.resetState();
+    this.resetThresh();
+  }
+
+  /**
+   * One step. x: Float32Array of layout (*cellsShape, k) (k inputs per neuron,
+   * summed), or a list of such arrays. Returns live views of spikes and trace.
+   */
+  override forward(x: NeuronInput): StepResult {
+    checkNeuronInput(x, this.size, this.cellsShape);
+    if (!this.fusedStep(AdaptiveLIFNeuron.prototype, STAGES, x)) {
+      this.updateVoltage(this.fold(x));
+      const spikes = this.spiking();
+      this.updateTrace(spikes);
+      this.updateThresh(spikes);
+      this.refrac(spikes);
+      if (this.storeTrace) this.concatTrace(spikes);
+    }
+    return this.result;
+  }
+}

@@ -1,0 +1,77 @@
+import { NotImplementedError } from './errors';
+import type { UpdateType } from './options';
+import { native } from './native';
+import { specFor } from './layer-spec';
+import { createSlab, type Slab } from './slab';
+
+export interface BaseInputOptions {
+  /** Shape of the layer, batch first: [batch, ...dims]. */
+  cellsShape: readonly number[];
+  /** Duration of one time step. */
+  dt: number;
+}
+
+/** What a step returns: live views of the layer's spikes and trace (the same object every step). */
+export interface StepResult {
+  readonly spikes: Uint8Array;
+  readonly trace: Float32Array;
+}
+
+/** A feed-through layer that keeps a trace of its input (PySNN `BaseInput`). */
+export class BaseInput {
+  /** Shape of the layer, batch first. */
+  readonly cellsShape: readonly number[];
+  /** Number of neurons: the product of cellsShape. */
+  readonly size: number;
+  readonly dt: number;
+  readonly updateType: UpdateType;
+  /** @internal the layer's state, one ArrayBuffer shared with the native kernels. */
+  protected readonly state: Slab;
+  /** @internal */
+  protected readonly result: StepResult;
+
+  constructor(options: BaseInputOptions) {
+    const spec = specFor('BaseInput', options);
+    this.cellsShape = Object.freeze([...spec.cellsShape]);
+    this.size = spec.n;
+    this.dt = spec.dt;
+    this.updateType = spec.update;
+    this.state = createSlab(spec, spec.kind === 'Input' ? native.layout.models.Input : -1);
+    this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });
+    this.initNeuron();
+  }
+
+  /** Whether each neuron's last input was non-zero (0/1), live. */
+  get spikes(): Uint8Array {
+    return this.state.spikes;
+  }
+
+  /** The trace of each neuron, live. */
+  get trace(): Float32Array {
+    return this.state.trace;
+  }
+
+  /** Clears the trace and the spikes. */
+  resetState(): void {
+    this.state.trace.fill(0);
+    this.state.spikes.fill(0);
+  }
+
+  /** Resets the state (there are no gradients to turn off in JS). */
+  initNeuron(): void {
+    this.resetState();
+  }
+
+  /** The input as float32 values (spikes become 0/1). */
+  convertInput(x: Float32Array | Uint8Array): Float32Array {
+    return x instanceof Float32Array ? x : Float32Array.from(x);
+  }
+
+  forward(_x: Float32Array | Uint8Array): StepResult {
+    throw new NotImplementedError('Input neurons must implement `forward`');
+  }
+
+  updateTrace(_x: Float32Array | Uint8Array): void {
+    throw new NotImplementedError('Input neurons must implement `updateTrace`');
+  }
+}

@@ -1,0 +1,207 @@
+import type { StepResult } from './base-input';
+import { NotImplementedError } from './errors';
+import { checkNeuronInput, concatLast, sumLast, type NeuronInput } from './inputs';
+import { specFor, stagesUntouched } from './layer-spec';
+import { native } from './native';
+import type { PerNeuron, Resolved, UpdateType } from './options';
+import { createSlab, type Slab } from './slab';
+import { SpikeHistory } from './spike-history';
+import { decayTowards } from './stages';
+
+export interface BaseNeuronOptions {
+  /** Shape of the layer, batch first: [batch, ...dims]. */
+  cellsShape: readonly number[];
+  /** Spiking threshold: a neuron spikes when its voltage reaches it. */
+  thresh: PerNeuron;
+  /** Resting voltage: where a neuron starts and returns to after a spike. */
+  vRest: number;
+  /** Voltage increase per unit of input current. */
+  alphaV?: PerNeuron;
+  /** Trace increase per spike. */
+  alphaT?: PerNeuron;
+  /** Duration of one time step. */
+  dt: number;
+  /** Refractory period after a spike, a whole number of dt steps (0: none). */
+  durationRefrac: number;
+  /** Keep every step's spikes (see completeTrace). Default false. */
+  storeTrace?: boolean;
+}
+
+/** The spike history in PySNN's layout: shape [...cellsShape, T + 1], time last, column 0 all zeros. */
+export interface CompleteTrace {
+  shape: number[];
+  data: Uint8Array;
+}
+
+/**
+ * The base of every spiking neuron (PySNN `BaseNeuron`): state, spiking,
+ * refractory counting, trace storage and the lifecycle. Concrete models add
+ * updateVoltage / updateTrace and a forward that runs their fused kernel.
+ */
+export class BaseNeuron {
+  /** Shape of the layer, batch first. */
+  readonly cellsShape: readonly number[];
+  /** Number of neurons: the product of cellsShape. */
+  readonly size: number;
+  readonly dt: number;
+  readonly vRest: number;
+  readonly durationRefrac: number;
+  /** durationRefrac in whole steps of dt. */
+  readonly refracSteps: number;
+  readonly updateType: UpdateType;
+  readonly storeTrace: boolean;
+  /** @internal the layer's state, one ArrayBuffer shared with the native kernels. */
+  protected readonly state: Slab;
+  /** @internal */
+  protected readonly result: StepResult;
+  private readonly initialThresh: Resolved;
+  private readonly history: SpikeHistory | null;
+
+  constructor(options: BaseNeuronOptions) {
+    const spec = specFor('BaseNeuron', options);
+    this.cellsShape = Object.freeze([...spec.cellsShape]);
+    this.size = spec.n;
+    this.dt = spec.dt;
+    this.vRest = spec.vRest;
+    this.durationRefrac = spec.durationRefrac;
+    this.refracSteps = spec.refracSteps;
+    this.updateType = spec.update;
+    this.storeTrace = spec.storeTrace;
+    this.initialThresh = spec.thresh;
+    const model = spec.kind === 'BaseNeuron' ? -1 : native.layout.models[spec.kind as 'LIFNeuron'];
+    this.state = createSlab(spec, model);
+    this.history = spec.storeTrace ? new SpikeHistory(spec.n) : null;
+    this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });
+    this.initNeuron();
+  }
+
+  /** Whether each neuron spiked in the last step (0/1), live. */
+  get spikes(): Uint8Array {
+    return this.state.spikes;
+  }
+  /** Membrane voltage of each neuron, live. */
+  get vCell(): Float32Array {
+    return this.state.vCell;
+  }
+  /** Spike trace of each neuron, live. */
+  get trace(): Float32Array {
+    return this.state.trace;
+  }
+  /** Refractory time left in PySNN's units (whole steps times dt), live. */
+  get refracCounts(): Float32Array {
+    return this.state.refracCounts;
+  }
+  /** Current threshold of each neuron, live. */
+  get thresh(): Float32Array {
+    return this.state.thresh;
+  }
+  /** The stored spike history in PySNN's layout (a copy), or null without storeTrace. */
+  get completeTrace(): CompleteTrace | null {
+    return this.history ? this.history.layout(this.cellsShape) : null;
+  }
+
+  /** Marks the neurons whose voltage reached their threshold and returns the spikes. */
+  spiking(): Uint8Array {
+    const { vCell, thresh, spikes } = this.state;
+    for (let i = 0; i < spikes.length; i++) spikes[i] = vCell[i] >= thresh[i] ? 1 : 0;
+    return spikes;
+  }
+
+  /**
+   * Counts refractory periods in whole steps: each step one step less, a spike
+   * adds durationRefrac / dt; then spiking neurons reset to vRest.
+   */
+  refrac(spikes: Uint8Array): void {
+    const { refracLeft, refracCounts, vCell } = this.state;
+    const steps = this.refracSteps;
+    if (steps > 0) {
+      for (let i = 0; i < refracLeft.length; i++) {
+        const left = (refracLeft[i] > 0 ? refracLeft[i] - 1 : 0) + steps * spikes[i];
+        refracLeft[i] = left;
+        refracCounts[i] = left * this.dt;
+      }
+    }
+    for (let i = 0; i < vCell.length; i++) if (spikes[i]) vCell[i] = this.vRest;
+  }
+
+  /** Appends one step's spikes to the complete trace. */
+  concatTrace(spikes: Uint8Array): void {
+    if (!this.history) throw new Error('concatTrace needs a neuron built with storeTrace: true');
+    this.history.append(spikes);
+  }
+
+  /** The input current: x (or the list, joined) summed over its last dimension, a new array of n. */
+  fold(x: NeuronInput): Float32Array {
+    return sumLast(concatLast(x, this.size), this.size);
+  }
+
+  /** Moves the last dimension first: layout (*cellsShape, k) to (k, *cellsShape), a new array. */
+  unfold(x: Float32Array): Float32Array {
+    const { width } = checkNeuronInput(x, this.size, this.cellsShape);
+    const n = this.size;
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < n; i++) for (let j = 0; j < width; j++) out[j * n + i] = x[i * width + j];
+    return out;
+  }
+
+  /** Spikes (0/1 bytes) as float32 values, a new array. */
+  convertSpikes(spikes: Uint8Array): Float32Array {
+    return Float32Array.from(spikes);
+  }
+
+  /** Back to rest: voltage vRest, no spikes, no refractory time, zero trace, empty history. */
+  resetState(): void {
+    const { vCell, spikes, refracCounts, refracLeft, trace } = this.state;
+    vCell.fill(this.vRest);
+    spikes.fill(0);
+    refracCounts.fill(0);
+    refracLeft.fill(0);
+    trace.fill(0);
+    this.history?.clear();
+  }
+
+  /** Sets the threshold back to its initial value (scalar or per neuron). */
+  resetThresh(): void {
+    const init = this.initialThresh;
+    if (typeof init === 'number') this.state.thresh.fill(init);
+    else this.state.thresh.set(init);
+  }
+
+  /** resetState() then resetThresh() (there are no gradients to turn off in JS). */
+  initNeuron(): void {
+    this.resetState();
+    this.resetThresh();
+  }
+
+  forward(_x: NeuronInput, _preTrace?: NeuronInput): StepResult {
+    throw new NotImplementedError('Neurons must implement `forward`');
+  }
+
+  updateTrace(_spikes: Uint8Array | Float32Array): void {
+    throw new NotImplementedError('Neurons must implement `updateTrace`');
+  }
+
+  updateVoltage(_x: Float32Array, _preTrace?: Float32Array): void {
+    throw new NotImplementedError('Neurons must implement `updateVoltage`');
+  }
+
+  /**
+   * @internal One step through the model's fused native kernel, when none of
+   * the stages is overridden on this instance; false when the caller must run
+   * its staged path instead. Inputs are already checked. The history makes
+   * room first, so that nothing can fail once the state starts changing.
+   */
+  protected fusedStep(proto: object, stages: readonly string[], x: NeuronInput, preTrace?: NeuronInput): boolean {
+    this.history?.reserve();
+    if (!stagesUntouched(this, proto, stages)) return false;
+    native.step(this.state.buffer, x, preTrace);
+    this.history?.append(this.state.spikes);
+    return true;
+  }
+
+  /** @internal the trace update shared by IF, LIF and AdaptiveLIF (PySNN's update_trace). */
+  protected traceStep(spikes: Uint8Array | Float32Array, update: UpdateType = this.updateType): void {
+    const { trace, params } = this.state;
+    decayTowards(trace, spikes, params.alphaT!, params.tauT!, this.dt, update);
+  }
+}

@@ -1,0 +1,36 @@
+/** Thrown by the base classes' stages that a concrete model must provide (PySNN's NotImplementedError). */
+export class NotImplementedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotImplementedError';
+  }
+}
+
+/** A short, readable description of any value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) {
+    const length = (value as unknown as { length?: number }).length ?? value.byteLength;
+    const detached = value.buffer.byteLength === 0 && value.byteLength === 0 ? ' (detached or empty)' : '';
+    return `a ${value.constructor.name} of length ${length}${detached}`;
+  }
+  if (typeof value === 'function') return 'a function';
+  return `an object of type ${(value as object).constructor?.name ?? 'Object'}`;
+}
+
+/** The one message template: which parameter, what was expected, what came. */
+export function invalidParameter(
+  name: string,
+  expected: string,
+  actual: unknown,
+  kind: 'type' | 'range' = 'type',
+): TypeError | RangeError {
+  const message = `Expected ${expected} for ${name} but received ${describe(actual)}`;
+  return kind === 'type' ? new TypeError(message) : new RangeError(message);
+}

@@ -1,0 +1,37 @@
+import * as path from 'node:path';
+
+// node-gyp-build loads build/Release (cmake-js or node-gyp) when present,
+// else the prebuild for this platform from prebuilds/.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => unknown;
+
+export interface NativeLayout {
+  slots: Record<
+    | 'magic' | 'model' | 'update' | 'cells' | 'dt' | 'vRest' | 'refracSteps' | 'vCell' | 'trace'
+    | 'refracCounts' | 'refracLeft' | 'thresh' | 'spikes' | 'params' | 'count',
+    number
+  >;
+  models: Record<'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron', number>;
+  params: string[];
+  magic: number;
+  headerBytes: number;
+  maxRefracSteps: number;
+}
+
+export interface NativeBinding {
+  step(slab: ArrayBuffer, x: unknown, preTrace?: unknown): void;
+  instructionSets(): string[];
+  instructionSet(): string;
+  setInstructionSet(name: string): boolean;
+  layout: NativeLayout;
+  buildSystem: string;
+}
+
+export const native = load(path.join(__dirname, '..')) as NativeBinding;
+
+const forced = process.env.SPIKING_ISA;
+if (forced && native.instructionSet() !== forced) {
+  throw new Error(
+    `SPIKING_ISA=${forced} names no instruction set usable on this CPU; usable: ${native.instructionSets().join(', ')}`,
+  );
+}

@@ -1,0 +1,60 @@
+import { constants as bufferConstants } from 'node:buffer';
+
+/**
+ * The complete spike history of a layer with storeTrace: one row of n bytes
+ * per step, appended into storage that doubles when full (PySNN concatenates
+ * a new tensor each step, which is quadratic), laid out in PySNN's
+ * time-last shape only when asked for.
+ */
+export class SpikeHistory {
+  private rows = new Uint8Array(0);
+  private steps = 0;
+
+  constructor(private readonly n: number) {}
+
+  get length(): number {
+    return this.steps;
+  }
+
+  /** Makes room for one more step, so a step that then runs cannot fail here. */
+  reserve(): void {
+    const needed = (this.steps + 1) * this.n;
+    if (needed <= this.rows.length) return;
+    const capacity = Math.max(needed, Math.min(2 * this.rows.length, maxBytesFor(this.n)), 16 * this.n);
+    if (needed > maxBytesFor(this.n)) {
+      throw new RangeError(
+        `storeTrace: the spike history of ${this.n} neurons cannot grow past ${this.steps} steps (typed-array size limit)`,
+      );
+    }
+    const grown = new Uint8Array(capacity);
+    grown.set(this.rows.subarray(0, this.steps * this.n));
+    this.rows = grown;
+  }
+
+  append(spikes: Uint8Array): void {
+    this.reserve();
+    this.rows.set(spikes, this.steps * this.n);
+    this.steps++;
+  }
+
+  clear(): void {
+    this.steps = 0;
+  }
+
+  /** PySNN's layout: shape [...cellsShape, T + 1], time last, column 0 all zeros. */
+  layout(cellsShape: readonly number[]): { shape: number[]; data: Uint8Array } {
+    const { n, steps } = this;
+    const columns = steps + 1;
+    const data = new Uint8Array(n * columns);
+    for (let t = 0; t < steps; t++) {
+      const row = this.rows.subarray(t * n, (t + 1) * n);
+      for (let i = 0; i < n; i++) data[i * columns + t + 1] = row[i];
+    }
+    return { shape: [...cellsShape, columns], data };
+  }
+}
+
+const MAX_TYPED_ARRAY = bufferConstants.MAX_LENGTH;
+function maxBytesFor(n: number): number {
+  return Math.floor(MAX_TYPED_ARRAY / n) * n;
+}

@@ -1,0 +1,28 @@
+// The one entry point each instruction set provides, and the dispatcher that
+// picks the best one the CPU runs (or the one a test forces).
+#pragma once
+
+#include <cstddef>
+
+#include "layer.hpp"
+
+namespace spiking {
+
+// Steps neurons [begin, end) of the layer once. Never allocates, never throws.
+template <class Arch>
+void stepLayer(const Layer& layer, const Drive& drive, std::size_t begin, std::size_t end);
+
+using StepFn = void (*)(const Layer&, const Drive&, std::size_t, std::size_t);
+
+struct InstructionSet {
+  const char* name;
+  StepFn step;
+};
+
+// Compiled instruction sets that this CPU runs, best first.
+const InstructionSet* const* usableInstructionSets(std::size_t* count);
+const InstructionSet& activeInstructionSet();
+// False when `name` is not usable here; the active set is then unchanged.
+bool selectInstructionSet(const char* name);
+
+}  // namespace spiking

@@ -1,0 +1,23 @@
+// Input: PySNN's Input neuron. The trace integrates x itself (spikes or
+// graded values); a spike is any non-zero x.
+#pragma once
+
+#include "../stages.hpp"
+
+namespace spiking {
+namespace kernel {
+
+struct InputModel {
+  static constexpr bool kHasVoltage = false;
+  static constexpr bool kAdapts = false;
+
+  template <Update U, bool Refrac, class A>
+  static Mask<A> step(Lanes<A>& s, const Batch<A>& x, const Params<A>& p) {
+    s.trace = decayTowards<U, A>(s.trace, x, p(ParamId::AlphaT),
+                                 p.template decay<U>(ParamId::TauT));
+    return x != Batch<A>(0.0f);
+  }
+};
+
+}  // namespace kernel
+}  // namespace spiking
