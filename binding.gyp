@@ -5,7 +5,6 @@
     "spiking_cflags": ["-O3", "-ffp-contract=off", "-fno-fast-math", "-std=c++17"]
   },
   "target_defaults": {
-    "include_dirs": ["/usr/include"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
     "cflags_cc": ["<@(spiking_cflags)"],
     "defines": ["NAPI_VERSION=8", "SPIKING_BUILD_SYSTEM=\"node-gyp\""],

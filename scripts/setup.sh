@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# From a fresh Debian/Ubuntu machine to a running simulation: installs the
+# system packages that are missing (xsimd headers and a C++ toolchain), the
+# npm dependencies, builds the addon and the TypeScript, and runs the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "spiking needs Node.js >= 20.17 (https://nodejs.org); install it first." >&2
+  exit 1
+fi
+node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+  if (a < 20 || (a === 20 && b < 17)) { console.error(`spiking needs Node.js >= 20.17, this is ${process.version}`); process.exit(1); }'
+
+missing=()
+for pkg in libxsimd-dev cmake g++ make python3; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+npm run demo
