@@ -13,7 +13,7 @@
   "targets": [
     {
       "target_name": "spiking",
-      "sources": ["native/addon.cpp", "native/dispatch.cpp"],
+      "sources": ["native/addon.cpp", "native/net_addon.cpp", "native/dispatch.cpp"],
       "conditions": [
         ["target_arch=='x64'", {
           "sources": ["native/isa/sse2.cpp"],

@@ -39,3 +39,7 @@ export function setInstructionSet(name: string): void {
 
 /** How the loaded addon was built: 'cmake-js' or 'node-gyp' (prebuilds are node-gyp builds). */
 export const buildSystem: string = native.buildSystem;
+export { Linear, type LinearOptions, type LinearForward, type WeightInit } from './linear';
+export { readNpy, writeNpy, parseNpy, NpyStream, type NpyArray, type NpyDescr } from './npy';
+export { DOMAINS, philoxWords, uniformFill, normalFill } from './random';
+export type { SampleMask } from './sample-mask';

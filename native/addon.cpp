@@ -11,6 +11,7 @@
 
 #include "kernels.hpp"
 #include "layout.hpp"
+#include "net_addon.hpp"
 
 namespace spiking {
 namespace {
@@ -256,6 +257,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       Napi::Function::New(env, SelectInstructionSet, "setInstructionSet");
   exports["layout"] = Layout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
+  registerNet(env, exports);
   return exports;
 }
 

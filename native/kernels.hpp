@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "layer.hpp"
+#include "link.hpp"
 
 namespace spiking {
 
@@ -14,9 +15,16 @@ void stepLayer(const Layer& layer, const Drive& drive, std::size_t begin, std::s
 
 using StepFn = void (*)(const Layer&, const Drive&, std::size_t, std::size_t);
 
+// One step of a Linear connection (connection.hpp). Never allocates, never throws.
+template <class Arch>
+void linkStep(const Link& link);
+
+using LinkFn = void (*)(const Link&);
+
 struct InstructionSet {
   const char* name;
   StepFn step;
+  LinkFn link;
 };
 
 // Compiled instruction sets that this CPU runs, best first.

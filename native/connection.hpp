@@ -1,0 +1,184 @@
+// linkStep<Arch>: one step of a Linear connection (PySNN's pysnn.connection
+// Linear), arch-generic; instantiated by each native/isa/*.cpp and picked
+// through the dispatcher's InstructionSet table. The spikes that arrive now
+// (sent `delay` steps ago) are read from the ring, and:
+//
+//   Current     out[b][o] += W[o][i] for each input i that arrives, in
+//               increasing i: event driven (only the weights of inputs that
+//               spiked are read), a vector of outputs at a time. Each add is
+//               one float32 operation; nothing is added for silent inputs.
+//   Products    out[b][o][i] = W[o][i] * s[b][i]: PySNN's activation
+//               potential, the layout (*cellsShape, k = in) that a neuron folds.
+//   Difference  out[b][o] += (W[o][i] * s[b][i]) - traceIn[b][i], in
+//               increasing i: the fold that FedeNeuron applies to PySNN's
+//               (activation, trace) pair, one float32 operation per step.
+//
+// With per-synapse delays, synapse (o, i) takes the spike of input i sent
+// delays[i][o] steps ago. Arithmetic follows the build's -ffp-contract=off.
+#pragma once
+
+#include <cstring>
+#include <type_traits>
+
+#include "kernel.hpp"
+#include "link.hpp"
+
+namespace spiking {
+namespace kernel {
+
+// The inputs of sample b whose spikes arrive now, in increasing order, with
+// the lag each arrived from (per-synapse delays: one entry per lag).
+static inline std::size_t arrivals(const Link& L, std::size_t b, std::uint32_t* index, std::uint32_t* lag) {
+  std::size_t count = 0;
+  if (!L.delays) {
+    const std::uint8_t* row = L.sent(L.delay, b);
+    for (std::size_t i = 0; i < L.in; ++i) {
+      if (row[i]) index[count++] = static_cast<std::uint32_t>(i);
+    }
+    return count;
+  }
+  for (std::size_t i = 0; i < L.in; ++i) {
+    for (std::size_t d = 0; d < L.rows; ++d) {
+      if (L.sent(d, b)[i]) {
+        index[count] = static_cast<std::uint32_t>(i);
+        lag[count++] = static_cast<std::uint32_t>(d);
+      }
+    }
+  }
+  return count;
+}
+
+// K vectors of outputs from o0: acc += the arriving weights, event by event.
+template <class A, std::size_t K>
+inline void accumulateTile(const Link& L, float* dst, std::size_t o0, const std::uint32_t* index,
+                           const std::uint32_t* lag, std::size_t events) {
+  using B = Batch<A>;
+  constexpr std::size_t W = B::size;
+  B acc[K];
+  for (std::size_t k = 0; k < K; ++k) acc[k] = B::load_unaligned(dst + k * W);
+  if (!L.delays) {
+    for (std::size_t e = 0; e < events; ++e) {
+      const float* w = L.weights + index[e] * L.stride + o0;
+      for (std::size_t k = 0; k < K; ++k) acc[k] = acc[k] + B::load_unaligned(w + k * W);
+    }
+  } else {
+    for (std::size_t e = 0; e < events; ++e) {
+      const float* w = L.weights + index[e] * L.stride + o0;
+      const float* d = L.delays + index[e] * L.stride + o0;
+      const B arrived(static_cast<float>(lag[e]));
+      for (std::size_t k = 0; k < K; ++k) {
+        acc[k] = xsimd::select(B::load_unaligned(d + k * W) == arrived,
+                               acc[k] + B::load_unaligned(w + k * W), acc[k]);
+      }
+    }
+  }
+  for (std::size_t k = 0; k < K; ++k) acc[k].store_unaligned(dst + k * W);
+}
+
+// Difference mode for K vectors of outputs from o0, every input in order.
+template <class A, std::size_t K>
+inline void differenceTile(const Link& L, std::size_t b, float* dst, std::size_t o0) {
+  using B = Batch<A>;
+  constexpr std::size_t W = B::size;
+  B acc[K];
+  for (std::size_t k = 0; k < K; ++k) acc[k] = B::load_unaligned(dst + k * W);
+  const float* trace = L.traceIn + b * L.in;
+  for (std::size_t i = 0; i < L.in; ++i) {
+    const float* w = L.weights + i * L.stride + o0;
+    const B t(trace[i]);
+    if (!L.delays) {
+      const B s(L.sent(L.delay, b)[i] ? 1.0f : 0.0f);
+      for (std::size_t k = 0; k < K; ++k) acc[k] = acc[k] + ((B::load_unaligned(w + k * W) * s) - t);
+      continue;
+    }
+    const float* d = L.delays + i * L.stride + o0;
+    for (std::size_t k = 0; k < K; ++k) {
+      const B lags = B::load_unaligned(d + k * W);
+      B s(0.0f);
+      for (std::size_t lag = 0; lag < L.rows; ++lag) {
+        if (L.sent(lag, b)[i]) s = xsimd::select(lags == B(static_cast<float>(lag)), B(1.0f), s);
+      }
+      acc[k] = acc[k] + ((B::load_unaligned(w + k * W) * s) - t);
+    }
+  }
+  for (std::size_t k = 0; k < K; ++k) acc[k].store_unaligned(dst + k * W);
+}
+
+// Runs `tile` over the outputs of one sample: whole tiles of kTile vectors in
+// place, then single vectors; a vector that would pass the end of the row
+// works on a zero-padded copy, so no second, scalar version exists.
+template <class A, class Tile>
+inline void overOutputs(float* row, std::size_t out, Tile tile) {
+  constexpr std::size_t W = Batch<A>::size;
+  constexpr std::size_t kTile = 4;
+  std::size_t o = 0;
+  for (; o + kTile * W <= out; o += kTile * W) tile(std::integral_constant<std::size_t, kTile>{}, row + o, o);
+  for (; o + W <= out; o += W) tile(std::integral_constant<std::size_t, 1>{}, row + o, o);
+  if (o < out) {
+    alignas(64) float padded[W] = {};
+    const std::size_t bytes = (out - o) * sizeof(float);
+    std::memcpy(padded, row + o, bytes);
+    tile(std::integral_constant<std::size_t, 1>{}, padded, o);
+    std::memcpy(row + o, padded, bytes);
+  }
+}
+
+template <class A>
+inline void linkCurrent(const Link& L) {
+  std::uint32_t* index = L.events;
+  std::uint32_t* lag = L.events + L.in * L.rows;
+  for (std::size_t b = 0; b < L.batch; ++b) {
+    const std::size_t events = arrivals(L, b, index, lag);
+    if (events == 0) continue;
+    overOutputs<A>(L.result + b * L.out, L.out, [&](auto k, float* dst, std::size_t o0) {
+      accumulateTile<A, decltype(k)::value>(L, dst, o0, index, lag, events);
+    });
+  }
+}
+
+template <class A>
+inline void linkDifference(const Link& L) {
+  for (std::size_t b = 0; b < L.batch; ++b) {
+    overOutputs<A>(L.result + b * L.out, L.out, [&](auto k, float* dst, std::size_t o0) {
+      differenceTile<A, decltype(k)::value>(L, b, dst, o0);
+    });
+  }
+}
+
+// Non-template helpers are static (see kernel.hpp): one copy per ISA.
+// PySNN's dense activation potential; one multiply per synapse, no sums.
+static inline void linkProducts(const Link& L) {
+  for (std::size_t b = 0; b < L.batch; ++b) {
+    for (std::size_t o = 0; o < L.out; ++o) {
+      float* dst = L.result + (b * L.out + o) * L.in;
+      for (std::size_t i = 0; i < L.in; ++i) {
+        const std::size_t at = i * L.stride + o;
+        bool arrived = false;
+        if (!L.delays) {
+          arrived = L.sent(L.delay, b)[i] != 0;
+        } else {
+          const float lag = L.delays[at];  // used as an index only when in range
+          arrived = lag >= 0.0f && lag < static_cast<float>(L.rows) &&
+                    L.sent(static_cast<std::size_t>(lag), b)[i] != 0;
+        }
+        dst[i] = L.weights[at] * (arrived ? 1.0f : 0.0f);
+      }
+    }
+  }
+}
+
+}  // namespace kernel
+
+template <class Arch>
+void linkStep(const Link& L) {
+  switch (L.mode) {
+    case LinkMode::Current:
+      return kernel::linkCurrent<Arch>(L);
+    case LinkMode::Difference:
+      return kernel::linkDifference<Arch>(L);
+    case LinkMode::Products:
+      return kernel::linkProducts(L);
+  }
+}
+
+}  // namespace spiking
