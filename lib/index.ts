@@ -43,3 +43,11 @@ export { Linear, type LinearOptions, type LinearForward, type WeightInit } from 
 export { readNpy, writeNpy, parseNpy, NpyStream, type NpyArray, type NpyDescr } from './npy';
 export { DOMAINS, philoxWords, uniformFill, normalFill } from './random';
 export type { SampleMask } from './sample-mask';
+export {
+  PoissonEncoder,
+  LatencyEncoder,
+  type Encoder,
+  type EncoderValues,
+  type PoissonEncoderOptions,
+  type LatencyEncoderOptions,
+} from './encoders';
