@@ -5,6 +5,7 @@ import { checkNeuronInput, type NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
 import { lifVoltage, type LIFNeuronOptions } from './lif-neuron';
 import type { PerNeuron } from './options';
+import type { SampleMask } from './sample-mask';
 import { decayTowards } from './stages';
 
 export interface AdaptiveLIFNeuronOptions extends LIFNeuronOptions {
@@ -38,10 +39,10 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
     lifVoltage(this.state, current, this.vRest, this.dt, this.updateType);
   }
 
-  /** Also resets the threshold, as PySNN's does. */
-  override resetState(): void {
-    super.resetState();
-    this.resetThresh();
+  /** Also resets the threshold, as PySNN's does (with a mask: of the selected samples). */
+  override resetState(mask?: SampleMask): void {
+    super.resetState(mask);
+    this.resetThresh(mask);
   }
 
   /**

@@ -2,6 +2,7 @@ import { NotImplementedError } from './errors';
 import type { UpdateType } from './options';
 import { native } from './native';
 import { specFor } from './layer-spec';
+import { sampleRanges, type SampleMask } from './sample-mask';
 import { createSlab, type Slab } from './slab';
 
 export interface BaseInputOptions {
@@ -51,10 +52,12 @@ export class BaseInput {
     return this.state.trace;
   }
 
-  /** Clears the trace and the spikes. */
-  resetState(): void {
-    this.state.trace.fill(0);
-    this.state.spikes.fill(0);
+  /** Clears the trace and the spikes; with a mask (one entry per sample), of the selected samples only. */
+  resetState(mask?: SampleMask): void {
+    for (const [from, to] of sampleRanges(mask, this.cellsShape[0], this.size / this.cellsShape[0])) {
+      this.state.trace.fill(0, from, to);
+      this.state.spikes.fill(0, from, to);
+    }
   }
 
   /** Resets the state (there are no gradients to turn off in JS). */

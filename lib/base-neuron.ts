@@ -4,6 +4,7 @@ import { checkNeuronInput, concatLast, sumLast, type NeuronInput } from './input
 import { specFor, stagesUntouched } from './layer-spec';
 import { native } from './native';
 import type { PerNeuron, Resolved, UpdateType } from './options';
+import { sampleRanges, type SampleMask } from './sample-mask';
 import { createSlab, type Slab } from './slab';
 import { SpikeHistory } from './spike-history';
 import { decayTowards } from './stages';
@@ -149,22 +150,36 @@ export class BaseNeuron {
     return Float32Array.from(spikes);
   }
 
-  /** Back to rest: voltage vRest, no spikes, no refractory time, zero trace, empty history. */
-  resetState(): void {
+  /**
+   * Back to rest: voltage vRest, no spikes, no refractory time, zero trace,
+   * empty history. With a mask (one entry per sample, batch first), only the
+   * samples it selects; the others keep their state, and the stored history,
+   * which the whole batch shares, is kept.
+   */
+  resetState(mask?: SampleMask): void {
     const { vCell, spikes, refracCounts, refracLeft, trace } = this.state;
-    vCell.fill(this.vRest);
-    spikes.fill(0);
-    refracCounts.fill(0);
-    refracLeft.fill(0);
-    trace.fill(0);
-    this.history?.clear();
+    for (const [from, to] of this.sampleRanges(mask)) {
+      vCell.fill(this.vRest, from, to);
+      spikes.fill(0, from, to);
+      refracCounts.fill(0, from, to);
+      refracLeft.fill(0, from, to);
+      trace.fill(0, from, to);
+    }
+    if (mask === undefined) this.history?.clear();
   }
 
-  /** Sets the threshold back to its initial value (scalar or per neuron). */
-  resetThresh(): void {
+  /** Sets the threshold back to its initial value (scalar or per neuron); with a mask, of the selected samples only. */
+  resetThresh(mask?: SampleMask): void {
     const init = this.initialThresh;
-    if (typeof init === 'number') this.state.thresh.fill(init);
-    else this.state.thresh.set(init);
+    for (const [from, to] of this.sampleRanges(mask)) {
+      if (typeof init === 'number') this.state.thresh.fill(init, from, to);
+      else this.state.thresh.set(init.subarray(from, to), from);
+    }
+  }
+
+  /** @internal the element ranges of the samples a mask selects (all without one). */
+  protected sampleRanges(mask: SampleMask | undefined): Array<[number, number]> {
+    return sampleRanges(mask, this.cellsShape[0], this.size / this.cellsShape[0]);
   }
 
   /** resetState() then resetThresh() (there are no gradients to turn off in JS). */

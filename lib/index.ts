@@ -51,3 +51,20 @@ export {
   type PoissonEncoderOptions,
   type LatencyEncoderOptions,
 } from './encoders';
+export {
+  Network,
+  type NetworkLayer,
+  type NetworkView,
+  type Recorder,
+  type RunOptions,
+  type RunResult,
+  type ConnectionInfo,
+} from './network';
+export {
+  SpikeEventRecorder,
+  SpikeBitsRecorder,
+  StateRecorder,
+  STATE_VARIABLES,
+  type Recording,
+  type StateRecorderOptions,
+} from './recorders';
