@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import {
+  AdaptiveLIFNeuron,
   FedeNeuron,
   IFNeuron,
   Input,
@@ -279,5 +280,41 @@ describe('recording', () => {
     const bad = new StateRecorder({ layer: 'input', variable: 'vCell', file: path.join(dir, 'x.npy') });
     expect(() => net.run(5, { recorders: [bad] })).toThrow('Expected one of trace for variable of the recording of layer "input" but received string "vCell"');
     expect(net.time).toBe(0);
+  });
+});
+
+describe('resetState with a per-sample mask on the neuron classes', () => {
+  test('AdaptiveLIF resets voltage, trace, refractory count and threshold of the selected samples only', () => {
+    const layer = new AdaptiveLIFNeuron({
+      cellsShape: [3, 2], thresh: [0.5, 0.6, 0.7, 0.8, 0.9, 1.0], vRest: 0.1, alphaV: 1, alphaT: 1, dt: 1,
+      durationRefrac: 2, tauV: 0.9, tauT: 0.8, alphaThresh: 0.5, tauThresh: 0.9,
+    });
+    const x = new Float32Array(6).fill(0.7);
+    layer.forward(x);
+    layer.forward(x);
+    const snapshot = () => ({ v: Array.from(layer.vCell), tr: Array.from(layer.trace), th: Array.from(layer.thresh), rc: Array.from(layer.refracCounts) });
+    const before = snapshot();
+    layer.resetState([0, 1, 0]);
+    const after = snapshot();
+    const f = Math.fround;
+    expect(after.v).toEqual([before.v[0], before.v[1], f(0.1), f(0.1), before.v[4], before.v[5]]);
+    expect(after.th).toEqual([before.th[0], before.th[1], f(0.7), f(0.8), before.th[4], before.th[5]]);
+    expect(after.tr).toEqual([before.tr[0], before.tr[1], 0, 0, before.tr[4], before.tr[5]]);
+    expect(after.rc).toEqual([before.rc[0], before.rc[1], 0, 0, before.rc[4], before.rc[5]]);
+    expect(before.tr[2]).not.toBe(0);
+    expect(() => layer.resetState([1, 0])).toThrow('Expected one entry per sample (3), true to reset that sample for mask but received an array of length 2');
+  });
+
+  test('Input clears the trace of the selected samples; storeTrace history is kept by a masked reset', () => {
+    const input = new Input({ cellsShape: [2, 2], dt: 1, alphaT: 1, tauT: 0.5 });
+    input.forward(Uint8Array.of(1, 1, 1, 1));
+    input.resetState([false, true]);
+    expect(Array.from(input.trace)).toEqual([1, 1, 0, 0]);
+    const lif = new LIFNeuron({ cellsShape: [2, 1], thresh: 0.5, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 0, tauV: 0.5, tauT: 0.5, storeTrace: true });
+    lif.forward(Float32Array.of(1, 1));
+    lif.resetState([true, false]);
+    expect(lif.completeTrace!.shape).toEqual([2, 1, 2]);
+    lif.resetState();
+    expect(lif.completeTrace!.shape).toEqual([2, 1, 1]);
   });
 });
