@@ -168,8 +168,8 @@ export class Network implements NetworkView {
     return this;
   }
 
-  /** Connects two layers (the target must be a neuron layer). The default name is "from->to". */
-  connect(from: string, to: string, connection: Linear, name = `${from}->${to}`): this {
+  /** Connects two layers (the target must be a neuron layer). The default name is "from_to". */
+  connect(from: string, to: string, connection: Linear, name = `${from}_${to}`): this {
     const source = this.node(from);
     const target = this.node(to);
     if (this.edges.some((e) => e.name === name)) throw new RangeError(`A connection named "${name}" already exists`);

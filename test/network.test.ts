@@ -76,8 +76,8 @@ describe('Network', () => {
     net.connect('input', 'a', new Linear({ inFeatures: 1, outFeatures: 1, batchSize: 1, dt: 1, weight: { init: 'constant', value: 0.5 } }));
     net.connect('a', 'a', new Linear({ inFeatures: 1, outFeatures: 1, batchSize: 1, dt: 1, weight: { init: 'constant', value: -1 } }));
     expect(net.connections.map((c) => [c.name, c.feedback])).toEqual([
-      ['input->a', false],
-      ['a->a', true],
+      ['input_a', false],
+      ['a_a', true],
     ]);
     // v: 0.5, 1 (spike, reset), -0.5 (0.5 - 1), 0, 0.5, 1 (spike), ...
     const v: number[] = [];
@@ -186,7 +186,7 @@ describe('Network', () => {
     net.addLayer('input', input, { source });
     net.addLayer('hidden', new IFNeuron({ cellsShape: [2, 3], ...ifOptions }));
     expect(() => net.connect('input', 'hidden', new Linear({ inFeatures: 5, outFeatures: 3, batchSize: 2, dt: 1 }))).toThrow(
-      'Expected 4 (neurons per sample of layer "input", cellsShape [2, 4]) for connection "input->hidden" inFeatures but received number 5',
+      'Expected 4 (neurons per sample of layer "input", cellsShape [2, 4]) for connection "input_hidden" inFeatures but received number 5',
     );
     expect(() => net.connect('input', 'hidden', new Linear({ inFeatures: 4, outFeatures: 3, batchSize: 1, dt: 1 }))).toThrow(
       /batchSize/,
