@@ -3,4 +3,9 @@
 'use strict';
 const { main } = require('../dist/cli.js');
 
+// A closed pipe (spiking ... | head) ends the output quietly.
+process.stdout.on('error', (e) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 process.exitCode = main(process.argv.slice(2));
