@@ -77,7 +77,7 @@ export function combinations(sweeps: readonly Sweep[]): Array<Array<{ path: stri
 }
 
 function runDirName(combo: ReadonlyArray<{ path: string; raw: string }>): string {
-  return combo.map((c) => `${c.path}=${c.raw}`).join(',').replace(/[^A-Za-z0-9._=,+-]/g, '_');
+  return combo.map((c) => `${c.path}=${c.raw}`).join('_').replace(/[^A-Za-z0-9._=+-]/g, '_');
 }
 
 // ---- one run --------------------------------------------------------------

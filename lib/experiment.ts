@@ -10,7 +10,7 @@ import { FedeNeuron } from './fede-neuron';
 import { IFNeuron } from './if-neuron';
 import { Input } from './input';
 import { LIFNeuron } from './lif-neuron';
-import { Linear, type WeightInit } from './linear';
+import { initialWeights, Linear, type WeightInit } from './linear';
 import { Network, type NetworkLayer, type Recorder } from './network';
 import { readNpy } from './npy';
 import { RasterPlot } from './raster';
@@ -371,11 +371,16 @@ function buildConnection(spec: ConnectionSpec, index: number, ctx: Context, laye
       : w.init === 'constant'
         ? w
         : { ...w, seed, stream: index };
+  let values: Float32Array;
   try {
-    return new Linear({ inFeatures: inF, outFeatures: outF, batchSize: ctx.experiment.batch, dt: ctx.experiment.dt, delay, weight });
+    values = initialWeights(weight, outF, inF);
   } catch (e) {
-    const field = /weights? in|weight\./.test((e as Error).message) ? '.weights' : /delay/.test((e as Error).message) ? '.delay' : '';
-    throw new ExperimentError(`${where}${field}: ${(e as Error).message}`);
+    throw new ExperimentError(`${where}.weights: ${(e as Error).message}`);
+  }
+  try {
+    return new Linear({ inFeatures: inF, outFeatures: outF, batchSize: ctx.experiment.batch, dt: ctx.experiment.dt, delay, weight: { init: 'values', values } });
+  } catch (e) {
+    throw new ExperimentError(`${where}: ${(e as Error).message}`);
   }
 }
 

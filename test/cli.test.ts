@@ -1,0 +1,299 @@
+// The `spiking` CLI end to end, in process (main) and through the bin:
+// the examples' outputs exist, their .npy headers follow NPY 1.0 and read
+// back to what the summary says; --set, --seed and --sweep; bad input fails
+// with a message naming the field or file, exit code 1, and no output folder.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { main, type Io } from '../lib/cli';
+import { instructionSet, parseNpy, writeNpy } from '../lib';
+
+const root = path.join(__dirname, '..');
+const examples = path.join(root, 'examples');
+
+function cli(args: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), progress: false };
+  const code = main(args, io);
+  return { code, out, err };
+}
+
+/** The raw NPY v1.0 header, checked field by field. */
+function npyHeader(file: string): { dict: string; dataStart: number } {
+  const bytes = fs.readFileSync(file);
+  expect(Array.from(bytes.subarray(0, 8))).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  const length = bytes.readUInt16LE(8);
+  const dataStart = 10 + length;
+  expect(dataStart % 64).toBe(0);
+  const dict = bytes.subarray(10, dataStart).toString('latin1');
+  expect(dict.endsWith('\n')).toBe(true);
+  expect(dict).toMatch(/^\{'descr': '(<f4|\|u1|<i4)', 'fortran_order': False, 'shape': \((\d+, )*\d+,?\), \} *\n$/);
+  return { dict, dataStart };
+}
+
+const load = (file: string) => parseNpy(fs.readFileSync(file), file);
+
+let work: string;
+beforeEach(() => (work = fs.mkdtempSync(path.join(os.tmpdir(), 'spiking-cli-'))));
+afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** An example with changes, written next to a copy of its data so relative paths still work. */
+function variant(example: string, change: (e: Record<string, any>) => void): string {
+  const e = JSON.parse(fs.readFileSync(path.join(examples, example), 'utf8'));
+  change(e);
+  fs.mkdirSync(path.join(work, 'data'), { recursive: true });
+  fs.copyFileSync(path.join(examples, 'data', 'digits.npy'), path.join(work, 'data', 'digits.npy'));
+  const file = path.join(work, `variant-${example}`);
+  fs.writeFileSync(file, JSON.stringify(e));
+  return file;
+}
+
+describe('spiking run on the examples', () => {
+  test('feedforward: every output is written, valid, and agrees with the summary', () => {
+    const out = path.join(work, 'ff');
+    const r = cli(['run', path.join(examples, 'feedforward.json'), '--out', out]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(
+      ['experiment.json', 'hidden-spikes-events.npy', 'input-spikes-bits.npy', 'output-spikes-events.npy', 'output-vCell.npy', 'raster.svg', 'summary.json'],
+    );
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.steps).toBe(250);
+    expect(summary.batch).toBe(8);
+    expect(summary.instructionSet).toBe(instructionSet());
+    expect(summary.stepsPerSecond).toBeCloseTo(250 / summary.wallSeconds, 6);
+
+    for (const rec of summary.recordings) {
+      const { dict } = npyHeader(path.join(out, rec.file));
+      expect(dict).toContain(`'descr': '${rec.descr}'`);
+      expect(load(path.join(out, rec.file)).shape).toEqual(rec.shape);
+    }
+    for (const layer of ['hidden', 'output']) {
+      const events = load(path.join(out, `${layer}-spikes-events.npy`));
+      const perSample = new Array(8).fill(0);
+      for (let e = 0; e < events.shape[0]; e++) {
+        expect(events.data[3 * e]).toBeLessThan(250);
+        perSample[events.data[3 * e + 1]]++;
+        expect(events.data[3 * e + 2]).toBeLessThan(summary.layers[layer].neuronsPerSample);
+      }
+      expect(perSample).toEqual(summary.layers[layer].spikesPerSample);
+      const { spikes, neurons } = summary.layers[layer];
+      expect(summary.layers[layer].rateHz).toBeCloseTo((spikes / (neurons * 250)) * 1000, 9);
+      expect(spikes).toBeGreaterThan(100);
+    }
+    const bits = load(path.join(out, 'input-spikes-bits.npy'));
+    expect(bits.shape).toEqual([250, 8, 98]);
+    let ones = 0;
+    for (const byte of bits.data) for (let b = byte; b; b >>= 1) ones += b & 1;
+    expect(ones).toBe(summary.layers.input.spikes);
+    const v = load(path.join(out, 'output-vCell.npy'));
+    expect(v.shape).toEqual([50, 2, 10]);
+    expect(v.data.some((x) => x !== 0)).toBe(true);
+
+    const svg = fs.readFileSync(path.join(out, 'raster.svg'), 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    const paths = svg.match(/ d="[^"]*"/g) ?? [];
+    const marks = paths.reduce((n, d) => n + (d.match(/M/g) ?? []).length, 0); // one rectangle per spike drawn
+    expect(marks).toBe(summary.plot.spikesDrawn);
+    expect(summary.plot.sample).toBe(2);
+  });
+
+  test('numpy loads the recordings as they are (when python3 with numpy is here)', () => {
+    const out = path.join(work, 'rec');
+    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', out]).code).toBe(0);
+    const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+    if (probe.status !== 0) {
+      console.warn('python3 with numpy not found: numpy load check skipped (the header is still checked byte by byte)');
+      return;
+    }
+    const script = `
+import json, sys, numpy as np
+out = sys.argv[1]
+s = json.load(open(out + '/summary.json'))
+for r in s['recordings']:
+    a = np.load(out + '/' + r['file'])
+    assert list(a.shape) == r['shape'], (r, a.shape)
+    assert a.dtype.str == r['descr'], (r, a.dtype.str)
+ev = np.load(out + '/hidden-spikes-events.npy')
+print(len(ev), int(np.load(out + '/hidden-thresh.npy').shape[0]))`;
+    const printed = execFileSync('python3', ['-c', script, out], { encoding: 'utf8' }).trim();
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(printed).toBe(`${summary.layers.hidden.spikes} 200`);
+  });
+
+  test('recurrent: feedback edges are reported, and the same seed reproduces every byte', () => {
+    const a = path.join(work, 'a');
+    const b = path.join(work, 'b');
+    const c = path.join(work, 'c');
+    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', a, '--threads', '2']).code).toBe(0);
+    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', b]).code).toBe(0);
+    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', c, '--seed', '99']).code).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(path.join(a, 'summary.json'), 'utf8'));
+    expect(summary.connections.map((x: { name: string; feedback: boolean }) => [x.name, x.feedback])).toEqual([
+      ['input_hidden', false],
+      ['inhibition', true],
+      ['hidden_readout', false],
+      ['feedback', true],
+    ]);
+    expect(summary.threads).toEqual({ requested: 2, used: 1 });
+    const bytes = (dir: string) => fs.readFileSync(path.join(dir, 'hidden-spikes-events.npy'));
+    expect(bytes(a).equals(bytes(b))).toBe(true);
+    expect(bytes(a).equals(bytes(c))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(c, 'summary.json'), 'utf8')).seed).toBe(99);
+  });
+
+  test('--set overrides a layer field, and the override is recorded', () => {
+    const out = path.join(work, 'set');
+    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--set', 'hidden.tauV=0.5', '--set', 'steps=50']).code).toBe(0);
+    const used = JSON.parse(fs.readFileSync(path.join(out, 'experiment.json'), 'utf8'));
+    expect(used.layers[1].tauV).toBe(0.5);
+    expect(used.steps).toBe(50);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).overrides).toEqual(['hidden.tauV=0.5', 'steps=50']);
+  });
+
+  test('--sweep runs every combination in its own folder, with one table comparing them', () => {
+    const out = path.join(work, 'sweep');
+    const r = cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--set', 'steps=60', '--sweep', 'hidden.tauV=0.5:0.9:3', '--sweep', 'readout.thresh=1,2']);
+    expect(r.code).toBe(0);
+    const runs = ['hidden.tauV=0.5_readout.thresh=1', 'hidden.tauV=0.5_readout.thresh=2', 'hidden.tauV=0.7_readout.thresh=1', 'hidden.tauV=0.7_readout.thresh=2', 'hidden.tauV=0.9_readout.thresh=1', 'hidden.tauV=0.9_readout.thresh=2'];
+    expect(fs.readdirSync(out).sort()).toEqual([...runs, 'sweep.csv', 'sweep.json', 'sweep.txt'].sort());
+    const csv = fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('run,hidden.tauV,readout.thresh,input spikes,input Hz,hidden spikes,hidden Hz,readout spikes,readout Hz,wall s,steps/s');
+    expect(csv).toHaveLength(7);
+    runs.forEach((run, k) => {
+      const cells = csv[k + 1].split(',');
+      const summary = JSON.parse(fs.readFileSync(path.join(out, run, 'summary.json'), 'utf8'));
+      const used = JSON.parse(fs.readFileSync(path.join(out, run, 'experiment.json'), 'utf8'));
+      expect(used.layers[1].tauV).toBe(Number(cells[1]));
+      expect(used.layers[2].thresh).toBe(Number(cells[2]));
+      expect(Number(cells[5])).toBe(summary.layers.hidden.spikes);
+    });
+    expect(r.out).toContain('hidden.tauV=0.7_readout.thresh=2');
+  });
+});
+
+describe('spiking info and help', () => {
+  test('info names the version, the instruction set and the threads', () => {
+    const r = cli(['info']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('spiking 0.1.0');
+    expect(r.out).toContain(`instruction set: ${instructionSet()}`);
+    expect(r.out).toMatch(/threads: \d+/);
+  });
+
+  test('--help lists the commands; run --help its options', () => {
+    const top = cli(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.out).toMatch(/run \[options\] <experiment>/);
+    expect(top.out).toMatch(/info/);
+    const run = cli(['run', '--help']);
+    expect(run.out).toMatch(/--sweep/);
+    expect(run.out).toMatch(/--threads/);
+  });
+
+  test('the installed bin runs (from dist/, built by npm run build)', () => {
+    const bin = path.join(root, 'bin', 'spiking.js');
+    if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run npm run build first');
+    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: spiking');
+    const bad = spawnSync(process.execPath, [bin, 'run', path.join(work, 'nope.json'), '--out', path.join(work, 'o')], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`spiking: error: ${path.join(work, 'nope.json')} does not exist`);
+  });
+});
+
+describe('bad input: a clear error, exit code 1, nothing in the output folder', () => {
+  function rejects(args: string[], message: string | RegExp): void {
+    const out = path.join(work, 'out');
+    const r = cli([...args, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(typeof message === 'string' ? new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : message);
+    expect(r.err.startsWith('spiking: error: ')).toBe(true);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  }
+
+  test('malformed JSON names the line and column', () => {
+    const file = path.join(work, 'broken.json');
+    fs.writeFileSync(file, '{\n  "steps": 10,\n  "batch": 1\n  "dt": 1\n}');
+    rejects(['run', file], /broken\.json is not valid JSON at line 4, column 3/);
+  });
+
+  test('an unknown neuron kind names the layer and lists the kinds', () => {
+    const file = variant('feedforward.json', (e) => (e.layers[1].kind = 'IzhikevichNeuron'));
+    rejects(['run', file], 'layers[1] ("hidden").kind: expected one of "Input", "IFNeuron", "LIFNeuron", "AdaptiveLIFNeuron", "FedeNeuron" but received string "IzhikevichNeuron"');
+  });
+
+  test('an unknown connection kind names the connection', () => {
+    const file = variant('feedforward.json', (e) => (e.connections[0].kind = 'Conv2d'));
+    rejects(['run', file], 'connections[0].kind: expected one of "Linear" but received string "Conv2d"');
+  });
+
+  test('a misspelt field names the field and what is allowed', () => {
+    const file = variant('feedforward.json', (e) => (e.layers[1].tauv = 0.9));
+    rejects(['run', file], /layers\[1\] \("hidden"\): unknown field "tauv"; expected one of name, kind, shape, thresh/);
+  });
+
+  test('a value the neuron rejects names the layer and the parameter', () => {
+    const file = variant('feedforward.json', (e) => (e.layers[1].tauV = 1.5));
+    rejects(['run', file], 'layers[1] ("hidden"): Expected a decay factor in [0, 1] for linear updates for tauV but received number 1.5');
+  });
+
+  test('a rate above one spike per step names the encoder entry', () => {
+    const file = variant('feedforward.json', (e) => (e.layers[0].encoder.rate = 1500));
+    rejects(['run', file], 'layers[0] ("input").encoder: Expected at most 1000 Hz, one spike per step of 1 ms (higher rates are not clamped) for rates[0] but received number 1500');
+  });
+
+  test('weights of the wrong shape name the file and both shapes', () => {
+    const w = path.join(work, 'w.npy');
+    writeNpy(w, '<f4', [784, 100], new Float32Array(78400));
+    const file = variant('feedforward.json', (e) => (e.connections[0].weights = { init: 'npy', file: w }));
+    rejects(['run', file], `connections[0] ("input_hidden").weights: Expected the weights in ${w} to have shape (100, 784) (out, in) but received shape (784, 100)`);
+  });
+
+  test('a missing or corrupt weight file is named', () => {
+    const missing = variant('feedforward.json', (e) => (e.connections[1].weights = { init: 'npy', file: 'nowhere.npy' }));
+    rejects(['run', missing], `connections[1] ("hidden_output").weights: ${path.join(work, 'nowhere.npy')} does not exist`);
+    const corrupt = path.join(work, 'corrupt.npy');
+    writeNpy(corrupt, '<f4', [10, 100], new Float32Array(1000));
+    fs.truncateSync(corrupt, 500);
+    const file = variant('feedforward.json', (e) => (e.connections[1].weights = { init: 'npy', file: corrupt }));
+    rejects(['run', file], `${corrupt} is not a valid .npy file: shape (10, 100) of <f4 needs 4000 data bytes but the file has 372`);
+  });
+
+  test('a connection to a layer that does not exist, or a recording of one, is named', () => {
+    const file = variant('feedforward.json', (e) => (e.connections[1].to = 'outptu'));
+    rejects(['run', file], 'connections[1] ("hidden_outptu").to: no layer named "outptu" (layers: input, hidden, output)');
+    const rec = variant('feedforward.json', (e) => e.record.push({ layer: 'input', variable: 'vCell' }));
+    rejects(['run', rec], 'record[4].variable: expected one of spikes, trace for Input layer "input" but received "vCell"');
+  });
+
+  test('--set and --sweep with an unknown name, or a sweep value the schema rejects', () => {
+    rejects(['run', path.join(examples, 'recurrent.json'), '--set', 'hiden.tauV=0.5'], '--set hiden.tauV=0.5: no layer or connection named "hiden" (layers: input, hidden, readout; connections: input_hidden, inhibition, hidden_readout, feedback)');
+    rejects(['run', path.join(examples, 'recurrent.json'), '--sweep', 'hidden.durationRefrac=-1,2'], /layers\[1\] \("hidden"\)\.durationRefrac: expected a value that must be >= 0 but received number -1/);
+  });
+
+  test('an existing, non-empty output folder is left alone without --force', () => {
+    const out = path.join(work, 'out');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'keep.txt'), 'mine');
+    const r = cli(['run', path.join(examples, 'recurrent.json'), '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('the folder exists and is not empty (use --force to replace it)');
+    expect(fs.readdirSync(out)).toEqual(['keep.txt']);
+    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--force', '--set', 'steps=20']).code).toBe(0);
+    expect(fs.readdirSync(out)).toContain('summary.json');
+    expect(fs.existsSync(path.join(out, 'keep.txt'))).toBe(false);
+  });
+
+  test('a bad option value is a usage error', () => {
+    const r = cli(['run', path.join(examples, 'recurrent.json'), '--out', path.join(work, 'x'), '--threads', '0']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("option '--threads <n>' argument '0' is invalid. expected an integer >= 1 for --threads");
+  });
+});
