@@ -117,7 +117,8 @@ export class Linear {
     };
     const weightsAt = place(4 * inF * this.stride);
     const delaysAt = perSynapse ? place(4 * inF * this.stride) : -1;
-    const eventsAt = place(4 * 2 * inF * rows);
+    const events = batch * inF * (perSynapse ? rows : 1); // native/link.hpp eventCapacity()
+    const eventsAt = place(4 * (2 * events + batch + 1));
     const ringAt = place(rows * batch * inF);
     this.buffer = new ArrayBuffer(Math.ceil(end / ALIGN) * ALIGN);
     this.weightsT = new Float32Array(this.buffer, weightsAt, inF * this.stride);

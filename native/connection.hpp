@@ -57,7 +57,12 @@ inline void accumulateTile(const Link& L, float* dst, std::size_t o0, const std:
   B acc[K];
   for (std::size_t k = 0; k < K; ++k) acc[k] = B::load_unaligned(dst + k * W);
   if (!L.delays) {
+    constexpr std::size_t kAhead = 8;  // rows are picked by the spikes: fetch them ahead
     for (std::size_t e = 0; e < events; ++e) {
+      if (e + kAhead < events) {
+        const float* next = L.weights + index[e + kAhead] * L.stride + o0;
+        for (std::size_t k = 0; k < K * W; k += 16) __builtin_prefetch(next + k);
+      }
       const float* w = L.weights + index[e] * L.stride + o0;
       for (std::size_t k = 0; k < K; ++k) acc[k] = acc[k] + B::load_unaligned(w + k * W);
     }
@@ -104,43 +109,62 @@ inline void differenceTile(const Link& L, std::size_t b, float* dst, std::size_t
   for (std::size_t k = 0; k < K; ++k) acc[k].store_unaligned(dst + k * W);
 }
 
-// Runs `tile` over the outputs of one sample: whole tiles of kTile vectors in
-// place, then single vectors; a vector that would pass the end of the row
-// works on a zero-padded copy, so no second, scalar version exists.
+// Splits the outputs into whole tiles of kTile vectors, then single vectors,
+// then a last partial vector; calls tile(K, o0, count) for each, where K is
+// the tile's vector count and count the outputs it covers (< K * W only for
+// the partial vector).
 template <class A, class Tile>
-inline void overOutputs(float* row, std::size_t out, Tile tile) {
+inline void overOutputs(std::size_t out, Tile tile) {
   constexpr std::size_t W = Batch<A>::size;
   constexpr std::size_t kTile = 4;
   std::size_t o = 0;
-  for (; o + kTile * W <= out; o += kTile * W) tile(std::integral_constant<std::size_t, kTile>{}, row + o, o);
-  for (; o + W <= out; o += W) tile(std::integral_constant<std::size_t, 1>{}, row + o, o);
-  if (o < out) {
-    alignas(64) float padded[W] = {};
-    const std::size_t bytes = (out - o) * sizeof(float);
-    std::memcpy(padded, row + o, bytes);
-    tile(std::integral_constant<std::size_t, 1>{}, padded, o);
-    std::memcpy(row + o, padded, bytes);
-  }
+  for (; o + kTile * W <= out; o += kTile * W) tile(std::integral_constant<std::size_t, kTile>{}, o, kTile * W);
+  for (; o + W <= out; o += W) tile(std::integral_constant<std::size_t, 1>{}, o, W);
+  if (o < out) tile(std::integral_constant<std::size_t, 1>{}, o, out - o);
 }
 
+// Runs body on `count` floats at row: in place for whole vectors; a partial
+// vector works on a zero-padded copy, so no second, scalar version exists.
+template <class A, class Body>
+inline void withRow(float* row, std::size_t count, Body body) {
+  constexpr std::size_t W = Batch<A>::size;
+  if (count % W == 0) return body(row);
+  alignas(64) float padded[W] = {};
+  std::memcpy(padded, row, count * sizeof(float));
+  body(padded);
+  std::memcpy(row, padded, count * sizeof(float));
+}
+
+// Collects every sample's arrivals first, then walks the outputs a tile at a
+// time and, within a tile, every sample: the tile's weight rows stay in cache
+// across the batch. Per output the adds still come in increasing input order.
 template <class A>
 inline void linkCurrent(const Link& L) {
+  const std::size_t cap = L.eventCapacity();
   std::uint32_t* index = L.events;
-  std::uint32_t* lag = L.events + L.in * L.rows;
+  std::uint32_t* lag = L.events + cap;
+  std::uint32_t* start = L.events + 2 * cap;  // batch + 1 entries
+  start[0] = 0;
   for (std::size_t b = 0; b < L.batch; ++b) {
-    const std::size_t events = arrivals(L, b, index, lag);
-    if (events == 0) continue;
-    overOutputs<A>(L.result + b * L.out, L.out, [&](auto k, float* dst, std::size_t o0) {
-      accumulateTile<A, decltype(k)::value>(L, dst, o0, index, lag, events);
-    });
+    start[b + 1] = start[b] + static_cast<std::uint32_t>(arrivals(L, b, index + start[b], lag + start[b]));
   }
+  if (start[L.batch] == 0) return;
+  overOutputs<A>(L.out, [&](auto k, std::size_t o0, std::size_t count) {
+    for (std::size_t b = 0; b < L.batch; ++b) {
+      const std::size_t events = start[b + 1] - start[b];
+      if (events == 0) continue;
+      withRow<A>(L.result + b * L.out + o0, count, [&](float* dst) {
+        accumulateTile<A, decltype(k)::value>(L, dst, o0, index + start[b], lag + start[b], events);
+      });
+    }
+  });
 }
 
 template <class A>
 inline void linkDifference(const Link& L) {
   for (std::size_t b = 0; b < L.batch; ++b) {
-    overOutputs<A>(L.result + b * L.out, L.out, [&](auto k, float* dst, std::size_t o0) {
-      differenceTile<A, decltype(k)::value>(L, b, dst, o0);
+    overOutputs<A>(L.out, [&](auto k, std::size_t o0, std::size_t count) {
+      withRow<A>(L.result + b * L.out + o0, count, [&](float* dst) { differenceTile<A, decltype(k)::value>(L, b, dst, o0); });
     });
   }
 }

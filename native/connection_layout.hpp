@@ -19,7 +19,7 @@ constexpr int kDelay = 7;     // the delay of every synapse, when kDelays is -1
 constexpr int kWeights = 8;   // byte offset: float32 [in][stride], weight (o, i) at [i][o]
 constexpr int kDelays = 9;    // byte offset of float32 [in][stride] whole-step delays, or -1
 constexpr int kRing = 10;     // byte offset: uint8 [rows][batch][in], spikes as sent
-constexpr int kEvents = 11;   // byte offset: uint32 scratch, 2 * in * rows entries
+constexpr int kEvents = 11;   // byte offset: uint32 scratch, 2 * E + batch + 1 entries, E = batch * in (* rows with kDelays)
 constexpr int kCount = 12;
 }  // namespace linkslot
 

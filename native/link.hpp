@@ -19,10 +19,14 @@ struct Link {
   const float* weights = nullptr;  // [in][stride]: weight (o, i) at [i][o], padding 0
   const float* delays = nullptr;   // [in][stride] whole steps, or null
   const std::uint8_t* ring = nullptr;  // [rows][batch][in]
-  std::uint32_t* events = nullptr;     // scratch: 2 * in * rows entries
+  std::uint32_t* events = nullptr;     // scratch: 2 * eventCapacity() + batch + 1 entries
   LinkMode mode = LinkMode::Current;
   float* result = nullptr;  // Current, Difference: [batch][out]; Products: [batch][out][in]
   const float* traceIn = nullptr;  // Difference: presynaptic trace, [batch][in]
+
+  // Arrivals a step can have, over the whole batch: one per input and sample,
+  // or with per-synapse delays one per input, sample and lag.
+  std::size_t eventCapacity() const { return batch * in * (delays ? rows : 1); }
 
   // The spikes of sample b that were sent `lag` steps ago.
   const std::uint8_t* sent(std::size_t lag, std::size_t b) const {

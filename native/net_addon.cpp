@@ -107,7 +107,8 @@ Napi::Value LinkStep(const Napi::CallbackInfo& info) {
   }
   std::uint8_t* ring = slab.at<std::uint8_t>(env, slab.header[linkslot::kRing], L.rows * sent, "the spike ring");
   L.ring = ring;
-  L.events = slab.at<std::uint32_t>(env, slab.header[linkslot::kEvents], 2 * L.in * L.rows, "the event scratch");
+  L.events = slab.at<std::uint32_t>(env, slab.header[linkslot::kEvents], 2 * L.eventCapacity() + L.batch + 1,
+                                    "the event scratch");
 
   const Napi::Uint8Array pre = typedArg<Napi::Uint8Array>(env, info[1], napi_uint8_array, "the presynaptic spikes", sent);
   const double mode = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1.0;
