@@ -204,6 +204,7 @@ function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+  fs.chmodSync(tmp, 0o777 & ~process.umask()); // mkdtemp makes it private; the result is an ordinary folder
   let result: T;
   try {
     result = write(tmp);
@@ -228,8 +229,8 @@ interface RunFlags {
   out: string;
   seed?: number;
   threads?: number;
-  set: string[];
-  sweep: string[];
+  set?: string[];
+  sweep?: string[];
   force?: boolean;
   quiet?: boolean;
 }
@@ -243,8 +244,8 @@ const fmt = (v: number, digits = 3): string => (Number.isInteger(v) ? String(v) 
 
 function runCommand(file: string, flags: RunFlags, io: Io): void {
   const raw = readExperiment(file);
-  const base: string[] = [...(flags.seed !== undefined ? [`seed=${flags.seed}`] : []), ...flags.set];
-  const sweeps = flags.sweep.map(parseSweep);
+  const base: string[] = [...(flags.seed !== undefined ? [`seed=${flags.seed}`] : []), ...(flags.set ?? [])];
+  const sweeps = (flags.sweep ?? []).map(parseSweep);
   // Every combination is validated and its inputs checked before anything runs.
   const prepared: Prepared[] = combinations(sweeps).map((combo) => {
     const copy = structuredClone(raw);
@@ -317,7 +318,7 @@ function integer(name: string, min: number) {
   };
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function program(io: Io): Command {
   const cli = new Command('spiking')
@@ -333,8 +334,8 @@ export function program(io: Io): Command {
     .requiredOption('-o, --out <dir>', 'output folder: summary.json, experiment.json, raster.svg and the recordings (.npy)')
     .option('--seed <n>', 'seed for encoders and weights (overrides the file)', integer('--seed', 0))
     .option('--threads <n>', 'threads for the kernels (recorded in summary.json; the kernels run on one thread until the thread pool lands)', integer('--threads', 1))
-    .option('--set <name.field=value>', 'override a field of a layer, connection or the experiment (repeatable), e.g. hidden.tauV=0.8', collect, [])
-    .option('--sweep <name.field=from:to:count>', 'run every combination of these values (repeatable), each in its own sub-folder; also a,b,c', collect, [])
+    .option('--set <name.field=value>', 'override a field of a layer, connection or the experiment (repeatable), e.g. hidden.tauV=0.8', collect)
+    .option('--sweep <name.field=from:to:count>', 'run every combination of these values (repeatable), each in its own sub-folder; also a,b,c', collect)
     .option('--force', 'replace the output folder if it exists and is not empty')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', '\nExamples:\n  spiking run examples/feedforward.json --out out/ff\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5\n')

@@ -68,3 +68,4 @@ export {
   type Recording,
   type StateRecorderOptions,
 } from './recorders';
+export { RasterPlot, type RasterOptions } from './raster';
