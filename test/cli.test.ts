@@ -176,6 +176,52 @@ print(len(ev), int(np.load(out + '/hidden-thresh.npy').shape[0]))`;
   });
 });
 
+describe('spiking run on other kinds of layers and inputs', () => {
+  test('latency encoder, FedeNeuron target, per-synapse delays from .npy and generated values all build and run', () => {
+    const delays = path.join(work, 'delays.npy');
+    const d = Float32Array.from({ length: 10 * 6 }, (_, k) => (k * 7) % 4);
+    writeNpy(delays, '<f4', [10, 6], d);
+    const file = path.join(work, 'fede.json');
+    fs.writeFileSync(file, JSON.stringify({
+      steps: 120, batch: 3, dt: 1, seed: 5,
+      layers: [
+        { name: 'input', kind: 'Input', shape: [6], alphaT: 1, tauT: 5, updateType: 'exponential',
+          encoder: { kind: 'latency', intensity: { uniform: [0.2, 1] }, window: 20, jitter: 1 } },
+        { name: 'fc1', kind: 'FedeNeuron', shape: [10], thresh: 0.3, vRest: 0, alphaV: 1, alphaT: 1, durationRefrac: 2, tauV: 5, tauT: 5 },
+      ],
+      connections: [{ kind: 'Linear', from: 'input', to: 'fc1', delay: { npy: 'delays.npy' }, weights: { init: 'uniform', low: 0.5, high: 2 } }],
+      record: [{ layer: 'input', variable: 'spikes' }, { layer: 'fc1', variable: 'spikes', format: 'bits' }, { layer: 'input', variable: 'trace', every: 20 }],
+    }));
+    const out = path.join(work, 'fede');
+    const r = cli(['run', file, '--out', out]);
+    expect(r.err).toBe('');
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.connections[0].delay).toBe(3);
+    // Latency: each input spikes once per 20-step window (intensities above 0), 6 windows.
+    expect(summary.layers.input.spikes).toBe(3 * 6 * 6);
+    const events = load(path.join(out, 'input-spikes-events.npy'));
+    for (let e = 0; e < events.shape[0]; e++) {
+      const [t, b, i] = [events.data[3 * e], events.data[3 * e + 1], events.data[3 * e + 2]];
+      expect(b).toBeLessThan(3);
+      expect(i).toBeLessThan(6);
+      expect(t).toBeLessThan(120);
+    }
+    expect(summary.layers.fc1.spikes).toBeGreaterThan(0);
+    expect(load(path.join(out, 'input-trace.npy')).shape).toEqual([6, 3, 6]);
+  });
+
+  test('per-synapse delays of the wrong shape name the file', () => {
+    const delays = path.join(work, 'delays.npy');
+    writeNpy(delays, '<f4', [6, 10], new Float32Array(60));
+    const file = variant('recurrent.json', (e) => (e.connections[2].delay = { npy: delays }));
+    const out = path.join(work, 'x');
+    const r = cli(['run', file, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`connections[2] ("hidden_readout").delay.npy: expected ${delays} to have shape (8, 48) (out, in) but received shape (6, 10)`);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
 describe('spiking info and help', () => {
   test('info names the version, the instruction set and the threads', () => {
     const r = cli(['info']);

@@ -10,6 +10,7 @@ import {
   FedeNeuron,
   IFNeuron,
   Input,
+  instructionSets,
   LIFNeuron,
   Linear,
   Network,
@@ -17,6 +18,7 @@ import {
   PoissonEncoder,
   readNpy,
   SpikeBitsRecorder,
+  setInstructionSet,
   SpikeEventRecorder,
   StateRecorder,
 } from '../lib';
@@ -316,5 +318,40 @@ describe('resetState with a per-sample mask on the neuron classes', () => {
     expect(lif.completeTrace!.shape).toEqual([2, 1, 2]);
     lif.resetState();
     expect(lif.completeTrace!.shape).toEqual([2, 1, 1]);
+  });
+});
+
+describe('the same network under every instruction set', () => {
+  test('gives the same spikes and voltages, bit for bit, whatever the vector width', () => {
+    const runUnder = (isa: string) => {
+      setInstructionSet(isa);
+      const input = new Input({ cellsShape: [5, 70], dt: 1, alphaT: 1, tauT: 0.8 });
+      const net = new Network();
+      net.addLayer('input', input, { source: new PoissonEncoder({ cellsShape: [5, 70], rates: 80, dt: 1, seed: 21 }) });
+      net.addLayer('hidden', new LIFNeuron({ cellsShape: [5, 37], thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 1, tauV: 0.9, tauT: 0.8 }));
+      net.addLayer('out', new FedeNeuron({ cellsShape: [5, 11], thresh: 0.5, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 2, tauV: 5, tauT: 5 }));
+      net.connect('input', 'hidden', new Linear({ inFeatures: 70, outFeatures: 37, batchSize: 5, dt: 1, delay: 1, weight: { init: 'normal', mean: 0.05, std: 0.1, seed: 1 } }));
+      net.connect('hidden', 'out', new Linear({ inFeatures: 37, outFeatures: 11, batchSize: 5, dt: 1, weight: { init: 'uniform', low: 0, high: 3, seed: 1 } }));
+      net.connect('out', 'hidden', new Linear({ inFeatures: 11, outFeatures: 37, batchSize: 5, dt: 1, delay: 2, weight: { init: 'normal', mean: -0.1, std: 0.2, seed: 4 } }));
+      const trail: number[] = [];
+      let spikes = 0;
+      for (let t = 0; t < 150; t++) {
+        net.step();
+        for (const name of ['hidden', 'out']) {
+          const layer = net.layer(name) as LIFNeuron;
+          trail.push(...new Uint32Array(layer.vCell.buffer, layer.vCell.byteOffset, layer.vCell.length), ...layer.spikes);
+          spikes += layer.spikes.reduce((a, v) => a + v, 0);
+        }
+      }
+      return { trail, spikes };
+    };
+    const sets = instructionSets();
+    const reference = runUnder(sets[sets.length - 1]);
+    try {
+      for (const isa of sets) expect(runUnder(isa).trail).toEqual(reference.trail);
+    } finally {
+      setInstructionSet(sets[0]);
+    }
+    expect(reference.spikes).toBeGreaterThan(100);
   });
 });
