@@ -98,6 +98,13 @@ Napi::Value LinkStep(const Napi::CallbackInfo& info) {
       L.head >= L.rows || L.delay >= L.rows) {
     fail(env, "Connection state buffer has corrupt sizes");
   }
+  // Every product below must be a size the buffer can hold: no size_t wrap-around.
+  const double in = static_cast<double>(L.in), batch = static_cast<double>(L.batch);
+  const double capacity = batch * in * (slab.header[linkslot::kDelays] != -1 ? static_cast<double>(L.rows) : 1.0);
+  if (in * static_cast<double>(L.stride) > limit || static_cast<double>(L.rows) * batch * in > limit ||
+      2 * capacity + batch + 1 > limit || batch * static_cast<double>(L.out) * in > 9007199254740992.0) {
+    fail(env, "Connection state buffer has corrupt sizes");
+  }
   const std::size_t weights = L.in * L.stride, sent = L.batch * L.in;
   L.weights = slab.at<float>(env, slab.header[linkslot::kWeights], weights, "weights");
   // Delays are only compared with lags (or range-checked before use as one),

@@ -338,4 +338,21 @@ describe('bad arguments', () => {
     link.current(Uint8Array.of(1, 1, 0, 0, 0, 0, 0, 1), into);
     expect(Array.from(into)).toEqual([2, 2, 2, 1, 1, 1]);
   });
+
+  test('native code re-checks the connection slab: a corrupt header is refused, not followed', () => {
+    const link = new Linear({ ...ok, weight: { init: 'constant', value: 1 } });
+    const header = new Float64Array(link.buffer, 0, 12);
+    const pre = new Uint8Array(8);
+    const into = new Float32Array(6);
+    header[7] = 5; // a delay beyond the ring
+    expect(() => link.current(pre, into)).toThrow('Connection state buffer has corrupt sizes');
+    header[7] = 0;
+    header[2] = 2 ** 40; // inFeatures beyond the buffer
+    expect(() => link.current(pre, into)).toThrow(/Connection state buffer has (a )?corrupt sizes?/);
+    header[2] = 4;
+    header[8] = 1e9; // weights past the end
+    expect(() => link.current(pre, into)).toThrow('Connection state buffer has a corrupt offset for weights');
+    header[0] = 0;
+    expect(() => link.current(pre, into)).toThrow('Connection state buffer has no valid header');
+  });
 });
