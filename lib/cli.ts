@@ -164,9 +164,12 @@ interface Prepared {
   combo: Array<{ path: string; raw: string }>;
 }
 
-function runOne(prepared: Prepared, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
+function build(prepared: Prepared, file: string, dir: string): Built {
+  return buildExperiment(prepared.experiment, { file, dir: path.dirname(path.resolve(file)) }, dir);
+}
+
+function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
   fs.mkdirSync(dir, { recursive: true });
-  const built = buildExperiment(prepared.experiment, { file, dir: path.dirname(path.resolve(file)) }, dir);
   built.network.threads = threads;
   const steps = prepared.experiment.steps;
   const showBar = io.progress ?? (process.stderr.isTTY === true);
@@ -256,11 +259,13 @@ function runCommand(file: string, flags: RunFlags, io: Io): void {
   });
   const quietIo: Io = flags.quiet ? { ...io, progress: false } : io;
   const outcomes = withOutputDir(flags.out, flags.force === true, (tmp) => {
-    // Check every run builds (shapes, files) before the first one writes anything.
-    for (const p of prepared) buildExperiment(p.experiment, { file, dir: path.dirname(path.resolve(file)) }, tmp);
+    const dirOf = (p: Prepared) => (sweeps.length ? path.join(tmp, p.dirName) : tmp);
+    // Every run must build (shapes, files) before the first one writes anything;
+    // the first build is kept for the first run, the others are built again in turn.
+    const first = prepared.map((p, k) => (k === 0 ? build(p, file, dirOf(p)) : (build(p, file, dirOf(p)), null)))[0]!;
     const done = prepared.map((p, k) => {
       const label = sweeps.length ? `run ${k + 1}/${prepared.length} ${p.dirName}` : `run ${p.experiment.name ?? path.basename(file)}`;
-      return runOne(p, file, sweeps.length ? path.join(tmp, p.dirName) : tmp, flags.threads ?? null, quietIo, label);
+      return runOne(p, k === 0 ? first : build(p, file, dirOf(p)), file, dirOf(p), flags.threads ?? null, quietIo, label);
     });
     if (sweeps.length) writeSweepTable(tmp, prepared, done, sweeps);
     return done;

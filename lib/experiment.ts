@@ -112,6 +112,9 @@ function parseValue(text: string): unknown {
   }
 }
 
+/** The top-level fields of an experiment (schema/experiment.schema.json). */
+const TOP_LEVEL = ['name', 'description', 'steps', 'batch', 'dt', 'seed', 'layers', 'connections', 'record', 'plot'];
+
 /** Splits "a.b.c=value" into a path and a value (JSON when it parses, else the string). */
 export function parseAssignment(text: string, option: string): { path: string[]; raw: string; value: unknown } {
   const eq = text.indexOf('=');
@@ -138,7 +141,7 @@ export function applyOverride(experiment: unknown, assignment: string, option = 
   let target: Record<string, unknown> | undefined = named(exp.layers, parts[0]) ?? named(exp.connections, parts[0]);
   let rest = parts.slice(1);
   if (!target) {
-    if (parts.length === 1 || parts[0] in exp) {
+    if (TOP_LEVEL.includes(parts[0])) {
       target = exp;
       rest = parts;
     } else {

@@ -155,6 +155,16 @@ print(len(ev), int(np.load(out + '/hidden-thresh.npy').shape[0]))`;
     expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).overrides).toEqual(['hidden.tauV=0.5', 'steps=50']);
   });
 
+  test('--set reaches top-level objects the file does not have yet: a capped raster says what it left out', () => {
+    const file = variant('recurrent.json', (e) => delete e.plot);
+    const out = path.join(work, 'capped');
+    expect(cli(['run', file, '--out', out, '--set', 'plot.maxSpikes=10']).code).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(summary.plot.spikesDrawn).toBe(10);
+    expect(summary.plot.spikesNotDrawn).toBeGreaterThan(0);
+    expect(fs.readFileSync(path.join(out, 'raster.svg'), 'utf8')).toContain(`drawing stopped after 10 spikes; ${summary.plot.spikesNotDrawn} not drawn`);
+  });
+
   test('--sweep runs every combination in its own folder, with one table comparing them', () => {
     const out = path.join(work, 'sweep');
     const r = cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--set', 'steps=60', '--sweep', 'hidden.tauV=0.5:0.9:3', '--sweep', 'readout.thresh=1,2']);
