@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "layer.hpp"
+#include "encode.hpp"
 #include "link.hpp"
 
 namespace spiking {
@@ -21,10 +22,17 @@ void linkStep(const Link& link);
 
 using LinkFn = void (*)(const Link&);
 
+// One step of the Poisson encoder (encode.hpp). Never allocates, never throws.
+template <class Arch>
+void bernoulliStep(const BernoulliCall& call);
+
+using BernoulliFn = void (*)(const BernoulliCall&);
+
 struct InstructionSet {
   const char* name;
   StepFn step;
   LinkFn link;
+  BernoulliFn bernoulli;
 };
 
 // Compiled instruction sets that this CPU runs, best first.

@@ -201,19 +201,18 @@ Napi::Value Bernoulli(const Napi::CallbackInfo& info) {
   if (n == 0 || total == 0 || total % n != 0 || (!shared && thresholds.ElementLength() != total)) {
     fail(env, "Expected out to hold whole rows of n values and thresholds to hold n of them or as many as out");
   }
-  const std::size_t batch = total / n;
-  std::uint8_t* spikes = out.Data();
-  for (std::size_t b = 0; b < batch; ++b) {
-    std::uint8_t* row = spikes + b * n;
-    const double* p = thresholds.Data() + (shared ? 0 : b * n);
-    const std::uint32_t sample = first + static_cast<std::uint32_t>(b);
-    for (std::size_t i = 0; i < n; i += 4) {
-      const Philox4x32 r = philox4x32_10(step, static_cast<std::uint32_t>(i / 4), sample, domain, k0, k1);
-      for (std::size_t lane = 0; lane < 4 && i + lane < n; ++lane) {
-        row[i + lane] = static_cast<double>(r.v[lane]) < p[i + lane] ? 1 : 0;
-      }
-    }
-  }
+  BernoulliCall call;
+  call.out = out.Data();
+  call.thresholds = thresholds.Data();
+  call.n = n;
+  call.batch = total / n;
+  call.shared = shared;
+  call.key0 = k0;
+  call.key1 = k1;
+  call.step = step;
+  call.firstSample = first;
+  call.domain = domain;
+  activeInstructionSet().bernoulli(call);
   return env.Undefined();
 }
 

@@ -2,7 +2,7 @@
 // known-answer vectors; the Poisson encoder's spikes are a function of
 // (seed, sample, neuron, step) alone, with the expected statistics; the
 // latency encoder's spike times follow its formula.
-import { LatencyEncoder, philoxWords, PoissonEncoder } from '../lib';
+import { instructionSets, LatencyEncoder, philoxWords, PoissonEncoder, setInstructionSet } from '../lib';
 import { net } from '../lib/net-native';
 
 describe('Philox4x32-10', () => {
@@ -30,6 +30,28 @@ describe('Philox4x32-10', () => {
 function encodeAll(encoder: PoissonEncoder | LatencyEncoder, steps: number): Uint8Array[] {
   return Array.from({ length: steps }, (_, t) => encoder.encode(t, new Uint8Array(encoder.size)).slice());
 }
+
+describe.each(instructionSets())('PoissonEncoder under %s', (isa) => {
+  beforeAll(() => setInstructionSet(isa));
+  afterAll(() => setInstructionSet(instructionSets()[0]));
+
+  test('spike = Philox word at counter (step, i / 4, sample, POIS) below p * 2^32, as documented', () => {
+    const n = 203; // 51 blocks: more than a vector of blocks, and a partial last block
+    const rates = Float64Array.from({ length: 3 * n }, (_, k) => (k * 37) % 1001);
+    const encoder = new PoissonEncoder({ cellsShape: [3, n], rates, dt: 1, seed: 2 ** 40 + 17, firstSample: 1000 });
+    const out = new Uint8Array(3 * n);
+    for (const step of [0, 1, 77, 4294967295]) {
+      encoder.encode(step, out);
+      for (let b = 0; b < 3; b++) {
+        const words = philoxWords(new Uint32Array(52 * 4), 2 ** 40 + 17, step, 0, 1000 + b, 0x504f4953);
+        for (let i = 0; i < n; i++) {
+          const p = (rates[b * n + i] * 1) / 1000;
+          expect(out[b * n + i]).toBe(words[i] < p * 2 ** 32 ? 1 : 0);
+        }
+      }
+    }
+  });
+});
 
 describe('PoissonEncoder', () => {
   const base = { cellsShape: [4, 37], rates: 100, dt: 1, seed: 42 };

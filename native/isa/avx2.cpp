@@ -1,6 +1,8 @@
 // AVX2: compiled with that instruction set's flags only (see CMakeLists.txt).
 #include "../connection.hpp"
+#include "../encode.hpp"
 #include "../step_layer.hpp"
 
 template void spiking::stepLayer<xsimd::avx2>(const Layer&, const Drive&, std::size_t, std::size_t);
 template void spiking::linkStep<xsimd::avx2>(const Link&);
+template void spiking::bernoulliStep<xsimd::avx2>(const BernoulliCall&);

@@ -1,6 +1,8 @@
 // NEON on AArch64: compiled with that instruction set's flags only (see CMakeLists.txt).
 #include "../connection.hpp"
+#include "../encode.hpp"
 #include "../step_layer.hpp"
 
 template void spiking::stepLayer<xsimd::neon64>(const Layer&, const Drive&, std::size_t, std::size_t);
 template void spiking::linkStep<xsimd::neon64>(const Link&);
+template void spiking::bernoulliStep<xsimd::neon64>(const BernoulliCall&);

@@ -1,6 +1,8 @@
 // SSE2, the x86-64 baseline: compiled with that instruction set's flags only (see CMakeLists.txt).
 #include "../connection.hpp"
+#include "../encode.hpp"
 #include "../step_layer.hpp"
 
 template void spiking::stepLayer<xsimd::sse2>(const Layer&, const Drive&, std::size_t, std::size_t);
 template void spiking::linkStep<xsimd::sse2>(const Link&);
+template void spiking::bernoulliStep<xsimd::sse2>(const BernoulliCall&);
