@@ -36,6 +36,10 @@ function checkOut(out: unknown, n: number): Uint8Array {
   return out;
 }
 
+function checkOptions(options: unknown, kind: string): void {
+  if (typeof options !== 'object' || options === null) throw invalidParameter(`the options of ${kind}`, 'an options object', options);
+}
+
 function shapeOf(cellsShape: unknown): { shape: number[]; n: number; batch: number; perSample: number } {
   const { shape, n } = validateShape(cellsShape);
   return { shape, n, batch: shape[0], perSample: n / shape[0] };
@@ -85,7 +89,8 @@ export class PoissonEncoder implements Encoder {
   private thresholds: Float64Array;
 
   constructor(options: PoissonEncoderOptions) {
-    const { shape, n, batch, perSample } = shapeOf(options?.cellsShape);
+    checkOptions(options, 'PoissonEncoder');
+    const { shape, n, batch, perSample } = shapeOf(options.cellsShape);
     if (typeof options.dt !== 'number' || !(options.dt > 0) || !Number.isFinite(options.dt)) {
       throw invalidParameter('dt', 'a finite number > 0 (milliseconds)', options.dt, 'range');
     }
@@ -177,7 +182,8 @@ export class LatencyEncoder implements Encoder {
   private cachedWindow = -1;
 
   constructor(options: LatencyEncoderOptions) {
-    const { shape, n, batch, perSample } = shapeOf(options?.cellsShape);
+    checkOptions(options, 'LatencyEncoder');
+    const { shape, n, batch, perSample } = shapeOf(options.cellsShape);
     const window = options.window;
     if (typeof window !== 'number' || !Number.isSafeInteger(window) || window < 1) {
       throw invalidParameter('window', 'a positive whole number of steps', window, 'range');
