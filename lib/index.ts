@@ -69,3 +69,13 @@ export {
   type StateRecorderOptions,
 } from './recorders';
 export { RasterPlot, type RasterOptions } from './raster';
+export {
+  readExperiment,
+  validateExperiment,
+  buildExperiment,
+  applyOverride,
+  ExperimentError,
+  SCHEMA_PATH,
+  type Experiment,
+  type Built,
+} from './experiment';
