@@ -13,7 +13,8 @@
   "targets": [
     {
       "target_name": "spiking",
-      "sources": ["native/addon.cpp", "native/dispatch.cpp"],
+      "sources": ["native/addon.cpp", "native/checks.cpp", "native/dispatch.cpp", "native/run_async.cpp",
+                  "native/runner.cpp", "native/thread_pool.cpp"],
       "conditions": [
         ["target_arch=='x64'", {
           "sources": ["native/isa/sse2.cpp"],
@@ -38,7 +39,7 @@
           "target_name": "spiking_avx512",
           "type": "static_library",
           "sources": ["native/isa/avx512.cpp"],
-          "cflags_cc": ["-mavx512f", "-mavx512cd", "-mavx512dq", "-mavx512bw", "-fPIC"]
+          "cflags_cc": ["-mavx512f", "-mavx512cd", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-fPIC"]
         }
       ]
     }]

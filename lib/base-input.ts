@@ -2,6 +2,7 @@ import { NotImplementedError } from './errors';
 import type { UpdateType } from './options';
 import { native } from './native';
 import { specFor } from './layer-spec';
+import { BusyGuard } from './run';
 import { createSlab, type Slab } from './slab';
 
 export interface BaseInputOptions {
@@ -29,6 +30,8 @@ export class BaseInput {
   protected readonly state: Slab;
   /** @internal */
   protected readonly result: StepResult;
+  /** @internal refuses calls while runAsync works on a copy of the state. */
+  protected readonly guard = new BusyGuard();
 
   constructor(options: BaseInputOptions) {
     const spec = specFor('BaseInput', options);
@@ -53,6 +56,7 @@ export class BaseInput {
 
   /** Clears the trace and the spikes. */
   resetState(): void {
+    this.guard.check(this.constructor.name, 'resetState');
     this.state.trace.fill(0);
     this.state.spikes.fill(0);
   }

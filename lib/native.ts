@@ -20,6 +20,17 @@ export interface NativeLayout {
 
 export interface NativeBinding {
   step(slab: ArrayBuffer, x: unknown, preTrace?: unknown): void;
+  run(slab: ArrayBuffer, x: unknown, preTrace: unknown, steps: number, spikes: Uint8Array, records: (Float32Array | null)[]): void;
+  runAsync(
+    slab: ArrayBuffer,
+    x: unknown,
+    preTrace: unknown,
+    steps: number,
+    recordMask: number,
+  ): Promise<{ spikes: Uint8Array; records: (Float32Array | undefined)[] }>;
+  numThreads(): number;
+  setNumThreads(threads: number): void;
+  streamProbe(slab: ArrayBuffer, x: Float32Array): void;
   instructionSets(): string[];
   instructionSet(): string;
   setInstructionSet(name: string): boolean;
