@@ -9,6 +9,12 @@ function expectation(n: number, shape: readonly number[]): string {
   return `a Float32Array of ${n}*k values (layout [${shape.join(', ')}, k]) or a non-empty list of them`;
 }
 
+/** Checks x; a single Float32Array (the per-step case) is checked without allocating. */
+export function assertNeuronInput(x: unknown, n: number, shape: readonly number[], name = 'x'): void {
+  if (x instanceof Float32Array && x.length !== 0 && x.length % n === 0) return;
+  checkNeuronInput(x, n, shape, name);
+}
+
 /** Checks x and returns its parts with their widths k. */
 export function checkNeuronInput(
   x: unknown,
@@ -31,6 +37,8 @@ export function checkNeuronInput(
 
 /** Checks Fede's pair: preTrace must have exactly the layout of x. */
 export function checkFedeInputs(x: unknown, preTrace: unknown, n: number, shape: readonly number[]): void {
+  const single = x instanceof Float32Array && preTrace instanceof Float32Array;
+  if (single && x.length === preTrace.length && x.length !== 0 && x.length % n === 0) return;
   const xs = checkNeuronInput(x, n, shape, 'x');
   const pre = checkNeuronInput(preTrace, n, shape, 'preTrace');
   const same = xs.widths.length === pre.widths.length && xs.widths.every((w, s) => w === pre.widths[s]);

@@ -2,7 +2,7 @@ import type { StepResult } from './base-input';
 import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import { IF_STAGES } from './if-neuron';
-import { checkNeuronInput, type NeuronInput } from './inputs';
+import { assertNeuronInput, type NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
 import type { PerNeuron, UpdateType } from './options';
 import { valueAt } from './stages';
@@ -62,7 +62,7 @@ export class LIFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    checkNeuronInput(x, this.size, this.cellsShape);
+    assertNeuronInput(x, this.size, this.cellsShape);
     if (!this.fusedStep(LIFNeuron.prototype, IF_STAGES, x)) {
       this.updateVoltage(this.fold(x));
       const spikes = this.spiking();

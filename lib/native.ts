@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 // node-gyp-build loads build/Release (cmake-js or node-gyp) when present,
@@ -38,7 +39,15 @@ export interface NativeBinding {
   buildSystem: string;
 }
 
-export const native = load(path.join(__dirname, '..')) as NativeBinding;
+/** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
+function packageRoot(): string {
+  for (let dir = path.dirname(__dirname); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.join(__dirname, '..');
+  }
+}
+
+export const native = load(packageRoot()) as NativeBinding;
 
 const forced = process.env.SPIKING_ISA;
 if (forced && native.instructionSet() !== forced) {

@@ -153,13 +153,15 @@ static inline void foldInto(float* out, const Drive& d, std::size_t i, std::size
   }
 }
 
+// One float32 value per neuron (k = 1, no list): the current is x itself.
+static inline bool isDirect(const Drive& d) {
+  return !d.bytes && d.segments == 1 && d.x[0].width == 1;
+}
+
+// The fold of the general case, a vector at a time.
 template <class A>
 inline Batch<A> currentAt(const Drive& d, std::size_t i) {
   using B = Batch<A>;
-  if (!d.bytes && d.segments == 1 && d.x[0].width == 1) {
-    const B x = B::load_unaligned(d.x[0].data + i);
-    return d.preTrace ? x - B::load_unaligned(d.preTrace[0].data + i) : x;
-  }
   alignas(64) float folded[B::size];
   foldInto(folded, d, i, B::size);
   return B::load_aligned(folded);
@@ -176,7 +178,8 @@ struct Stepper {
   using B = Batch<A>;
   static constexpr std::size_t W = B::size;
 
-  static void vector(const Layer& L, const Coeffs<A>& c, std::size_t i, const B& current) {
+  [[gnu::always_inline]] static void vector(const Layer& L, const Coeffs<A>& c, std::size_t i,
+                                            const B& current) {
     Lanes<A> s;
     s.trace = B::load_unaligned(L.trace + i);
     if constexpr (Model::kHasVoltage) {
@@ -220,7 +223,16 @@ struct Stepper {
     const Drive d = drive;
     const Coeffs<A> c(L, U);
     std::size_t i = begin;
-    for (; i + W <= end; i += W) vector(L, c, i, currentAt<A>(d, i));
+    if (isDirect(d)) {  // one value per neuron: loaded straight, no fold
+      const float* x = d.x[0].data;
+      const float* pre = d.preTrace ? d.preTrace[0].data : nullptr;
+      for (; i + W <= end; i += W) {
+        const B current = B::load_unaligned(x + i);
+        vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);
+      }
+    } else {
+      for (; i + W <= end; i += W) vector(L, c, i, currentAt<A>(d, i));
+    }
     if (i < end) tail(L, d, c, i, end - i);
   }
 
