@@ -194,7 +194,16 @@ export class BaseNeuron {
   protected fusedStep(proto: object, stages: readonly string[], x: NeuronInput, preTrace?: NeuronInput): boolean {
     this.history?.reserve();
     if (!stagesUntouched(this, proto, stages)) return false;
-    native.step(this.state.buffer, x, preTrace);
+    // Plain copies of list inputs: no getter of the caller's list may run
+    // inside the native call, where it could detach or shrink a buffer the
+    // addon already holds a pointer into.
+    const plain = (v: NeuronInput | undefined): unknown => {
+      if (!Array.isArray(v)) return v;
+      const copy: unknown[] = [];
+      for (let i = 0; i < v.length; i++) copy.push(v[i]);
+      return copy;
+    };
+    native.step(this.state.buffer, plain(x), plain(preTrace));
     this.history?.append(this.state.spikes);
     return true;
   }
