@@ -7,7 +7,7 @@
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
     "cflags_cc": ["<@(spiking_cflags)"],
-    "defines": ["NAPI_VERSION=8", "SPIKING_BUILD_SYSTEM=\"node-gyp\""],
+    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "SPIKING_BUILD_SYSTEM=\"node-gyp\""],
     "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"]
   },
   "targets": [

@@ -23,9 +23,12 @@ using namespace checks;
 
 Napi::Value Step(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Entries x, preTrace;  // read first: reading a list may run JS
+  readEntries(env, info[1], "x", x);
+  readEntries(env, info[2], "preTrace", preTrace);
   const Layer layer = decodeLayer(env, openSlab(env, info[0]));
   Segments xs, pres;
-  const Drive drive = stepDrive(env, layer, info[1], info[2], xs, pres);
+  const Drive drive = stepDrive(env, layer, x, preTrace, xs, pres);
   stepLayerParallel(layer, drive);
   return env.Undefined();
 }
@@ -33,10 +36,12 @@ Napi::Value Step(const Napi::CallbackInfo& info) {
 // run(slab, x, preTrace, steps, spikes, records)
 Napi::Value Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Entries records;  // read first: reading a list may run JS
+  readEntries(env, info[5], "records", records);
   const Layer layer = decodeLayer(env, openSlab(env, info[0]));
   const std::size_t steps = stepCount(env, info[3], layer);
   RunPlan plan = runInputs(env, layer, steps, info[1], info[2]);
-  runOutputs(env, layer, steps, info[4], info[5], plan);
+  runOutputs(env, layer, steps, info[4], records, plan);
   runLayer(layer, plan);
   return env.Undefined();
 }
@@ -54,10 +59,12 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 // refractory stage, without its arithmetic; the benchmark's practical limit.
 Napi::Value StreamProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  Entries x, none;
+  readEntries(env, info[1], "x", x);
   const Layer layer = decodeLayer(env, openSlab(env, info[0]));
   if (layer.model == Model::Input) fail(env, "streamProbe takes a neuron layer");
   Segments xs, pres;
-  const Drive drive = stepDrive(env, layer, info[1], env.Undefined(), xs, pres);
+  const Drive drive = stepDrive(env, layer, x, none, xs, pres);
   if (drive.segments != 1 || drive.x[0].width != 1) fail(env, "streamProbe takes one value per neuron");
   streamLayerParallel(layer, drive.x[0].data);
   return env.Undefined();

@@ -86,8 +86,11 @@ Layer decodeLayer(Napi::Env env, const SlabView& slab) {
   for (int p = 0; p < static_cast<int>(ParamId::Count); ++p) {
     const double value = h[slot::kParams + 2 * p], offset = h[slot::kParams + 2 * p + 1];
     Param& param = L.params[p];
-    param.value = static_cast<float>(value);
-    if (offset != -1) param.ptr = arrayAt<float>(env, slab, offset, L.n, "a per-neuron parameter");
+    if (offset != -1) {
+      param.ptr = arrayAt<float>(env, slab, offset, L.n, "a per-neuron parameter");
+    } else {
+      param.value = finiteFloat(env, value, "parameter");
+    }
   }
   return L;
 }
@@ -106,28 +109,49 @@ Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, con
   return Segment{array.Data(), length / n};
 }
 
-void collect(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name,
-             Segments& out) {
-  if (!value.IsArray()) {
-    out.inlined[0] = floatSegment(env, value, n, name);
+void readEntries(Napi::Env env, const Napi::Value& value, const char* name, Entries& out) {
+  out.list = value.IsArray();
+  if (!out.list) {
+    out.inlined[0] = value;
     out.count = 1;
     return;
   }
   Napi::Array list = value.As<Napi::Array>();
-  const std::size_t count = list.Length();
+  const std::uint32_t count = list.Length();
   if (count == 0) fail(env, std::string("Expected a non-empty list for ") + name);
-  if (count > Segments::kInline) out.spilled.resize(count);
-  Segment* segments = out.data();
-  for (std::size_t s = 0; s < count; ++s) {
-    segments[s] = floatSegment(env, list.Get(static_cast<std::uint32_t>(s)), n, name);
+  if (count > Entries::kMax) {
+    fail(env, std::string("Expected at most ") + std::to_string(Entries::kMax) + " entries for " +
+                  name + " but received " + std::to_string(count));
+  }
+  if (count > Entries::kInline) out.spilled.resize(count);
+  for (std::uint32_t s = 0; s < count; ++s) {
+    const Napi::Value entry = list.Get(s);  // may run JS: no pointer is held yet
+    if (out.spilled.empty()) {
+      out.inlined[s] = entry;
+    } else {
+      out.spilled[s] = entry;
+    }
   }
   out.count = count;
 }
 
-Drive stepDrive(Napi::Env env, const Layer& layer, const Napi::Value& x,
-                const Napi::Value& preTrace, Segments& xs, Segments& pres) {
+namespace {
+void collect(Napi::Env env, const Entries& entries, std::size_t n, const char* name, Segments& out) {
+  if (entries.count > Segments::kInline) out.spilled.resize(entries.count);
+  Segment* segments = out.data();
+  for (std::size_t s = 0; s < entries.count; ++s) {
+    segments[s] = floatSegment(env, entries[s], n, name);
+  }
+  out.count = entries.count;
+}
+}  // namespace
+
+Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& xEntries,
+                const Entries& preEntries, Segments& xs, Segments& pres) {
   Drive drive;
   if (layer.model == Model::Input) {
+    if (xEntries.list) fail(env, "Expected a Float32Array or Uint8Array for x", true);
+    const Napi::Value& x = xEntries[0];
     const napi_typedarray_type type = typedArrayType(x);
     if (type != napi_float32_array && type != napi_uint8_array) {
       fail(env, "Expected a Float32Array or Uint8Array for x", true);
@@ -142,9 +166,9 @@ Drive stepDrive(Napi::Env env, const Layer& layer, const Napi::Value& x,
       xs.count = 1;
     }
   } else {
-    collect(env, x, layer.n, "x", xs);
+    collect(env, xEntries, layer.n, "x", xs);
     if (layer.model == Model::Fede) {
-      collect(env, preTrace, layer.n, "preTrace", pres);
+      collect(env, preEntries, layer.n, "preTrace", pres);
       bool same = pres.count == xs.count;
       for (std::size_t s = 0; same && s < xs.count; ++s) {
         same = pres.data()[s].width == xs.data()[s].width;
@@ -220,20 +244,19 @@ float** recordSlots(RunPlan& plan, int r) {
 }
 
 void runOutputs(Napi::Env env, const Layer& layer, std::size_t steps, const Napi::Value& spikes,
-                const Napi::Value& records, RunPlan& plan) {
+                const Entries& records, RunPlan& plan) {
   const std::size_t rows = steps * layer.n;
   if (typedArrayType(spikes) != napi_uint8_array ||
       spikes.As<Napi::TypedArray>().ElementLength() != rows) {
     fail(env, "Expected a Uint8Array of steps x neurons for the spikes output", true);
   }
   plan.spikes = spikes.As<Napi::Uint8Array>().Data();
-  if (records.IsUndefined() || records.IsNull()) return;
-  if (!records.IsArray() || records.As<Napi::Array>().Length() != kRecords) {
+  if (!records.list && (records[0].IsUndefined() || records[0].IsNull())) return;
+  if (!records.list || records.count != kRecords) {
     fail(env, "Expected a list of four record outputs (or null)", true);
   }
-  Napi::Array list = records.As<Napi::Array>();
   for (int r = 0; r < kRecords; ++r) {
-    const Napi::Value out = list.Get(static_cast<std::uint32_t>(r));
+    const Napi::Value& out = records[r];
     if (out.IsUndefined() || out.IsNull()) continue;
     if (typedArrayType(out) != napi_float32_array ||
         out.As<Napi::TypedArray>().ElementLength() != rows) {

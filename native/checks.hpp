@@ -39,12 +39,27 @@ struct Segments {
   Segment* data() { return spilled.empty() ? inlined : spilled.data(); }
 };
 
+// An input as passed: one value, or the entries of a list. Reading a list's
+// entries can run JS (getters, proxies), which could shrink or detach any
+// buffer, so every entry point reads its lists completely before it takes a
+// single pointer into JS memory.
+struct Entries {
+  static constexpr std::size_t kInline = 16;
+  static constexpr std::uint32_t kMax = 65536;  // more list entries than this: rejected
+  Napi::Value inlined[kInline];
+  std::vector<Napi::Value> spilled;
+  std::size_t count = 0;
+  bool list = false;
+
+  const Napi::Value& operator[](std::size_t i) const { return spilled.empty() ? inlined[i] : spilled[i]; }
+};
+void readEntries(Napi::Env env, const Napi::Value& value, const char* name, Entries& out);
+
 Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name);
-void collect(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name,
-             Segments& out);
-// The input of one step (x, and preTrace for Fede); xs and pres hold its segments.
-Drive stepDrive(Napi::Env env, const Layer& layer, const Napi::Value& x,
-                const Napi::Value& preTrace, Segments& xs, Segments& pres);
+// The input of one step (x, and preTrace for Fede), from entries already
+// read; xs and pres hold its segments.
+Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& x, const Entries& preTrace,
+                Segments& xs, Segments& pres);
 
 // run(): x of steps x n x width, time-major (Input: Float32Array or
 // Uint8Array of steps x n; Fede: preTrace of the layout of x).
@@ -54,7 +69,7 @@ RunPlan runInputs(Napi::Env env, const Layer& layer, std::size_t steps, const Na
 // records, a list of four Float32Arrays of steps x n or null (vCell, trace,
 // refracCounts, thresh).
 void runOutputs(Napi::Env env, const Layer& layer, std::size_t steps, const Napi::Value& spikes,
-                const Napi::Value& records, RunPlan& plan);
+                const Entries& records, RunPlan& plan);
 // The record slots of a plan, in the order runOutputs takes them.
 float** recordSlots(RunPlan& plan, int r);
 constexpr int kRecords = 4;
