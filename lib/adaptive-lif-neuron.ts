@@ -2,7 +2,7 @@ import type { StepResult } from './base-input';
 import type { RunOptions, RunResult } from './run';
 import { BaseNeuron } from './base-neuron';
 import { IF_STAGES } from './if-neuron';
-import { assertNeuronInput, type NeuronInput } from './inputs';
+import type { NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
 import { lifVoltage, type LIFNeuronOptions } from './lif-neuron';
 import type { PerNeuron } from './options';
@@ -39,6 +39,10 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
     lifVoltage(this.state, current, this.vRest, this.dt, this.updateType);
   }
 
+  protected override adaptThreshold(spikes: Uint8Array): void {
+    this.updateThresh(spikes);
+  }
+
   /** Also resets the threshold, as PySNN's does. */
   override resetState(): void {
     super.resetState();
@@ -50,16 +54,7 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    assertNeuronInput(x, this.size, this.cellsShape);
-    if (!this.fusedStep(AdaptiveLIFNeuron.prototype, STAGES, x)) {
-      this.updateVoltage(this.fold(x));
-      const spikes = this.spiking();
-      this.updateTrace(spikes);
-      this.updateThresh(spikes);
-      this.refrac(spikes);
-      if (this.storeTrace) this.concatTrace(spikes);
-    }
-    return this.result;
+    return this.foldedForward(AdaptiveLIFNeuron.prototype, STAGES, x);
   }
 
   /**

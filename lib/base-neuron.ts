@@ -1,6 +1,6 @@
 import type { StepResult } from './base-input';
 import { NotImplementedError, invalidParameter } from './errors';
-import { checkNeuronInput, concatLast, sumLast, type NeuronInput } from './inputs';
+import { assertNeuronInput, checkNeuronInput, concatLast, sumLast, type NeuronInput } from './inputs';
 import { specFor, stagesUntouched } from './layer-spec';
 import { native } from './native';
 import type { PerNeuron, Resolved, UpdateType } from './options';
@@ -199,6 +199,26 @@ export class BaseNeuron {
   updateVoltage(_x: Float32Array, _preTrace?: Float32Array): void {
     throw new NotImplementedError('Neurons must implement `updateVoltage`');
   }
+
+  /**
+   * @internal forward() of IF, LIF and AdaptiveLIF: the fused kernel, or, when
+   * a stage is overridden, PySNN's stages in PySNN's order.
+   */
+  protected foldedForward(proto: object, stages: readonly string[], x: NeuronInput): StepResult {
+    assertNeuronInput(x, this.size, this.cellsShape);
+    if (!this.fusedStep(proto, stages, x)) {
+      this.updateVoltage(this.fold(x));
+      const spikes = this.spiking();
+      this.updateTrace(spikes);
+      this.adaptThreshold(spikes);
+      this.refrac(spikes);
+      if (this.storeTrace) this.concatTrace(spikes);
+    }
+    return this.result;
+  }
+
+  /** @internal the staged path's threshold stage: none here; AdaptiveLIF runs updateThresh. */
+  protected adaptThreshold(_spikes: Uint8Array): void {}
 
   /**
    * @internal One step through the model's fused native kernel, when none of

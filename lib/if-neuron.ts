@@ -1,7 +1,7 @@
 import type { StepResult } from './base-input';
 import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
-import { assertNeuronInput, type NeuronInput } from './inputs';
+import type { NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
 import type { PerNeuron, UpdateType } from './options';
 import { valueAt } from './stages';
@@ -45,15 +45,7 @@ export class IFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    assertNeuronInput(x, this.size, this.cellsShape);
-    if (!this.fusedStep(IFNeuron.prototype, IF_STAGES, x)) {
-      this.updateVoltage(this.fold(x));
-      const spikes = this.spiking();
-      this.updateTrace(spikes);
-      this.refrac(spikes);
-      if (this.storeTrace) this.concatTrace(spikes);
-    }
-    return this.result;
+    return this.foldedForward(IFNeuron.prototype, IF_STAGES, x);
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { StepResult } from './base-input';
 import type { RunOptions, RunResult } from './run';
-import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
-import { IF_STAGES } from './if-neuron';
-import { assertNeuronInput, type NeuronInput } from './inputs';
+import { BaseNeuron } from './base-neuron';
+import { IF_STAGES, type IFNeuronOptions } from './if-neuron';
+import type { NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
 import type { PerNeuron, UpdateType } from './options';
 import { valueAt } from './stages';
@@ -10,15 +10,10 @@ import type { Slab } from './slab';
 
 const f32 = Math.fround;
 
-export interface LIFNeuronOptions extends BaseNeuronOptions {
-  alphaV: PerNeuron;
-  alphaT: PerNeuron;
+/** IFNeuron's options and a voltage decay; updateType now chooses the voltage update too. */
+export interface LIFNeuronOptions extends IFNeuronOptions {
   /** Voltage decay: a factor in [0, 1] (linear) or a time constant > 0 (exponential). */
   tauV: PerNeuron;
-  /** Trace decay: a factor in [0, 1] (linear) or a time constant > 0 (exponential). */
-  tauT: PerNeuron;
-  /** Default 'linear'. */
-  updateType?: UpdateType;
 }
 
 /**
@@ -62,15 +57,7 @@ export class LIFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    assertNeuronInput(x, this.size, this.cellsShape);
-    if (!this.fusedStep(LIFNeuron.prototype, IF_STAGES, x)) {
-      this.updateVoltage(this.fold(x));
-      const spikes = this.spiking();
-      this.updateTrace(spikes);
-      this.refrac(spikes);
-      if (this.storeTrace) this.concatTrace(spikes);
-    }
-    return this.result;
+    return this.foldedForward(LIFNeuron.prototype, IF_STAGES, x);
   }
 
   /**

@@ -37,7 +37,11 @@ export interface NativeBinding {
   setInstructionSet(name: string): boolean;
   layout: NativeLayout;
   buildSystem: string;
+  apiVersion: number;
 }
+
+/** native/layout.hpp's kAddonApi for the sources this lib/ was written against. */
+const ADDON_API = 2;
 
 /** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
 function packageRoot(): string {
@@ -47,7 +51,15 @@ function packageRoot(): string {
   }
 }
 
-export const native = load(packageRoot()) as NativeBinding;
+const root = packageRoot();
+export const native = load(root) as NativeBinding;
+
+if (native.apiVersion !== ADDON_API) {
+  throw new Error(
+    `The spiking addon loaded from ${root} was built from other sources (API ${native.apiVersion ?? 'unknown'}, ` +
+      `expected ${ADDON_API}); rebuild it with npm run build`,
+  );
+}
 
 const forced = process.env.SPIKING_ISA;
 if (forced && native.instructionSet() !== forced) {

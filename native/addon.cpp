@@ -142,6 +142,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       Napi::Function::New(env, SelectInstructionSet, "setInstructionSet");
   exports["layout"] = Layout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
+  exports["apiVersion"] = kAddonApi;
   return exports;
 }
 
