@@ -3,6 +3,7 @@ import type { UpdateType } from './options';
 import { native } from './native';
 import { specFor } from './layer-spec';
 import { sampleRanges, type SampleMask } from './sample-mask';
+import { BusyGuard } from './run';
 import { createSlab, type Slab } from './slab';
 
 export interface BaseInputOptions {
@@ -30,6 +31,8 @@ export class BaseInput {
   protected readonly state: Slab;
   /** @internal */
   protected readonly result: StepResult;
+  /** @internal refuses calls while runAsync works on a copy of the state. */
+  protected readonly guard = new BusyGuard();
 
   constructor(options: BaseInputOptions) {
     const spec = specFor('BaseInput', options);
@@ -54,6 +57,7 @@ export class BaseInput {
 
   /** Clears the trace and the spikes; with a mask (one entry per sample), of the selected samples only. */
   resetState(mask?: SampleMask): void {
+    this.guard.check(this.constructor.name, 'resetState');
     for (const [from, to] of sampleRanges(mask, this.cellsShape[0], this.size / this.cellsShape[0])) {
       this.state.trace.fill(0, from, to);
       this.state.spikes.fill(0, from, to);

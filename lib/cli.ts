@@ -16,7 +16,7 @@ import {
   type Experiment,
 } from './experiment';
 import { native } from './native';
-import type { RunResult } from './network';
+import type { NetworkRunResult } from './network';
 
 /** Where the CLI writes; the process streams unless a test passes its own. */
 export interface Io {
@@ -36,10 +36,9 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-/** Threads the kernels use: the thread pool's count when this build has one, else 1. */
-export function threadsInUse(): { count: number; pool: boolean } {
-  const pooled = native as unknown as { threadCount?: () => number };
-  return typeof pooled.threadCount === 'function' ? { count: pooled.threadCount(), pool: true } : { count: 1, pool: false };
+/** Threads the neuron kernels are split across (the process-wide pool, the caller included). */
+export function threadsInUse(): number {
+  return native.numThreads();
 }
 
 // ---- sweeps -------------------------------------------------------------
@@ -118,7 +117,7 @@ export interface Summary {
   plot: { file: string; layers: string[]; sample: number; spikesDrawn: number; spikesNotDrawn: number };
 }
 
-function summarise(built: Built, result: RunResult, file: string, overrides: string[], threads: number | null): Summary {
+function summarise(built: Built, result: NetworkRunResult, file: string, overrides: string[], threads: number | null): Summary {
   const exp = built.experiment;
   const layers: Record<string, LayerSummary> = {};
   for (const name of built.network.layerNames) {
@@ -142,7 +141,7 @@ function summarise(built: Built, result: RunResult, file: string, overrides: str
     experiment: path.resolve(file),
     spiking: packageVersion(),
     instructionSet: native.instructionSet(),
-    threads: { requested: threads, used: threadsInUse().count },
+    threads: { requested: threads, used: threadsInUse() },
     seed: exp.seed ?? 0,
     steps: result.steps,
     batch: exp.batch,
@@ -170,7 +169,6 @@ function build(prepared: Prepared, file: string, dir: string): Built {
 
 function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
   fs.mkdirSync(dir, { recursive: true });
-  built.network.threads = threads;
   const steps = prepared.experiment.steps;
   const showBar = io.progress ?? (process.stderr.isTTY === true);
   const bar = showBar
@@ -178,7 +176,7 @@ function runOne(prepared: Prepared, built: Built, file: string, dir: string, thr
     : null;
   const every = Math.max(1, Math.floor(steps / 200));
   bar?.start(steps, 0);
-  let result: RunResult;
+  let result: NetworkRunResult;
   try {
     result = built.network.run(steps, {
       recorders: [...built.recorders, built.plot!],
@@ -258,6 +256,7 @@ function runCommand(file: string, flags: RunFlags, io: Io): void {
     return { experiment, overrides: [...base, ...combo.map((c) => `${c.path}=${c.raw}`)], dirName: runDirName(combo), combo };
   });
   const quietIo: Io = flags.quiet ? { ...io, progress: false } : io;
+  if (flags.threads !== undefined) native.setNumThreads(flags.threads);
   const outcomes = withOutputDir(flags.out, flags.force === true, (tmp) => {
     const dirOf = (p: Prepared) => (sweeps.length ? path.join(tmp, p.dirName) : tmp);
     // Every run must build (shapes, files) before the first one writes anything;
@@ -302,23 +301,25 @@ function writeSweepTable(dir: string, prepared: Prepared[], outcomes: RunOutcome
 }
 
 function infoCommand(io: Io): void {
-  const threads = threadsInUse();
   io.out(
     [
       `spiking ${packageVersion()}`,
       `node ${process.version} (${process.platform}-${process.arch})`,
       `addon build: ${native.buildSystem}`,
       `instruction set: ${native.instructionSet()} (usable: ${native.instructionSets().join(', ')}; SPIKING_ISA overrides)`,
-      `threads: ${threads.count}${threads.pool ? '' : ' (no thread pool in this build: --threads is accepted and recorded, the kernels run on one thread)'}`,
+      `threads: ${threadsInUse()} (the neuron kernels' pool; SPIKING_NUM_THREADS or --threads sets it)`,
       '',
     ].join('\n'),
   );
 }
 
-function integer(name: string, min: number) {
+function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min} for ${name}, received "${value}"`);
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`expected an integer ${range} for ${name}, received "${value}"`);
+    }
     return n;
   };
 }
@@ -338,7 +339,7 @@ export function program(io: Io): Command {
     .argument('<experiment>', 'experiment file (JSON, see schema/experiment.schema.json)')
     .requiredOption('-o, --out <dir>', 'output folder: summary.json, experiment.json, raster.svg and the recordings (.npy)')
     .option('--seed <n>', 'seed for encoders and weights (overrides the file)', integer('--seed', 0))
-    .option('--threads <n>', 'threads for the kernels (recorded in summary.json; the kernels run on one thread until the thread pool lands)', integer('--threads', 1))
+    .option('--threads <n>', 'size of the neuron kernels\' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)', integer('--threads', 1, 1024))
     .option('--set <name.field=value>', 'override a field of a layer, connection or the experiment (repeatable), e.g. hidden.tauV=0.8', collect)
     .option('--sweep <name.field=from:to:count>', 'run every combination of these values (repeatable), each in its own sub-folder; also a,b,c', collect)
     .option('--force', 'replace the output folder if it exists and is not empty')

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 // node-gyp-build loads build/Release (cmake-js or node-gyp) when present,
@@ -20,14 +21,45 @@ export interface NativeLayout {
 
 export interface NativeBinding {
   step(slab: ArrayBuffer, x: unknown, preTrace?: unknown): void;
+  run(slab: ArrayBuffer, x: unknown, preTrace: unknown, steps: number, spikes: Uint8Array, records: (Float32Array | null)[]): void;
+  runAsync(
+    slab: ArrayBuffer,
+    x: unknown,
+    preTrace: unknown,
+    steps: number,
+    recordMask: number,
+  ): Promise<{ spikes: Uint8Array; records: (Float32Array | undefined)[] }>;
+  numThreads(): number;
+  setNumThreads(threads: number): void;
+  streamProbe(slab: ArrayBuffer, x: Float32Array): void;
   instructionSets(): string[];
   instructionSet(): string;
   setInstructionSet(name: string): boolean;
   layout: NativeLayout;
   buildSystem: string;
+  apiVersion: number;
 }
 
-export const native = load(path.join(__dirname, '..')) as NativeBinding;
+/** native/layout.hpp's kAddonApi for the sources this lib/ was written against. */
+const ADDON_API = 2;
+
+/** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
+function packageRoot(): string {
+  for (let dir = path.dirname(__dirname); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.join(__dirname, '..');
+  }
+}
+
+const root = packageRoot();
+export const native = load(root) as NativeBinding;
+
+if (native.apiVersion !== ADDON_API) {
+  throw new Error(
+    `The spiking addon loaded from ${root} was built from other sources (API ${native.apiVersion ?? 'unknown'}, ` +
+      `expected ${ADDON_API}); rebuild it with npm run build`,
+  );
+}
 
 const forced = process.env.SPIKING_ISA;
 if (forced && native.instructionSet() !== forced) {

@@ -27,14 +27,14 @@ export interface Recorder {
   close(): void;
 }
 
-export interface RunOptions {
+export interface NetworkRunOptions {
   /** Recorders, opened before the first step and closed after the last (also when a step throws). */
   recorders?: readonly Recorder[];
   /** Called after each step with the number of steps done in this run. */
   onStep?: (done: number) => void;
 }
 
-export interface RunResult {
+export interface NetworkRunResult {
   steps: number;
   /** Wall time of the steps (recording included), in seconds. */
   wallSeconds: number;
@@ -101,8 +101,6 @@ export class Network implements NetworkView {
   private readonly byName = new Map<string, Node>();
   private readonly edges: Edge[] = [];
   private t = 0;
-  /** Threads the caller asked for (accepted and kept; the kernels run on one thread for now). */
-  threads: number | null = null;
 
   /** Samples per batch: the first dimension of every layer's cellsShape (0 while empty). */
   get batch(): number {
@@ -224,7 +222,7 @@ export class Network implements NetworkView {
   }
 
   /** Runs `steps` steps, recording as it goes; returns timing and spike counts. */
-  run(steps: number, options: RunOptions = {}): RunResult {
+  run(steps: number, options: NetworkRunOptions = {}): NetworkRunResult {
     if (!Number.isSafeInteger(steps) || steps < 0) throw invalidParameter('steps', 'a whole number >= 0', steps, 'range');
     const recorders = options.recorders ?? [];
     const counts = this.nodes.map(() => new Float64Array(this.batch));

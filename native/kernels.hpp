@@ -14,7 +14,12 @@ namespace spiking {
 template <class Arch>
 void stepLayer(const Layer& layer, const Drive& drive, std::size_t begin, std::size_t end);
 
+// The memory traffic of one LIF step without its arithmetic (benchmarks).
+template <class Arch>
+void streamLayer(const Layer& layer, const float* x, std::size_t begin, std::size_t end);
+
 using StepFn = void (*)(const Layer&, const Drive&, std::size_t, std::size_t);
+using StreamFn = void (*)(const Layer&, const float*, std::size_t, std::size_t);
 
 // One step of a Linear connection (connection.hpp). Never allocates, never throws.
 template <class Arch>
@@ -31,6 +36,7 @@ using BernoulliFn = void (*)(const BernoulliCall&);
 struct InstructionSet {
   const char* name;
   StepFn step;
+  StreamFn stream;
   LinkFn link;
   BernoulliFn bernoulli;
 };

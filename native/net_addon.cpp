@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "checks.hpp"
 #include "connection_layout.hpp"
 #include "kernels.hpp"
 #include "random.hpp"
@@ -16,12 +17,8 @@
 namespace spiking {
 namespace {
 
-[[noreturn]] void fail(Napi::Env env, const std::string& message, bool typeError = false) {
-  if (typeError) throw Napi::TypeError::New(env, message);
-  throw Napi::RangeError::New(env, message);
-}
-
-bool whole(double x) { return std::isfinite(x) && std::floor(x) == x; }
+using checks::fail;
+bool whole(double x) { return checks::isWhole(x); }
 
 // A typed array argument of the given type and, when `length` is not 0, length.
 template <class T>

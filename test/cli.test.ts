@@ -139,7 +139,7 @@ print(len(ev), int(np.load(out + '/hidden-thresh.npy').shape[0]))`;
       ['hidden_readout', false],
       ['feedback', true],
     ]);
-    expect(summary.threads).toEqual({ requested: 2, used: 1 });
+    expect(summary.threads).toEqual({ requested: 2, used: 2 });
     const bytes = (dir: string) => fs.readFileSync(path.join(dir, 'hidden-spikes-events.npy'));
     expect(bytes(a).equals(bytes(b))).toBe(true);
     expect(bytes(a).equals(bytes(c))).toBe(false);
@@ -350,6 +350,6 @@ describe('bad input: a clear error, exit code 1, nothing in the output folder', 
   test('a bad option value is a usage error', () => {
     const r = cli(['run', path.join(examples, 'recurrent.json'), '--out', path.join(work, 'x'), '--threads', '0']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("option '--threads <n>' argument '0' is invalid. expected an integer >= 1 for --threads");
+    expect(r.err).toContain("option '--threads <n>' argument '0' is invalid. expected an integer from 1 to 1024 for --threads");
   });
 });

@@ -2,7 +2,9 @@
 #include "../connection.hpp"
 #include "../encode.hpp"
 #include "../step_layer.hpp"
+#include "../stream_probe.hpp"
 
 template void spiking::stepLayer<xsimd::sse2>(const Layer&, const Drive&, std::size_t, std::size_t);
+template void spiking::streamLayer<xsimd::sse2>(const Layer&, const float*, std::size_t, std::size_t);
 template void spiking::linkStep<xsimd::sse2>(const Link&);
 template void spiking::bernoulliStep<xsimd::sse2>(const BernoulliCall&);
