@@ -56,7 +56,7 @@ export class BaseInput {
 
   /** Clears the trace and the spikes. */
   resetState(): void {
-    this.guard.check(this.constructor.name, 'resetState');
+    this.guard.check(this, 'resetState');
     this.state.trace.fill(0);
     this.state.spikes.fill(0);
   }
