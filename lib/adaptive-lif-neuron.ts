@@ -3,7 +3,7 @@ import type { RunOptions, RunResult } from './run';
 import { BaseNeuron } from './base-neuron';
 import { IF_STAGES } from './if-neuron';
 import type { NeuronInput } from './inputs';
-import { validatedSpec } from './layer-spec';
+import { stageCheck, validatedSpec } from './layer-spec';
 import { lifVoltage, type LIFNeuronOptions } from './lif-neuron';
 import type { PerNeuron } from './options';
 import type { SampleMask } from './sample-mask';
@@ -55,7 +55,7 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    return this.foldedForward(AdaptiveLIFNeuron.prototype, STAGES, x);
+    return this.foldedForward(UNTOUCHED, x);
   }
 
   /**
@@ -64,11 +64,14 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
    * Returns the spikes of every step and the recorded variables.
    */
   run(x: Float32Array, options: RunOptions): RunResult {
-    return this.runSteps(AdaptiveLIFNeuron.prototype, STAGES, x, undefined, options);
+    return this.runSteps(UNTOUCHED, x, undefined, options);
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
   runAsync(x: Float32Array, options: RunOptions): Promise<RunResult> {
-    return this.runStepsAsync(AdaptiveLIFNeuron.prototype, STAGES, x, undefined, options);
+    return this.runStepsAsync(UNTOUCHED, x, undefined, options);
   }
 }
+
+/** Whether forward may run the fused kernel: no stage of AdaptiveLIFNeuron overridden. */
+const UNTOUCHED = stageCheck(AdaptiveLIFNeuron.prototype, STAGES);

@@ -57,7 +57,7 @@ export class BaseInput {
 
   /** Clears the trace and the spikes; with a mask (one entry per sample), of the selected samples only. */
   resetState(mask?: SampleMask): void {
-    this.guard.check(this.constructor.name, 'resetState');
+    this.guard.check(this, 'resetState');
     for (const [from, to] of sampleRanges(mask, this.cellsShape[0], this.size / this.cellsShape[0])) {
       this.state.trace.fill(0, from, to);
       this.state.spikes.fill(0, from, to);

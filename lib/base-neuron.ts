@@ -1,7 +1,7 @@
 import type { StepResult } from './base-input';
 import { NotImplementedError, invalidParameter } from './errors';
 import { assertNeuronInput, checkNeuronInput, concatLast, sumLast, type NeuronInput } from './inputs';
-import { specFor, stagesUntouched } from './layer-spec';
+import { specFor, type StageCheck } from './layer-spec';
 import { native } from './native';
 import type { PerNeuron, Resolved, UpdateType } from './options';
 import { sampleRanges, type SampleMask } from './sample-mask';
@@ -170,7 +170,7 @@ export class BaseNeuron {
    * which the whole batch shares, is kept.
    */
   resetState(mask?: SampleMask): void {
-    this.guard.check(this.constructor.name, 'resetState');
+    this.guard.check(this, 'resetState');
     const { vCell, spikes, refracCounts, refracLeft, trace } = this.state;
     for (const [from, to] of this.sampleRanges(mask)) {
       vCell.fill(this.vRest, from, to);
@@ -184,7 +184,7 @@ export class BaseNeuron {
 
   /** Sets the threshold back to its initial value (scalar or per neuron); with a mask, of the selected samples only. */
   resetThresh(mask?: SampleMask): void {
-    this.guard.check(this.constructor.name, 'resetThresh');
+    this.guard.check(this, 'resetThresh');
     const init = this.initialThresh;
     for (const [from, to] of this.sampleRanges(mask)) {
       if (typeof init === 'number') this.state.thresh.fill(init, from, to);
@@ -219,9 +219,9 @@ export class BaseNeuron {
    * @internal forward() of IF, LIF and AdaptiveLIF: the fused kernel, or, when
    * a stage is overridden, PySNN's stages in PySNN's order.
    */
-  protected foldedForward(proto: object, stages: readonly string[], x: NeuronInput): StepResult {
+  protected foldedForward(untouched: StageCheck, x: NeuronInput): StepResult {
     assertNeuronInput(x, this.size, this.cellsShape);
-    if (!this.fusedStep(proto, stages, x)) {
+    if (!this.fusedStep(untouched, x)) {
       this.updateVoltage(this.fold(x));
       const spikes = this.spiking();
       this.updateTrace(spikes);
@@ -241,10 +241,10 @@ export class BaseNeuron {
    * its staged path instead. Inputs are already checked. The history makes
    * room first, so that nothing can fail once the state starts changing.
    */
-  protected fusedStep(proto: object, stages: readonly string[], x: NeuronInput, preTrace?: NeuronInput): boolean {
-    this.guard.check(this.constructor.name, 'forward');
+  protected fusedStep(untouched: StageCheck, x: NeuronInput, preTrace?: NeuronInput): boolean {
+    this.guard.check(this, 'forward');
     this.history?.reserve();
-    if (!stagesUntouched(this, proto, stages)) return false;
+    if (!untouched(this)) return false;
     native.step(this.state.buffer, x, preTrace);
     this.history?.append(this.state.spikes);
     return true;
@@ -255,16 +255,15 @@ export class BaseNeuron {
    * native call, or (when a stage is overridden) forward step by step.
    */
   protected runSteps(
-    proto: object,
-    stages: readonly string[],
+    untouched: StageCheck,
     x: Float32Array,
     preTrace: Float32Array | undefined,
     options: RunOptions,
   ): RunResult {
-    this.guard.check(this.constructor.name, 'run');
+    this.guard.check(this, 'run');
     const { steps, record, width } = this.checkRun(x, preTrace, options);
     this.history?.reserve(steps);
-    if (!stagesUntouched(this, proto, stages)) {
+    if (!untouched(this)) {
       const size = this.size * width;
       const slice = (a: Float32Array, t: number) => a.subarray(t * size, (t + 1) * size);
       return stagedRun(
@@ -283,16 +282,15 @@ export class BaseNeuron {
 
   /** @internal runAsync() of every model: runSteps off the event loop, on a copy of the state. */
   protected async runStepsAsync(
-    proto: object,
-    stages: readonly string[],
+    untouched: StageCheck,
     x: Float32Array,
     preTrace: Float32Array | undefined,
     options: RunOptions,
   ): Promise<RunResult> {
     const name = this.constructor.name;
-    this.guard.check(name, 'runAsync');
+    this.guard.check(this, 'runAsync');
     const { steps, record } = this.checkRun(x, preTrace, options);
-    if (!stagesUntouched(this, proto, stages)) {
+    if (!untouched(this)) {
       throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
     }
     this.history?.reserve(steps);

@@ -2,7 +2,7 @@ import type { StepResult } from './base-input';
 import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import { checkFedeInputs, concatLast, sumLast, type NeuronInput } from './inputs';
-import { validatedSpec } from './layer-spec';
+import { stageCheck, validatedSpec } from './layer-spec';
 import type { PerNeuron } from './options';
 import { valueAt } from './stages';
 
@@ -65,7 +65,7 @@ export class FedeNeuron extends BaseNeuron {
    */
   override forward(x: NeuronInput, preTrace: NeuronInput): StepResult {
     checkFedeInputs(x, preTrace, this.size, this.cellsShape);
-    if (!this.fusedStep(FedeNeuron.prototype, STAGES, x, preTrace)) {
+    if (!this.fusedStep(UNTOUCHED, x, preTrace)) {
       const [xs, pre] = this.fold(x, preTrace);
       this.updateVoltage(xs, pre);
       const spikes = this.spiking();
@@ -82,11 +82,14 @@ export class FedeNeuron extends BaseNeuron {
    * time-major. Returns the spikes of every step and the recorded variables.
    */
   run(x: Float32Array, preTrace: Float32Array, options: RunOptions): RunResult {
-    return this.runSteps(FedeNeuron.prototype, STAGES, x, preTrace, options);
+    return this.runSteps(UNTOUCHED, x, preTrace, options);
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
   runAsync(x: Float32Array, preTrace: Float32Array, options: RunOptions): Promise<RunResult> {
-    return this.runStepsAsync(FedeNeuron.prototype, STAGES, x, preTrace, options);
+    return this.runStepsAsync(UNTOUCHED, x, preTrace, options);
   }
 }
+
+/** Whether forward may run the fused kernel: no stage of FedeNeuron overridden. */
+const UNTOUCHED = stageCheck(FedeNeuron.prototype, STAGES);

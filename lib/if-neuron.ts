@@ -2,7 +2,7 @@ import type { StepResult } from './base-input';
 import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import type { NeuronInput } from './inputs';
-import { validatedSpec } from './layer-spec';
+import { stageCheck, validatedSpec } from './layer-spec';
 import type { PerNeuron, UpdateType } from './options';
 import { valueAt } from './stages';
 
@@ -45,7 +45,7 @@ export class IFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    return this.foldedForward(IFNeuron.prototype, IF_STAGES, x);
+    return this.foldedForward(UNTOUCHED, x);
   }
 
   /**
@@ -54,11 +54,14 @@ export class IFNeuron extends BaseNeuron {
    * Returns the spikes of every step and the recorded variables.
    */
   run(x: Float32Array, options: RunOptions): RunResult {
-    return this.runSteps(IFNeuron.prototype, IF_STAGES, x, undefined, options);
+    return this.runSteps(UNTOUCHED, x, undefined, options);
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
   runAsync(x: Float32Array, options: RunOptions): Promise<RunResult> {
-    return this.runStepsAsync(IFNeuron.prototype, IF_STAGES, x, undefined, options);
+    return this.runStepsAsync(UNTOUCHED, x, undefined, options);
   }
 }
+
+/** Whether forward may run the fused kernel: no stage of IFNeuron overridden. */
+const UNTOUCHED = stageCheck(IFNeuron.prototype, IF_STAGES);

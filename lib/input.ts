@@ -1,6 +1,6 @@
 import { BaseInput, type StepResult } from './base-input';
 import { checkInputValues } from './inputs';
-import { stagesUntouched, validatedSpec } from './layer-spec';
+import { stageCheck, validatedSpec } from './layer-spec';
 import { native } from './native';
 import type { PerNeuron, UpdateType } from './options';
 import {
@@ -49,8 +49,8 @@ export class Input extends BaseInput {
    */
   override forward(x: Float32Array | Uint8Array): StepResult {
     checkInputValues(x, this.size);
-    this.guard.check(this.constructor.name, 'forward');
-    if (stagesUntouched(this, Input.prototype, STAGES)) {
+    this.guard.check(this, 'forward');
+    if (UNTOUCHED(this)) {
       native.step(this.state.buffer, x);
     } else {
       this.updateTrace(x);
@@ -66,10 +66,10 @@ export class Input extends BaseInput {
    * time-major. Returns the spikes of every step (and the trace if recorded).
    */
   run(x: Float32Array | Uint8Array, options: InputRunOptions): RunResult {
-    this.guard.check(this.constructor.name, 'run');
+    this.guard.check(this, 'run');
     const { steps, record } = this.checkRun(x, options);
     const n = this.size;
-    if (!stagesUntouched(this, Input.prototype, STAGES)) {
+    if (!UNTOUCHED(this)) {
       const step = (t: number) => this.forward(x.subarray(t * n, (t + 1) * n));
       return stagedRun(steps, n, record, step, (name) => this.state[name]);
     }
@@ -81,9 +81,9 @@ export class Input extends BaseInput {
   /** run() off the event loop; the layer is busy until the promise settles. */
   async runAsync(x: Float32Array | Uint8Array, options: InputRunOptions): Promise<RunResult> {
     const name = this.constructor.name;
-    this.guard.check(name, 'runAsync');
+    this.guard.check(this, 'runAsync');
     const { steps, record } = this.checkRun(x, options);
-    if (!stagesUntouched(this, Input.prototype, STAGES)) {
+    if (!UNTOUCHED(this)) {
       throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
     }
     return this.guard.hold(`${name}.runAsync`, async () =>
@@ -97,3 +97,6 @@ export class Input extends BaseInput {
     return checked;
   }
 }
+
+/** Whether forward may run the fused kernel: no stage of Input overridden. */
+const UNTOUCHED = stageCheck(Input.prototype, STAGES);

@@ -17,10 +17,21 @@ export function specFor(kind: LayerKind, options: unknown): LayerSpec {
     : validateOptions(kind, options);
 }
 
-/** True when none of the named stages differs from the class prototype's own. */
-export function stagesUntouched(instance: object, proto: object, stages: readonly string[]): boolean {
-  const self = instance as Record<string, unknown>;
-  const own = proto as Record<string, unknown>;
-  for (const stage of stages) if (self[stage] !== own[stage]) return false;
-  return true;
+/** Whether an instance still has its class's own stages (then forward may run the fused kernel). */
+export type StageCheck = (instance: object) => boolean;
+
+/**
+ * A check that none of the named stages of `proto` is overridden, on a
+ * subclass or on the instance. It runs on every step, so it is compiled once
+ * per class into plain property comparisons (`self.fold === proto.fold && ...`),
+ * which V8 caches, instead of a loop of computed lookups, which cost
+ * ~150 ns per forward. The names are the library's own constant stage lists.
+ */
+export function stageCheck(proto: object, stages: readonly string[]): StageCheck {
+  for (const stage of stages) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(stage)) throw new Error(`not a stage name: ${stage}`);
+  }
+  const body = `return ${stages.map((stage) => `self.${stage} === proto.${stage}`).join(' && ')};`;
+  const compiled = new Function('self', 'proto', body) as (self: object, proto: object) => boolean;
+  return (instance) => compiled(instance, proto);
 }

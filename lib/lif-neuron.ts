@@ -3,7 +3,7 @@ import type { RunOptions, RunResult } from './run';
 import { BaseNeuron } from './base-neuron';
 import { IF_STAGES, type IFNeuronOptions } from './if-neuron';
 import type { NeuronInput } from './inputs';
-import { validatedSpec } from './layer-spec';
+import { stageCheck, validatedSpec } from './layer-spec';
 import type { PerNeuron, UpdateType } from './options';
 import { valueAt } from './stages';
 import type { Slab } from './slab';
@@ -57,7 +57,7 @@ export class LIFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    return this.foldedForward(LIFNeuron.prototype, IF_STAGES, x);
+    return this.foldedForward(UNTOUCHED, x);
   }
 
   /**
@@ -66,11 +66,14 @@ export class LIFNeuron extends BaseNeuron {
    * Returns the spikes of every step and the recorded variables.
    */
   run(x: Float32Array, options: RunOptions): RunResult {
-    return this.runSteps(LIFNeuron.prototype, IF_STAGES, x, undefined, options);
+    return this.runSteps(UNTOUCHED, x, undefined, options);
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
   runAsync(x: Float32Array, options: RunOptions): Promise<RunResult> {
-    return this.runStepsAsync(LIFNeuron.prototype, IF_STAGES, x, undefined, options);
+    return this.runStepsAsync(UNTOUCHED, x, undefined, options);
   }
 }
+
+/** Whether forward may run the fused kernel: no stage of LIFNeuron overridden. */
+const UNTOUCHED = stageCheck(LIFNeuron.prototype, IF_STAGES);

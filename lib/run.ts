@@ -113,9 +113,11 @@ export function stagedRun(
 export class BusyGuard {
   private pending: string | null = null;
 
-  check(layer: string, action: string): void {
+  check(layer: object, action: string): void {
     if (this.pending !== null) {
-      throw new Error(`${layer}.${action}: the layer is busy with ${this.pending}; await it before using the layer`);
+      throw new Error(
+        `${layer.constructor.name}.${action}: the layer is busy with ${this.pending}; await it before using the layer`,
+      );
     }
   }
 

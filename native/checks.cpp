@@ -17,9 +17,14 @@ namespace checks {
 bool isWhole(double x) { return std::isfinite(x) && std::floor(x) == x; }
 
 SlabView openSlab(Napi::Env env, const Napi::Value& value) {
-  if (!value.IsArrayBuffer()) fail(env, "Expected the layer's state ArrayBuffer", true);
-  Napi::ArrayBuffer buffer = value.As<Napi::ArrayBuffer>();
-  SlabView slab{static_cast<std::uint8_t*>(buffer.Data()), buffer.ByteLength(), {}};
+  bool isBuffer = false;
+  void* data = nullptr;
+  std::size_t bytes = 0;
+  if (napi_is_arraybuffer(env, value, &isBuffer) != napi_ok || !isBuffer ||
+      napi_get_arraybuffer_info(env, value, &data, &bytes) != napi_ok) {
+    fail(env, "Expected the layer's state ArrayBuffer", true);
+  }
+  SlabView slab{static_cast<std::uint8_t*>(data), bytes, {}};
   if (slab.base == nullptr || slab.bytes < static_cast<std::size_t>(kHeaderBytes)) {
     fail(env, "Layer state buffer is detached or too small");
   }
@@ -33,8 +38,8 @@ namespace {
 // An array of n elements of type T at a byte offset read from the header.
 template <class T>
 T* arrayAt(Napi::Env env, const SlabView& slab, double offset, std::size_t n, const char* what) {
-  if (!isWhole(offset) || offset < kHeaderBytes || std::fmod(offset, alignof(T)) != 0 ||
-      offset > static_cast<double>(slab.bytes) ||
+  if (!isWhole(offset) || offset < kHeaderBytes || offset > static_cast<double>(slab.bytes) ||
+      static_cast<std::size_t>(offset) % alignof(T) != 0 ||
       (slab.bytes - static_cast<std::size_t>(offset)) / sizeof(T) < n) {
     fail(env, std::string("Layer state buffer has a corrupt offset for ") + what);
   }
@@ -96,17 +101,15 @@ Layer decodeLayer(Napi::Env env, const SlabView& slab) {
 }
 
 Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name) {
-  if (!value.IsTypedArray() ||
-      value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+  const TypedView array = typedView(value);
+  if (array.type != napi_float32_array) {
     fail(env, std::string("Expected a Float32Array (or a list of them) for ") + name, true);
   }
-  Napi::Float32Array array = value.As<Napi::Float32Array>();
-  const std::size_t length = array.ElementLength();
-  if (length == 0 || length % n != 0) {
+  if (array.length == 0 || array.length % n != 0) {
     fail(env, std::string("Expected ") + name + " to hold a whole multiple of " +
-                  std::to_string(n) + " values but it holds " + std::to_string(length));
+                  std::to_string(n) + " values but it holds " + std::to_string(array.length));
   }
-  return Segment{array.Data(), length / n};
+  return Segment{static_cast<const float*>(array.data), array.length / n};
 }
 
 void readEntries(Napi::Env env, const Napi::Value& value, const char* name, Entries& out) {
@@ -151,18 +154,15 @@ Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& xEntries,
   Drive drive;
   if (layer.model == Model::Input) {
     if (xEntries.list) fail(env, "Expected a Float32Array or Uint8Array for x", true);
-    const Napi::Value& x = xEntries[0];
-    const napi_typedarray_type type = typedArrayType(x);
-    if (type != napi_float32_array && type != napi_uint8_array) {
+    const TypedView x = typedView(xEntries[0]);
+    if (x.type != napi_float32_array && x.type != napi_uint8_array) {
       fail(env, "Expected a Float32Array or Uint8Array for x", true);
     }
-    if (x.As<Napi::TypedArray>().ElementLength() != layer.n) {
-      fail(env, "Expected x to hold " + std::to_string(layer.n) + " values");
-    }
-    if (type == napi_uint8_array) {
-      drive.bytes = x.As<Napi::Uint8Array>().Data();
+    if (x.length != layer.n) fail(env, "Expected x to hold " + std::to_string(layer.n) + " values");
+    if (x.type == napi_uint8_array) {
+      drive.bytes = static_cast<const std::uint8_t*>(x.data);
     } else {
-      xs.inlined[0] = Segment{x.As<Napi::Float32Array>().Data(), 1};
+      xs.inlined[0] = Segment{static_cast<const float*>(x.data), 1};
       xs.count = 1;
     }
   } else {
@@ -182,10 +182,15 @@ Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& xEntries,
   return drive;
 }
 
-napi_typedarray_type typedArrayType(const Napi::Value& value) {
-  // napi_bigint64_array stands for "not a typed array we take".
-  return value.IsTypedArray() ? value.As<Napi::TypedArray>().TypedArrayType()
-                              : napi_bigint64_array;
+TypedView typedView(const Napi::Value& value) {
+  TypedView view;
+  bool isTyped = false;
+  if (napi_is_typedarray(value.Env(), value, &isTyped) != napi_ok || !isTyped) return view;
+  if (napi_get_typedarray_info(value.Env(), value, &view.type, &view.length, &view.data, nullptr,
+                               nullptr) != napi_ok) {
+    view.type = napi_bigint64_array;
+  }
+  return view;
 }
 
 std::size_t wholeCount(Napi::Env env, const Napi::Value& value, const char* name, double max) {
@@ -203,14 +208,15 @@ RunPlan runInputs(Napi::Env env, const Layer& layer, std::size_t steps, const Na
   RunPlan plan;
   plan.steps = steps;
   const std::size_t rows = steps * layer.n;
-  const napi_typedarray_type type = typedArrayType(x);
+  const TypedView input = typedView(x);
+  const napi_typedarray_type type = input.type;
   const bool bytesAllowed = layer.model == Model::Input;
   if (type != napi_float32_array && !(bytesAllowed && type == napi_uint8_array)) {
     fail(env, bytesAllowed ? "Expected a Float32Array or Uint8Array for x"
                            : "Expected a Float32Array for x",
          true);
   }
-  const std::size_t length = x.As<Napi::TypedArray>().ElementLength();
+  const std::size_t length = input.length;
   if (length == 0 || length % rows != 0 || (bytesAllowed && length != rows)) {
     fail(env, "Expected x to hold " + std::to_string(rows) + (bytesAllowed ? "" : "*k") +
                   " values (steps x neurons" + (bytesAllowed ? "" : " x k") + ") but it holds " +
@@ -218,16 +224,16 @@ RunPlan runInputs(Napi::Env env, const Layer& layer, std::size_t steps, const Na
   }
   plan.width = length / rows;
   if (type == napi_uint8_array) {
-    plan.bytes = x.As<Napi::Uint8Array>().Data();
+    plan.bytes = static_cast<const std::uint8_t*>(input.data);
   } else {
-    plan.x = x.As<Napi::Float32Array>().Data();
+    plan.x = static_cast<const float*>(input.data);
   }
   if (layer.model == Model::Fede) {
-    if (typedArrayType(preTrace) != napi_float32_array ||
-        preTrace.As<Napi::TypedArray>().ElementLength() != length) {
+    const TypedView pre = typedView(preTrace);
+    if (pre.type != napi_float32_array || pre.length != length) {
       fail(env, "Expected preTrace to be a Float32Array of the length of x", true);
     }
-    plan.preTrace = preTrace.As<Napi::Float32Array>().Data();
+    plan.preTrace = static_cast<const float*>(pre.data);
   }
   return plan;
 }
@@ -246,11 +252,11 @@ float** recordSlots(RunPlan& plan, int r) {
 void runOutputs(Napi::Env env, const Layer& layer, std::size_t steps, const Napi::Value& spikes,
                 const Entries& records, RunPlan& plan) {
   const std::size_t rows = steps * layer.n;
-  if (typedArrayType(spikes) != napi_uint8_array ||
-      spikes.As<Napi::TypedArray>().ElementLength() != rows) {
+  const TypedView spikeOut = typedView(spikes);
+  if (spikeOut.type != napi_uint8_array || spikeOut.length != rows) {
     fail(env, "Expected a Uint8Array of steps x neurons for the spikes output", true);
   }
-  plan.spikes = spikes.As<Napi::Uint8Array>().Data();
+  plan.spikes = static_cast<std::uint8_t*>(spikeOut.data);
   if (!records.list && (records[0].IsUndefined() || records[0].IsNull())) return;
   if (!records.list || records.count != kRecords) {
     fail(env, "Expected a list of four record outputs (or null)", true);
@@ -258,15 +264,15 @@ void runOutputs(Napi::Env env, const Layer& layer, std::size_t steps, const Napi
   for (int r = 0; r < kRecords; ++r) {
     const Napi::Value& out = records[r];
     if (out.IsUndefined() || out.IsNull()) continue;
-    if (typedArrayType(out) != napi_float32_array ||
-        out.As<Napi::TypedArray>().ElementLength() != rows) {
+    const TypedView recordOut = typedView(out);
+    if (recordOut.type != napi_float32_array || recordOut.length != rows) {
       fail(env, "Expected a Float32Array of steps x neurons for a record output", true);
     }
     const bool neuronState = r != 1;  // all but trace exist only for neurons
     if (neuronState && layer.model == Model::Input) {
       fail(env, "An Input layer records only its trace");
     }
-    *recordSlots(plan, r) = out.As<Napi::Float32Array>().Data();
+    *recordSlots(plan, r) = static_cast<float*>(recordOut.data);
   }
 }
 

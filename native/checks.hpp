@@ -44,7 +44,7 @@ struct Segments {
 // buffer, so every entry point reads its lists completely before it takes a
 // single pointer into JS memory.
 struct Entries {
-  static constexpr std::size_t kInline = 16;
+  static constexpr std::size_t kInline = 4;
   static constexpr std::uint32_t kMax = 65536;  // more list entries than this: rejected
   Napi::Value inlined[kInline];
   std::vector<Napi::Value> spilled;
@@ -74,7 +74,14 @@ void runOutputs(Napi::Env env, const Layer& layer, std::size_t steps, const Napi
 float** recordSlots(RunPlan& plan, int r);
 constexpr int kRecords = 4;
 
-napi_typedarray_type typedArrayType(const Napi::Value& value);
+// A typed array's type, element count and data, read with one N-API call;
+// type napi_bigint64_array stands for "not a typed array we take".
+struct TypedView {
+  napi_typedarray_type type = napi_bigint64_array;
+  std::size_t length = 0;
+  void* data = nullptr;
+};
+TypedView typedView(const Napi::Value& value);
 // run()'s step count: outputs stay below 2^52 elements, exactly countable in a double.
 std::size_t stepCount(Napi::Env env, const Napi::Value& value, const Layer& layer);
 std::size_t wholeCount(Napi::Env env, const Napi::Value& value, const char* name, double max);

@@ -39,10 +39,7 @@ ThreadPool::ThreadPool() {
 
 ThreadPool::~ThreadPool() { stopWorkers(); }
 
-std::size_t ThreadPool::threads() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return workers_.size() + 1;
-}
+std::size_t ThreadPool::threads() { return threads_.load(std::memory_order_relaxed); }
 
 void ThreadPool::setThreads(std::size_t threads) {
   std::lock_guard<std::mutex> resizing(resize_);
@@ -52,6 +49,7 @@ void ThreadPool::setThreads(std::size_t threads) {
   for (std::size_t i = 1; i < std::max<std::size_t>(threads, 1); ++i) {
     workers_.emplace_back([this] { work(); });
   }
+  threads_.store(workers_.size() + 1, std::memory_order_relaxed);
 }
 
 void ThreadPool::stopWorkers() {
@@ -60,6 +58,7 @@ void ThreadPool::stopWorkers() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
     leaving.swap(workers_);
+    threads_.store(1, std::memory_order_relaxed);
   }
   wake_.notify_all();
   for (std::thread& t : leaving) t.join();  // a worker finishes its job first

@@ -4,6 +4,7 @@
 // once. Nothing is allocated per job.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -44,6 +45,7 @@ class ThreadPool {
   std::condition_variable finished_;  // callers: a worker left a job
   std::vector<Job*> jobs_;            // capacity reserved once
   std::vector<std::thread> workers_;
+  std::atomic<std::size_t> threads_{1};  // workers_.size() + 1, read without the lock
   bool stopping_ = false;
   std::mutex resize_;
 };
