@@ -1,12 +1,15 @@
 // linkStep<Arch>: one step of a Linear connection (PySNN's pysnn.connection
-// Linear), arch-generic; instantiated by each native/isa/*.cpp and picked
-// through the dispatcher's InstructionSet table. The spikes that arrive now
-// (sent `delay` steps ago) are read from the ring, and:
+// Linear) for the outputs [oBegin, oEnd), arch-generic; instantiated by each
+// native/isa/*.cpp and picked through the dispatcher's InstructionSet table.
+// The caller splits the outputs across threads (each output's arithmetic is
+// the same whatever the split). The spikes that arrive now (sent `delay`
+// steps ago) are read from the ring, and:
 //
 //   Current     out[b][o] += W[o][i] for each input i that arrives, in
 //               increasing i: event driven (only the weights of inputs that
-//               spiked are read), a vector of outputs at a time. Each add is
-//               one float32 operation; nothing is added for silent inputs.
+//               spiked are read, from the list Link::listArrivals made), a
+//               vector of outputs at a time. Each add is one float32
+//               operation; nothing is added for silent inputs.
 //   Products    out[b][o][i] = W[o][i] * s[b][i]: PySNN's activation
 //               potential, the layout (*cellsShape, k = in) that a neuron folds.
 //   Difference  out[b][o] += (W[o][i] * s[b][i]) - traceIn[b][i], in
@@ -25,28 +28,6 @@
 
 namespace spiking {
 namespace kernel {
-
-// The inputs of sample b whose spikes arrive now, in increasing order, with
-// the lag each arrived from (per-synapse delays: one entry per lag).
-static inline std::size_t arrivals(const Link& L, std::size_t b, std::uint32_t* index, std::uint32_t* lag) {
-  std::size_t count = 0;
-  if (!L.delays) {
-    const std::uint8_t* row = L.sent(L.delay, b);
-    for (std::size_t i = 0; i < L.in; ++i) {
-      if (row[i]) index[count++] = static_cast<std::uint32_t>(i);
-    }
-    return count;
-  }
-  for (std::size_t i = 0; i < L.in; ++i) {
-    for (std::size_t d = 0; d < L.rows; ++d) {
-      if (L.sent(d, b)[i]) {
-        index[count] = static_cast<std::uint32_t>(i);
-        lag[count++] = static_cast<std::uint32_t>(d);
-      }
-    }
-  }
-  return count;
-}
 
 // K vectors of outputs from o0: acc += the arriving weights, event by event.
 template <class A, std::size_t K>
@@ -109,18 +90,18 @@ inline void differenceTile(const Link& L, std::size_t b, float* dst, std::size_t
   for (std::size_t k = 0; k < K; ++k) acc[k].store_unaligned(dst + k * W);
 }
 
-// Splits the outputs into whole tiles of kTile vectors, then single vectors,
-// then a last partial vector; calls tile(K, o0, count) for each, where K is
-// the tile's vector count and count the outputs it covers (< K * W only for
-// the partial vector).
+// Splits the outputs [begin, end) into whole tiles of kTile vectors, then
+// single vectors, then a last partial vector; calls tile(K, o0, count) for
+// each, where K is the tile's vector count and count the outputs it covers
+// (< K * W only for the partial vector, which only the layer's end has).
 template <class A, class Tile>
-inline void overOutputs(std::size_t out, Tile tile) {
+inline void overOutputs(std::size_t begin, std::size_t end, Tile tile) {
   constexpr std::size_t W = Batch<A>::size;
   constexpr std::size_t kTile = 4;
-  std::size_t o = 0;
-  for (; o + kTile * W <= out; o += kTile * W) tile(std::integral_constant<std::size_t, kTile>{}, o, kTile * W);
-  for (; o + W <= out; o += W) tile(std::integral_constant<std::size_t, 1>{}, o, W);
-  if (o < out) tile(std::integral_constant<std::size_t, 1>{}, o, out - o);
+  std::size_t o = begin;
+  for (; o + kTile * W <= end; o += kTile * W) tile(std::integral_constant<std::size_t, kTile>{}, o, kTile * W);
+  for (; o + W <= end; o += W) tile(std::integral_constant<std::size_t, 1>{}, o, W);
+  if (o < end) tile(std::integral_constant<std::size_t, 1>{}, o, end - o);
 }
 
 // Runs body on `count` floats at row: in place for whole vectors; a partial
@@ -135,26 +116,20 @@ inline void withRow(float* row, std::size_t count, Body body) {
   std::memcpy(row, padded, count * sizeof(float));
 }
 
-// Collects every sample's arrivals first, then walks the outputs a tile at a
-// time and, within a tile, every sample: the tile's weight rows stay in cache
-// across the batch. Per output the adds still come in increasing input order.
+// The arrivals are already listed (Link::listArrivals); walks the outputs
+// [oBegin, oEnd) a tile at a time and, within a tile, every sample: the
+// tile's weight rows stay in cache across the batch. Per output the adds
+// still come in increasing input order.
 template <class A>
 inline void linkCurrent(const Link& L) {
-  const std::size_t cap = L.eventCapacity();
-  std::uint32_t* index = L.events;
-  std::uint32_t* lag = L.events + cap;
-  std::uint32_t* start = L.events + 2 * cap;  // batch + 1 entries
-  start[0] = 0;
-  for (std::size_t b = 0; b < L.batch; ++b) {
-    start[b + 1] = start[b] + static_cast<std::uint32_t>(arrivals(L, b, index + start[b], lag + start[b]));
-  }
+  const std::uint32_t* start = L.eventStarts();
   if (start[L.batch] == 0) return;
-  overOutputs<A>(L.out, [&](auto k, std::size_t o0, std::size_t count) {
+  overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
     for (std::size_t b = 0; b < L.batch; ++b) {
       const std::size_t events = start[b + 1] - start[b];
       if (events == 0) continue;
       withRow<A>(L.result + b * L.out + o0, count, [&](float* dst) {
-        accumulateTile<A, decltype(k)::value>(L, dst, o0, index + start[b], lag + start[b], events);
+        accumulateTile<A, decltype(k)::value>(L, dst, o0, L.eventIndex() + start[b], L.eventLag() + start[b], events);
       });
     }
   });
@@ -163,7 +138,7 @@ inline void linkCurrent(const Link& L) {
 template <class A>
 inline void linkDifference(const Link& L) {
   for (std::size_t b = 0; b < L.batch; ++b) {
-    overOutputs<A>(L.out, [&](auto k, std::size_t o0, std::size_t count) {
+    overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
       withRow<A>(L.result + b * L.out + o0, count, [&](float* dst) { differenceTile<A, decltype(k)::value>(L, b, dst, o0); });
     });
   }
@@ -173,7 +148,7 @@ inline void linkDifference(const Link& L) {
 // PySNN's dense activation potential; one multiply per synapse, no sums.
 static inline void linkProducts(const Link& L) {
   for (std::size_t b = 0; b < L.batch; ++b) {
-    for (std::size_t o = 0; o < L.out; ++o) {
+    for (std::size_t o = L.oBegin; o < L.oEnd; ++o) {
       float* dst = L.result + (b * L.out + o) * L.in;
       for (std::size_t i = 0; i < L.in; ++i) {
         const std::size_t at = i * L.stride + o;

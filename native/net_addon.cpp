@@ -5,6 +5,7 @@
 // the last line before a kernel.
 #include "net_addon.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -13,6 +14,7 @@
 #include "connection_layout.hpp"
 #include "kernels.hpp"
 #include "random.hpp"
+#include "thread_pool.hpp"
 
 namespace spiking {
 namespace {
@@ -76,6 +78,33 @@ LinkSlab openLink(Napi::Env env, const Napi::Value& value) {
   return slab;
 }
 
+// Below this many float operations a step is not worth waking other threads for.
+constexpr double kParallelWork = 1 << 17;
+
+// Runs the connection kernel over all outputs, split across the thread pool
+// when the step is large: chunks of whole 64-float tiles, a few per thread.
+// Every output is computed by one call, in the same order, whatever the split.
+void splitOutputs(const Link& L, double work) {
+  const LinkFn link = activeInstructionSet().link;
+  ThreadPool& pool = ThreadPool::instance();
+  const std::size_t threads = pool.threads();
+  if (threads == 1 || work < kParallelWork || L.out <= 64) {
+    Link all = L;
+    all.oBegin = 0;
+    all.oEnd = L.out;
+    return link(all);
+  }
+  const std::size_t size = (L.out / (threads * 4) + 63) / 64 * 64;
+  const std::size_t chunks = (L.out + size - 1) / size;
+  auto chunk = [&](std::size_t c) {
+    Link part = L;
+    part.oBegin = c * size;
+    part.oEnd = std::min(L.out, (c + 1) * size);
+    link(part);
+  };
+  pool.parallelFor(chunks, chunk);
+}
+
 // linkStep(slab, pre: Uint8Array [batch][in], result: Float32Array, mode, traceIn?)
 // Writes this step's presynaptic spikes into the ring, runs the kernel on the
 // spikes that arrive now, then moves the ring on by one row.
@@ -127,7 +156,10 @@ Napi::Value LinkStep(const Napi::CallbackInfo& info) {
   }
 
   std::memcpy(ring + L.head * sent, pre.Data(), sent);
-  activeInstructionSet().link(L);
+  // Work in float operations: arrivals x outputs, or every synapse (dense modes).
+  double work = static_cast<double>(L.batch) * static_cast<double>(L.in) * static_cast<double>(L.out);
+  if (L.mode == LinkMode::Current) work = static_cast<double>(L.listArrivals()) * static_cast<double>(L.out);
+  if (work > 0) splitOutputs(L, work);
   const double next = static_cast<double>((L.head + 1) % L.rows);
   std::memcpy(slab.base + linkslot::kHead * sizeof(double), &next, sizeof(double));
   return env.Undefined();

@@ -18,6 +18,7 @@ const cli = new Command('bench-network')
   .option('--steps <n>', 'time steps per run', '1000')
   .option('--rate <hz>', 'Poisson input rate in Hz (dt = 1 ms)', '100')
   .option('--runs <n>', 'timed runs per size (the best is reported)', '3')
+  .option('--threads <n>', 'size of the kernels\' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)')
   .option('--json <file>', 'also write the results as JSON')
   .parse();
 const opts = cli.opts();
@@ -26,6 +27,7 @@ const batch = Number(opts.batch);
 const steps = Number(opts.steps);
 const rate = Number(opts.rate);
 const runs = Number(opts.runs);
+if (opts.threads !== undefined) spiking.setNumThreads(Number(opts.threads));
 const dt = 1;
 
 // LIF with an exponential update, tauV = 10 ms (dt / tauV = 0.1, as Norse's
@@ -115,7 +117,10 @@ function timeTorch(size) {
 }
 
 console.log(`spiking network benchmark: Poisson (${rate} Hz) -> Linear -> LIF, batch ${batch}, ${steps} steps of ${dt} ms`);
-console.log(`spiking ${require('../package.json').version}, kernels ${spiking.instructionSet()}, one thread, node ${process.version}; best of ${runs} runs\n`);
+console.log(
+  `spiking ${require('../package.json').version}, kernels ${spiking.instructionSet()}, ${spiking.numThreads()} thread(s) ` +
+    `(neuron and connection steps; the encoder runs on one), node ${process.version}; best of ${runs} runs\n`,
+);
 const withTorch = torchAvailable();
 const results = [];
 const rows = [['size', 'spiking steps/s', 'ms/step', 'in Hz', 'out Hz', ...(withTorch ? ['torch steps/s', 'torch ms/step', 'speed-up'] : [])]];
@@ -131,4 +136,7 @@ for (const size of sizes) {
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
 for (const r of rows) console.log(r.map((cell, c) => cell.padStart(widths[c])).join('  '));
 if (!withTorch) console.log('\nPyTorch eager: skipped (python3 -c "import torch" failed: torch is not installed here)');
-if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ rate, dt, results, instructionSet: spiking.instructionSet() }, null, 2) + '\n');
+if (opts.json) {
+  const meta = { rate, dt, instructionSet: spiking.instructionSet(), threads: spiking.numThreads() };
+  fs.writeFileSync(opts.json, JSON.stringify({ ...meta, results }, null, 2) + '\n');
+}

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { FedeNeuron, instructionSets, LIFNeuron, Linear, setInstructionSet, writeNpy } from '../lib';
+import { FedeNeuron, instructionSets, LIFNeuron, Linear, numThreads, setInstructionSet, setNumThreads, writeNpy } from '../lib';
 
 const f32 = Math.fround;
 
@@ -186,6 +186,44 @@ describe.each(instructionSets())('Linear under %s', (isa) => {
       spikesSeen += a.spikes.reduce((acc, v) => acc + v, 0);
     });
     expect(spikesSeen).toBeGreaterThan(0);
+  });
+});
+
+describe('Linear across threads', () => {
+  const initial = numThreads();
+  afterAll(() => setNumThreads(initial));
+
+  test('large steps are split across the pool; 1, 2 and 3 threads give the reference bits in every mode', () => {
+    const random = rng(99);
+    const s = { batch: 6, inF: 300, outF: 1000 }; // ~540 arrivals x 1000 outputs: above the parallel threshold
+    const W = wideWeights(s.outF * s.inF, random);
+    const D = Float32Array.from({ length: s.outF * s.inF }, () => Math.floor(random() * 3));
+    const trains = spikeTrains(4, s.batch * s.inF, 0.3, random);
+    const traceIn = Float32Array.from({ length: s.batch * s.inF }, () => f32(random()));
+    const outputs = (threads: number) => {
+      setNumThreads(threads);
+      const make = () => new Linear({ inFeatures: s.inF, outFeatures: s.outF, batchSize: s.batch, dt: 1, delay: D, weight: { init: 'values', values: W } });
+      const [a, b, c] = [make(), make(), make()];
+      return trains.map((pre) => {
+        const current = a.current(pre, new Float32Array(s.batch * s.outF));
+        const difference = b.difference(pre, traceIn, new Float32Array(s.batch * s.outF).fill(-0));
+        const products = c.forward(pre, traceIn).x.slice();
+        return { current, difference, products };
+      });
+    };
+    const one = outputs(1);
+    trains.forEach((_, t) => {
+      const want = new Float32Array(s.batch * s.outF);
+      referenceCurrent(W, (o, i) => D[o * s.inF + i], trains, t, s, want);
+      sameBits(one[t].current, want, `current at step ${t}`);
+    });
+    for (const threads of [2, 3]) {
+      outputs(threads).forEach((r, t) => {
+        sameBits(r.current, one[t].current, `current, ${threads} threads, step ${t}`);
+        sameBits(r.difference, one[t].difference, `difference, ${threads} threads, step ${t}`);
+        sameBits(r.products, one[t].products, `products, ${threads} threads, step ${t}`);
+      });
+    }
   });
 });
 
