@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { main, type Io } from '../lib/cli';
-import { instructionSet, parseNpy, writeNpy } from '../lib';
+import { buildExperiment, instructionSet, LIFNeuron, parseNpy, readExperiment, validateExperiment, writeNpy } from '../lib';
 
 const root = path.join(__dirname, '..');
 const examples = path.join(root, 'examples');
@@ -92,6 +92,20 @@ describe('spiking run on the examples', () => {
     const v = load(path.join(out, 'output-vCell.npy'));
     expect(v.shape).toEqual([50, 2, 10]);
     expect(v.data.some((x) => x !== 0)).toBe(true);
+
+    // The recorded values are the network's: the same experiment stepped by hand through the API.
+    const origin = { file: path.join(examples, 'feedforward.json'), dir: examples };
+    const again = buildExperiment(validateExperiment(readExperiment(origin.file), origin.file), origin, work).network;
+    const volts: number[] = [];
+    const outputEvents: number[] = [];
+    for (let t = 0; t < 250; t++) {
+      again.step();
+      const layer = again.layer('output') as LIFNeuron;
+      if (t % 5 === 0) for (const b of [0, 1]) volts.push(...layer.vCell.subarray(b * 10, b * 10 + 10));
+      layer.spikes.forEach((sp, k) => sp && outputEvents.push(t, Math.floor(k / 10), k % 10));
+    }
+    expect(Array.from(v.data)).toEqual(volts);
+    expect(Array.from(load(path.join(out, 'output-spikes-events.npy')).data)).toEqual(outputEvents);
 
     const svg = fs.readFileSync(path.join(out, 'raster.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
@@ -320,6 +334,13 @@ describe('bad input: a clear error, exit code 1, nothing in the output folder', 
     fs.truncateSync(corrupt, 500);
     const file = variant('feedforward.json', (e) => (e.connections[1].weights = { init: 'npy', file: corrupt }));
     rejects(['run', file], `${corrupt} is not a valid .npy file: shape (10, 100) of <f4 needs 4000 data bytes but the file has 372`);
+  });
+
+  test('input data that does not fit the batch names the file and both sizes', () => {
+    rejects(
+      ['run', path.join(examples, 'feedforward.json'), '--set', 'batch=3', '--set', 'plot.sample=0'],
+      `layers[0] ("input").encoder.rate.npy: expected ${path.join(examples, 'data', 'digits.npy')} to hold 784 values (one per neuron of a sample) or 2352 (batch 3 x 784) but it has shape (8, 784)`,
+    );
   });
 
   test('a connection to a layer that does not exist, or a recording of one, is named', () => {
