@@ -220,8 +220,10 @@ export class Linear {
     this.products ??= { x: new Float32Array(batch * outF * inF), trace: new Float32Array(batch * outF * inF) };
     const { x, trace } = this.products;
     for (let b = 0; b < batch; b++) {
-      const row = traceIn.subarray(b * inF, (b + 1) * inF);
-      for (let o = 0; o < outF; o++) trace.set(row, (b * outF + o) * inF);
+      for (let o = 0; o < outF; o++) {
+        const at = (b * outF + o) * inF;
+        for (let i = 0; i < inF; i++) trace[at + i] = traceIn[b * inF + i];
+      }
     }
     net.linkStep(this.buffer, pre, x, layout.modes.products);
     return this.products;
