@@ -3,6 +3,7 @@ import { BaseNeuron } from './base-neuron';
 import { IF_STAGES } from './if-neuron';
 import { checkNeuronInput, type NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import { lifVoltage, type LIFNeuronOptions } from './lif-neuron';
 import type { PerNeuron } from './options';
 import { decayTowards } from './stages';
@@ -61,3 +62,5 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
     return this.result;
   }
 }
+
+registerLayerClass('AdaptiveLIFNeuron', AdaptiveLIFNeuron);

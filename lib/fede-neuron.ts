@@ -2,6 +2,7 @@ import type { StepResult } from './base-input';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import { checkFedeInputs, concatLast, sumLast, type NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import type { PerNeuron } from './options';
 import { valueAt } from './stages';
 
@@ -75,3 +76,5 @@ export class FedeNeuron extends BaseNeuron {
     return this.result;
   }
 }
+
+registerLayerClass('FedeNeuron', FedeNeuron);

@@ -2,6 +2,7 @@ import type { StepResult } from './base-input';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import { checkNeuronInput, type NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import type { PerNeuron, UpdateType } from './options';
 import { valueAt } from './stages';
 
@@ -55,3 +56,5 @@ export class IFNeuron extends BaseNeuron {
     return this.result;
   }
 }
+
+registerLayerClass('IFNeuron', IFNeuron);

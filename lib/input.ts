@@ -1,6 +1,7 @@
 import { BaseInput, type StepResult } from './base-input';
 import { checkInputValues } from './inputs';
 import { stagesUntouched, validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import { native } from './native';
 import type { PerNeuron, UpdateType } from './options';
 import { decayTowards } from './stages';
@@ -47,3 +48,5 @@ export class Input extends BaseInput {
     return this.result;
   }
 }
+
+registerLayerClass('Input', Input);

@@ -3,6 +3,7 @@ import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import { IF_STAGES } from './if-neuron';
 import { checkNeuronInput, type NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import type { PerNeuron, UpdateType } from './options';
 import { valueAt } from './stages';
 import type { Slab } from './slab';
@@ -72,3 +73,5 @@ export class LIFNeuron extends BaseNeuron {
     return this.result;
   }
 }
+
+registerLayerClass('LIFNeuron', LIFNeuron);

@@ -68,7 +68,10 @@ export interface LayerSpec {
   kind: LayerKind;
   cellsShape: readonly number[];
   n: number;
+  /** dt rounded to float32, as the kernels use it. */
   dt: number;
+  /** dt as given: durationRefrac is counted in steps of this, and a saved state keeps it. */
+  givenDt: number;
   update: UpdateType;
   vRest: number;
   durationRefrac: number;
@@ -222,5 +225,6 @@ export function validateOptions(kind: LayerKind, options: unknown): LayerSpec {
     params[name] = p;
   }
 
-  return { kind, cellsShape: shape, n, dt, update, vRest, durationRefrac, refracSteps: steps, thresh, params, storeTrace };
+  const givenDt = options.dt as number;
+  return { kind, cellsShape: shape, n, dt, givenDt, update, vRest, durationRefrac, refracSteps: steps, thresh, params, storeTrace };
 }
