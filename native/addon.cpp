@@ -19,6 +19,19 @@ namespace {
 #define SPIKING_BUILD_SYSTEM "unknown"
 #endif
 
+// True in the AddressSanitizer build (CMake option SPIKING_SANITIZE).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 [[noreturn]] void fail(Napi::Env env, const std::string& message, bool typeError = false) {
   if (typeError) throw Napi::TypeError::New(env, message);
   throw Napi::RangeError::New(env, message);
@@ -256,6 +269,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       Napi::Function::New(env, SelectInstructionSet, "setInstructionSet");
   exports["layout"] = Layout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
+  exports["sanitized"] = Napi::Boolean::New(env, kSanitized);
   return exports;
 }
 
