@@ -3,10 +3,11 @@
 import fc from 'fast-check';
 
 import * as spiking from '../lib';
+import { build as buildClass, type AnyLayer, type GoldenCase } from './golden';
 
-export type LayerClass = 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
+export type { AnyLayer };
+export type LayerClass = GoldenCase['class'];
 export const LAYER_CLASSES: readonly LayerClass[] = ['Input', 'IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron'];
-export type AnyLayer = spiking.Input | spiking.IFNeuron | spiking.LIFNeuron | spiking.AdaptiveLIFNeuron | spiking.FedeNeuron;
 
 /** Fixed seed for `npm test`; SPIKING_PROPERTY_RUNS=10000 (and SPIKING_PROPERTY_SEED) for longer or other runs. */
 export const PROPERTY_SEED = Number(process.env.SPIKING_PROPERTY_SEED ?? 20250611);
@@ -148,8 +149,7 @@ export function configArb(classes: readonly LayerClass[] = LAYER_CLASSES): fc.Ar
 }
 
 export function build(config: LayerConfig): AnyLayer {
-  const Class = spiking[config.cls] as unknown as new (options: unknown) => AnyLayer;
-  return new Class(config.options);
+  return buildClass(config.cls, config.options);
 }
 
 /** Overrides one stage with a pass-through, which makes forward take the staged path (README, "Stages"). */

@@ -31,7 +31,7 @@ import {
   type LayerConfig,
   type StepInput,
 } from './arbitraries';
-import { applyOp, build as buildGolden, golden, snapshot, type GoldenExpect } from './golden';
+import { applyOp, build as buildGolden, expectRecorded, golden } from './golden';
 
 fc.configureGlobal({ seed: PROPERTY_SEED });
 const ISAS = spiking.instructionSets();
@@ -192,14 +192,7 @@ describe('properties', () => {
           gcase.ops.forEach((op, step) => {
             applyOp(layer, op);
             for (const r of restores.filter((r) => r.at === step)) layer = path(restored(layer, config, r.how));
-            const keys = Object.keys(op.expect) as (keyof GoldenExpect)[];
-            const got = snapshot(layer, keys);
-            for (const key of keys) {
-              const mismatch = op.expect[key]!.findIndex((w, i) => !(got[key]![i] === w));
-              if (mismatch !== -1 || got[key]!.length !== op.expect[key]!.length) {
-                throw new Error(`${gcase.name} op ${step}: ${key}[${mismatch}] is ${got[key]![mismatch]}, PySNN has ${op.expect[key]![mismatch]}`);
-              }
-            }
+            expectRecorded(layer, op, `${gcase.name} op ${step} on ${ISAS[isa]}`);
           });
           if (gcase.completeTrace) {
             const complete = (layer as spiking.LIFNeuron).completeTrace!;
