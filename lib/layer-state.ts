@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { expectedBut, invalidParameter } from './errors';
 import type { BaseInput } from './base-input';
 import type { BaseNeuron } from './base-neuron';
-import { OPTIONS, type LayerKind, type LayerSpec, type ParamName } from './options';
+import { isNeuronKind, OPTIONS, type LayerKind, type LayerSpec, type ParamName } from './options';
 import type { Slab } from './slab';
 import type { SpikeHistory } from './spike-history';
 import {
@@ -79,12 +79,8 @@ function article(kind: string): string {
   return `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}`;
 }
 
-function isNeuron(kind: LayerKind): boolean {
-  return kind !== 'Input' && kind !== 'BaseInput';
-}
-
 function floatArrays(kind: LayerKind): readonly (typeof NEURON_ARRAYS)[number][] {
-  return isNeuron(kind) ? NEURON_ARRAYS : INPUT_ARRAYS;
+  return isNeuronKind(kind) ? NEURON_ARRAYS : INPUT_ARRAYS;
 }
 
 function stateFields(spec: LayerSpec): string[] {

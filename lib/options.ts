@@ -63,6 +63,11 @@ export type LayerKind =
   | 'AdaptiveLIFNeuron'
   | 'FedeNeuron';
 
+/** Neurons have a voltage, a threshold and a refractory count; inputs only a trace and spikes. */
+export function isNeuronKind(kind: LayerKind): boolean {
+  return kind !== 'BaseInput' && kind !== 'Input';
+}
+
 /** Everything a layer is built from, validated and rounded to float32. */
 export interface LayerSpec {
   kind: LayerKind;
@@ -195,7 +200,7 @@ export function validateOptions(kind: LayerKind, options: unknown): LayerSpec {
     update = options.updateType;
   }
 
-  const isNeuron = kind !== 'BaseInput' && kind !== 'Input';
+  const isNeuron = isNeuronKind(kind);
   let vRest = 0;
   let durationRefrac = 0;
   let steps = 0;

@@ -176,9 +176,10 @@ class Reader {
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw corruptState(`${this.where}${what}`, 'a length below 2^53', `${v}`);
     return Number(v);
   }
+  /** A view of the next count bytes (of the decoder's private copy). */
   take(count: number, what: string): Uint8Array {
     this.need(count, what);
-    const out = this.bytes.slice(this.at, this.at + count);
+    const out = this.bytes.subarray(this.at, this.at + count);
     this.at += count;
     return out;
   }
@@ -196,8 +197,9 @@ class Reader {
 function typedFrom(type: FieldType, payload: Uint8Array): Float64Array | Float32Array {
   const size = ELEMENT_BYTES[type];
   if (LITTLE_ENDIAN) {
-    return type === 'f64' ? new Float64Array(payload.buffer, payload.byteOffset, payload.length / size)
-      : new Float32Array(payload.buffer, payload.byteOffset, payload.length / size);
+    const aligned = payload.slice(); // its own buffer, at offset 0
+    return type === 'f64' ? new Float64Array(aligned.buffer, 0, payload.length / size)
+      : new Float32Array(aligned.buffer, 0, payload.length / size);
   }
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const out = type === 'f64' ? new Float64Array(payload.length / 8) : new Float32Array(payload.length / 4);
