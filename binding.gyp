@@ -7,13 +7,14 @@
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
     "cflags_cc": ["<@(spiking_cflags)"],
-    "defines": ["NAPI_VERSION=8", "SPIKING_BUILD_SYSTEM=\"node-gyp\""],
+    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "SPIKING_BUILD_SYSTEM=\"node-gyp\""],
     "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"]
   },
   "targets": [
     {
       "target_name": "spiking",
-      "sources": ["native/addon.cpp", "native/dispatch.cpp"],
+      "sources": ["native/addon.cpp", "native/checks.cpp", "native/dispatch.cpp", "native/run_async.cpp",
+                  "native/runner.cpp", "native/thread_pool.cpp"],
       "conditions": [
         ["target_arch=='x64'", {
           "sources": ["native/isa/sse2.cpp"],
@@ -38,7 +39,7 @@
           "target_name": "spiking_avx512",
           "type": "static_library",
           "sources": ["native/isa/avx512.cpp"],
-          "cflags_cc": ["-mavx512f", "-mavx512cd", "-mavx512dq", "-mavx512bw", "-fPIC"]
+          "cflags_cc": ["-mavx512f", "-mavx512cd", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-fPIC"]
         }
       ]
     }]

@@ -1,7 +1,8 @@
 import type { StepResult } from './base-input';
+import type { RunOptions, RunResult } from './run';
 import { BaseNeuron } from './base-neuron';
 import { IF_STAGES } from './if-neuron';
-import { checkNeuronInput, type NeuronInput } from './inputs';
+import type { NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
 import { registerLayerClass } from './layer-state';
 import { lifVoltage, type LIFNeuronOptions } from './lif-neuron';
@@ -39,6 +40,10 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
     lifVoltage(this.state, current, this.vRest, this.dt, this.updateType);
   }
 
+  protected override adaptThreshold(spikes: Uint8Array): void {
+    this.updateThresh(spikes);
+  }
+
   /** Also resets the threshold, as PySNN's does. */
   override resetState(): void {
     super.resetState();
@@ -50,16 +55,21 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    checkNeuronInput(x, this.size, this.cellsShape);
-    if (!this.fusedStep(AdaptiveLIFNeuron.prototype, STAGES, x)) {
-      this.updateVoltage(this.fold(x));
-      const spikes = this.spiking();
-      this.updateTrace(spikes);
-      this.updateThresh(spikes);
-      this.refrac(spikes);
-      if (this.storeTrace) this.concatTrace(spikes);
-    }
-    return this.result;
+    return this.foldedForward(AdaptiveLIFNeuron.prototype, STAGES, x);
+  }
+
+  /**
+   * Runs options.steps steps in one native call, bit-identical to as many
+   * forward calls. x: Float32Array of steps x n x k values, time-major.
+   * Returns the spikes of every step and the recorded variables.
+   */
+  run(x: Float32Array, options: RunOptions): RunResult {
+    return this.runSteps(AdaptiveLIFNeuron.prototype, STAGES, x, undefined, options);
+  }
+
+  /** run() off the event loop; the layer is busy until the promise settles. */
+  runAsync(x: Float32Array, options: RunOptions): Promise<RunResult> {
+    return this.runStepsAsync(AdaptiveLIFNeuron.prototype, STAGES, x, undefined, options);
   }
 }
 

@@ -2,6 +2,7 @@ import { NotImplementedError } from './errors';
 import type { UpdateType } from './options';
 import { native } from './native';
 import { specFor } from './layer-spec';
+import { BusyGuard } from './run';
 import { attachState, layerFromState, mixInPersistence, registerLayerClass, type Persistent } from './layer-state';
 import { createSlab, type Slab } from './slab';
 
@@ -30,6 +31,8 @@ export class BaseInput {
   protected readonly state: Slab;
   /** @internal */
   protected readonly result: StepResult;
+  /** @internal refuses calls while runAsync works on a copy of the state. */
+  protected readonly guard = new BusyGuard();
 
   constructor(options: BaseInputOptions) {
     const spec = specFor('BaseInput', options);
@@ -39,7 +42,7 @@ export class BaseInput {
     this.updateType = spec.update;
     this.state = createSlab(spec, spec.kind === 'Input' ? native.layout.models.Input : -1);
     this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });
-    attachState(this, { spec, state: this.state, history: null });
+    attachState(this, { spec, state: this.state, history: null, guard: this.guard });
     this.initNeuron();
   }
 
@@ -60,6 +63,7 @@ export class BaseInput {
 
   /** Clears the trace and the spikes. */
   resetState(): void {
+    this.guard.check(this.constructor.name, 'resetState');
     this.state.trace.fill(0);
     this.state.spikes.fill(0);
   }

@@ -1,10 +1,22 @@
 import type { StepResult } from './base-input';
-import { NotImplementedError } from './errors';
-import { checkNeuronInput, concatLast, sumLast, type NeuronInput } from './inputs';
+import { NotImplementedError, invalidParameter } from './errors';
+import { assertNeuronInput, checkNeuronInput, concatLast, sumLast, type NeuronInput } from './inputs';
 import { specFor, stagesUntouched } from './layer-spec';
 import { native } from './native';
 import type { PerNeuron, Resolved, UpdateType } from './options';
 import { attachState, layerFromState, mixInPersistence, registerLayerClass, type Persistent } from './layer-state';
+import {
+  BusyGuard,
+  RECORDABLE,
+  allocateRun,
+  asyncResult,
+  checkRunOptions,
+  checkRunValues,
+  recordMask,
+  stagedRun,
+  type RunOptions,
+  type RunResult,
+} from './run';
 import { createSlab, type Slab } from './slab';
 import { SpikeHistory } from './spike-history';
 import { decayTowards } from './stages';
@@ -57,6 +69,7 @@ export class BaseNeuron {
   protected readonly result: StepResult;
   private readonly initialThresh: Resolved;
   private readonly history: SpikeHistory | null;
+  private readonly guard = new BusyGuard();
 
   constructor(options: BaseNeuronOptions) {
     const spec = specFor('BaseNeuron', options);
@@ -73,7 +86,7 @@ export class BaseNeuron {
     this.state = createSlab(spec, model);
     this.history = spec.storeTrace ? new SpikeHistory(spec.n) : null;
     this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });
-    attachState(this, { spec, state: this.state, history: this.history });
+    attachState(this, { spec, state: this.state, history: this.history, guard: this.guard });
     this.initNeuron();
   }
 
@@ -158,6 +171,7 @@ export class BaseNeuron {
 
   /** Back to rest: voltage vRest, no spikes, no refractory time, zero trace, empty history. */
   resetState(): void {
+    this.guard.check(this.constructor.name, 'resetState');
     const { vCell, spikes, refracCounts, refracLeft, trace } = this.state;
     vCell.fill(this.vRest);
     spikes.fill(0);
@@ -169,6 +183,7 @@ export class BaseNeuron {
 
   /** Sets the threshold back to its initial value (scalar or per neuron). */
   resetThresh(): void {
+    this.guard.check(this.constructor.name, 'resetThresh');
     const init = this.initialThresh;
     if (typeof init === 'number') this.state.thresh.fill(init);
     else this.state.thresh.set(init);
@@ -193,17 +208,103 @@ export class BaseNeuron {
   }
 
   /**
+   * @internal forward() of IF, LIF and AdaptiveLIF: the fused kernel, or, when
+   * a stage is overridden, PySNN's stages in PySNN's order.
+   */
+  protected foldedForward(proto: object, stages: readonly string[], x: NeuronInput): StepResult {
+    assertNeuronInput(x, this.size, this.cellsShape);
+    if (!this.fusedStep(proto, stages, x)) {
+      this.updateVoltage(this.fold(x));
+      const spikes = this.spiking();
+      this.updateTrace(spikes);
+      this.adaptThreshold(spikes);
+      this.refrac(spikes);
+      if (this.storeTrace) this.concatTrace(spikes);
+    }
+    return this.result;
+  }
+
+  /** @internal the staged path's threshold stage: none here; AdaptiveLIF runs updateThresh. */
+  protected adaptThreshold(_spikes: Uint8Array): void {}
+
+  /**
    * @internal One step through the model's fused native kernel, when none of
    * the stages is overridden on this instance; false when the caller must run
    * its staged path instead. Inputs are already checked. The history makes
    * room first, so that nothing can fail once the state starts changing.
    */
   protected fusedStep(proto: object, stages: readonly string[], x: NeuronInput, preTrace?: NeuronInput): boolean {
+    this.guard.check(this.constructor.name, 'forward');
     this.history?.reserve();
     if (!stagesUntouched(this, proto, stages)) return false;
     native.step(this.state.buffer, x, preTrace);
     this.history?.append(this.state.spikes);
     return true;
+  }
+
+  /**
+   * @internal run() of every model: the fused kernel over all steps in one
+   * native call, or (when a stage is overridden) forward step by step.
+   */
+  protected runSteps(
+    proto: object,
+    stages: readonly string[],
+    x: Float32Array,
+    preTrace: Float32Array | undefined,
+    options: RunOptions,
+  ): RunResult {
+    this.guard.check(this.constructor.name, 'run');
+    const { steps, record, width } = this.checkRun(x, preTrace, options);
+    this.history?.reserve(steps);
+    if (!stagesUntouched(this, proto, stages)) {
+      const size = this.size * width;
+      const slice = (a: Float32Array, t: number) => a.subarray(t * size, (t + 1) * size);
+      return stagedRun(
+        steps,
+        this.size,
+        record,
+        (t) => (preTrace ? this.forward(slice(x, t), slice(preTrace, t)) : this.forward(slice(x, t))),
+        (name) => this.state[name],
+      );
+    }
+    const run = allocateRun(this.size, steps, record);
+    native.run(this.state.buffer, x, preTrace, steps, run.spikes, run.records);
+    this.history?.append(run.spikes);
+    return run.result;
+  }
+
+  /** @internal runAsync() of every model: runSteps off the event loop, on a copy of the state. */
+  protected async runStepsAsync(
+    proto: object,
+    stages: readonly string[],
+    x: Float32Array,
+    preTrace: Float32Array | undefined,
+    options: RunOptions,
+  ): Promise<RunResult> {
+    const name = this.constructor.name;
+    this.guard.check(name, 'runAsync');
+    const { steps, record } = this.checkRun(x, preTrace, options);
+    if (!stagesUntouched(this, proto, stages)) {
+      throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
+    }
+    this.history?.reserve(steps);
+    return this.guard.hold(`${name}.runAsync`, async () => {
+      const result = asyncResult(await native.runAsync(this.state.buffer, x, preTrace, steps, recordMask(record)));
+      this.history?.append(result.spikes);
+      return result;
+    });
+  }
+
+  private checkRun(x: unknown, preTrace: unknown, options: unknown) {
+    const { steps, record } = checkRunOptions(options, this.size, RECORDABLE);
+    const width = checkRunValues(x, this.size, steps, 'x', false);
+    if (preTrace !== undefined) {
+      checkRunValues(preTrace, this.size, steps, 'preTrace', false);
+      if ((preTrace as Float32Array).length !== (x as Float32Array).length) {
+        throw invalidParameter('preTrace', `a Float32Array of the length of x (${(x as Float32Array).length})`, preTrace, 'range');
+      }
+    }
+    return { steps, record, width };
   }
 
   /** @internal the trace update shared by IF, LIF and AdaptiveLIF (PySNN's update_trace). */

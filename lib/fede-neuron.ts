@@ -1,4 +1,5 @@
 import type { StepResult } from './base-input';
+import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import { checkFedeInputs, concatLast, sumLast, type NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
@@ -74,6 +75,20 @@ export class FedeNeuron extends BaseNeuron {
       if (this.storeTrace) this.concatTrace(spikes);
     }
     return this.result;
+  }
+
+  /**
+   * Runs options.steps steps in one native call, bit-identical to as many
+   * forward calls. x and preTrace: Float32Arrays of steps x n x k values,
+   * time-major. Returns the spikes of every step and the recorded variables.
+   */
+  run(x: Float32Array, preTrace: Float32Array, options: RunOptions): RunResult {
+    return this.runSteps(FedeNeuron.prototype, STAGES, x, preTrace, options);
+  }
+
+  /** run() off the event loop; the layer is busy until the promise settles. */
+  runAsync(x: Float32Array, preTrace: Float32Array, options: RunOptions): Promise<RunResult> {
+    return this.runStepsAsync(FedeNeuron.prototype, STAGES, x, preTrace, options);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { StepResult } from './base-input';
+import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
-import { checkNeuronInput, type NeuronInput } from './inputs';
+import type { NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
 import { registerLayerClass } from './layer-state';
 import type { PerNeuron, UpdateType } from './options';
@@ -45,15 +46,21 @@ export class IFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    checkNeuronInput(x, this.size, this.cellsShape);
-    if (!this.fusedStep(IFNeuron.prototype, IF_STAGES, x)) {
-      this.updateVoltage(this.fold(x));
-      const spikes = this.spiking();
-      this.updateTrace(spikes);
-      this.refrac(spikes);
-      if (this.storeTrace) this.concatTrace(spikes);
-    }
-    return this.result;
+    return this.foldedForward(IFNeuron.prototype, IF_STAGES, x);
+  }
+
+  /**
+   * Runs options.steps steps in one native call, bit-identical to as many
+   * forward calls. x: Float32Array of steps x n x k values, time-major.
+   * Returns the spikes of every step and the recorded variables.
+   */
+  run(x: Float32Array, options: RunOptions): RunResult {
+    return this.runSteps(IFNeuron.prototype, IF_STAGES, x, undefined, options);
+  }
+
+  /** run() off the event loop; the layer is busy until the promise settles. */
+  runAsync(x: Float32Array, options: RunOptions): Promise<RunResult> {
+    return this.runStepsAsync(IFNeuron.prototype, IF_STAGES, x, undefined, options);
   }
 }
 

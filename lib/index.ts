@@ -15,6 +15,7 @@ export { loadLayer, loadLayerFile, type Persistent } from './layer-state';
 export { STATE_FORMAT_VERSION } from './state-format';
 export type { NeuronInput } from './inputs';
 export type { PerNeuron, UpdateType } from './options';
+export type { RecordName, RunOptions, RunResult } from './run';
 
 /** The compiled instruction sets this CPU can run, best first (e.g. ['avx512bw', 'avx2', 'sse2']). */
 export function instructionSets(): string[] {
@@ -37,6 +38,23 @@ export function setInstructionSet(name: string): void {
       `Expected one of ${native.instructionSets().join(', ')} for the instruction set but received ${JSON.stringify(name)}`,
     );
   }
+}
+
+/** Threads that large steps and runs are split across (the caller included). */
+export function numThreads(): number {
+  return native.numThreads();
+}
+
+/**
+ * Sets the size of the process-wide thread pool (the caller included; 1 runs
+ * everything on the calling thread). Results are the same bits for any count.
+ * The default is the number of cores, or the SPIKING_NUM_THREADS environment variable.
+ */
+export function setNumThreads(threads: number): void {
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > 1024) {
+    throw new RangeError(`Expected a whole number from 1 to 1024 for threads but received ${String(threads)}`);
+  }
+  native.setNumThreads(threads);
 }
 
 /** How the loaded addon was built: 'cmake-js' or 'node-gyp' (prebuilds are node-gyp builds). */

@@ -4,7 +4,19 @@ import { stagesUntouched, validatedSpec } from './layer-spec';
 import { registerLayerClass } from './layer-state';
 import { native } from './native';
 import type { PerNeuron, UpdateType } from './options';
+import {
+  allocateRun,
+  asyncResult,
+  checkRunOptions,
+  checkRunValues,
+  recordMask,
+  stagedRun,
+  type RunOptions,
+  type RunResult,
+} from './run';
 import { decayTowards } from './stages';
+
+type InputRunOptions = RunOptions & { record?: readonly 'trace'[] };
 
 export interface InputOptions {
   cellsShape: readonly number[];
@@ -38,6 +50,7 @@ export class Input extends BaseInput {
    */
   override forward(x: Float32Array | Uint8Array): StepResult {
     checkInputValues(x, this.size);
+    this.guard.check(this.constructor.name, 'forward');
     if (stagesUntouched(this, Input.prototype, STAGES)) {
       native.step(this.state.buffer, x);
     } else {
@@ -46,6 +59,43 @@ export class Input extends BaseInput {
       for (let i = 0; i < spikes.length; i++) spikes[i] = x[i] !== 0 ? 1 : 0;
     }
     return this.result;
+  }
+
+  /**
+   * Runs options.steps steps in one native call, bit-identical to as many
+   * forward calls. x: Float32Array or Uint8Array of steps x n values,
+   * time-major. Returns the spikes of every step (and the trace if recorded).
+   */
+  run(x: Float32Array | Uint8Array, options: InputRunOptions): RunResult {
+    this.guard.check(this.constructor.name, 'run');
+    const { steps, record } = this.checkRun(x, options);
+    const n = this.size;
+    if (!stagesUntouched(this, Input.prototype, STAGES)) {
+      const step = (t: number) => this.forward(x.subarray(t * n, (t + 1) * n));
+      return stagedRun(steps, n, record, step, (name) => this.state[name]);
+    }
+    const run = allocateRun(n, steps, record);
+    native.run(this.state.buffer, x, undefined, steps, run.spikes, run.records);
+    return run.result;
+  }
+
+  /** run() off the event loop; the layer is busy until the promise settles. */
+  async runAsync(x: Float32Array | Uint8Array, options: InputRunOptions): Promise<RunResult> {
+    const name = this.constructor.name;
+    this.guard.check(name, 'runAsync');
+    const { steps, record } = this.checkRun(x, options);
+    if (!stagesUntouched(this, Input.prototype, STAGES)) {
+      throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
+    }
+    return this.guard.hold(`${name}.runAsync`, async () =>
+      asyncResult(await native.runAsync(this.state.buffer, x, undefined, steps, recordMask(record))),
+    );
+  }
+
+  private checkRun(x: unknown, options: unknown) {
+    const checked = checkRunOptions(options, this.size, ['trace']);
+    checkRunValues(x, this.size, checked.steps, 'x', true);
+    return checked;
   }
 }
 

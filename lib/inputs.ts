@@ -9,6 +9,21 @@ function expectation(n: number, shape: readonly number[]): string {
   return `a Float32Array of ${n}*k values (layout [${shape.join(', ')}, k]) or a non-empty list of them`;
 }
 
+/**
+ * The number of elements of a typed array, from its byteLength: under V8 11.3
+ * (Node 20) optimised code can report the old `length` of a detached array once
+ * it has also seen views on resizable buffers; `byteLength` stays right.
+ */
+function elements(array: Float32Array | Uint8Array): number {
+  return array.byteLength / (array instanceof Float32Array ? 4 : 1);
+}
+
+/** Checks x; a single Float32Array (the per-step case) is checked without allocating. */
+export function assertNeuronInput(x: unknown, n: number, shape: readonly number[], name = 'x'): void {
+  if (x instanceof Float32Array && x.byteLength !== 0 && (x.byteLength >> 2) % n === 0) return;
+  checkNeuronInput(x, n, shape, name);
+}
+
 /** Checks x and returns its parts with their widths k. */
 export function checkNeuronInput(
   x: unknown,
@@ -16,21 +31,30 @@ export function checkNeuronInput(
   shape: readonly number[],
   name = 'x',
 ): { parts: readonly Float32Array[]; widths: number[]; width: number } {
-  const parts = x instanceof Float32Array ? [x] : Array.isArray(x) ? (x as unknown[]) : null;
-  if (parts === null || parts.length === 0) throw invalidParameter(name, expectation(n, shape), x);
-  const widths = parts.map((part, s) => {
+  const list = x instanceof Float32Array ? [x] : Array.isArray(x) ? (x as unknown[]) : null;
+  if (list === null) throw invalidParameter(name, expectation(n, shape), x);
+  if (list.length === 0) throw invalidParameter(name, expectation(n, shape), x, 'range');
+  // Index by index, not map/forEach: those skip holes, which must be rejected too.
+  const parts: Float32Array[] = [];
+  const widths: number[] = [];
+  for (let s = 0; s < list.length; s++) {
+    const part = list[s];
     const where = Array.isArray(x) ? `${name}[${s}]` : name;
     if (!(part instanceof Float32Array)) throw invalidParameter(where, expectation(n, shape), part);
-    if (part.length === 0 || part.length % n !== 0) {
+    const length = elements(part);
+    if (length === 0 || length % n !== 0) {
       throw invalidParameter(where, expectation(n, shape), part, 'range');
     }
-    return part.length / n;
-  });
-  return { parts: parts as Float32Array[], widths, width: widths.reduce((a, b) => a + b, 0) };
+    parts.push(part);
+    widths.push(length / n);
+  }
+  return { parts, widths, width: widths.reduce((a, b) => a + b, 0) };
 }
 
 /** Checks Fede's pair: preTrace must have exactly the layout of x. */
 export function checkFedeInputs(x: unknown, preTrace: unknown, n: number, shape: readonly number[]): void {
+  const single = x instanceof Float32Array && preTrace instanceof Float32Array;
+  if (single && x.byteLength === preTrace.byteLength && x.byteLength !== 0 && elements(x) % n === 0) return;
   const xs = checkNeuronInput(x, n, shape, 'x');
   const pre = checkNeuronInput(preTrace, n, shape, 'preTrace');
   const same = xs.widths.length === pre.widths.length && xs.widths.every((w, s) => w === pre.widths[s]);
@@ -46,7 +70,7 @@ export function checkInputValues(x: unknown, n: number): Float32Array | Uint8Arr
   if (!(x instanceof Float32Array || x instanceof Uint8Array)) {
     throw invalidParameter('x', `a Float32Array or Uint8Array of ${n} values`, x);
   }
-  if (x.length !== n) throw invalidParameter('x', `a Float32Array or Uint8Array of ${n} values`, x, 'range');
+  if (elements(x) !== n) throw invalidParameter('x', `a Float32Array or Uint8Array of ${n} values`, x, 'range');
   return x;
 }
 

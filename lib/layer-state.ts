@@ -21,6 +21,7 @@ import { expectedBut, invalidParameter } from './errors';
 import type { BaseInput } from './base-input';
 import type { BaseNeuron } from './base-neuron';
 import { isNeuronKind, OPTIONS, type LayerKind, type LayerSpec, type ParamName } from './options';
+import type { BusyGuard } from './run';
 import type { Slab } from './slab';
 import type { SpikeHistory } from './spike-history';
 import {
@@ -40,6 +41,8 @@ interface LayerInternals {
   spec: LayerSpec;
   state: Slab;
   history: SpikeHistory | null;
+  /** Refuses while runAsync works on a copy of the state (it writes it back when done). */
+  guard: BusyGuard;
 }
 
 const internals = new WeakMap<object, LayerInternals>();
@@ -57,9 +60,11 @@ export function registerLayerClass(kind: LayerKind, cls: abstract new (options: 
   kinds.set(cls, kind);
 }
 
-function internalsOf(layer: object): LayerInternals {
+/** The layer's internals, once no runAsync is under way on it. */
+function internalsOf(layer: object, action: string): LayerInternals {
   const parts = internals.get(layer);
   if (!parts) throw invalidParameter('this', 'a layer built by its constructor', layer);
+  parts.guard.check(layer.constructor.name, action);
   return parts;
 }
 
@@ -200,7 +205,7 @@ function optionDifference(key: string, own?: FieldValue, saved?: FieldValue): [s
 
 /** The layer's whole state as a record (copies nothing; encode it before the layer steps again). */
 export function layerRecord(layer: object): StateRecord {
-  const { spec, state, history } = internalsOf(layer);
+  const { spec, state, history } = internalsOf(layer, 'saveState');
   checkAttached(state);
   const fields = new Map<string, FieldValue>([
     ['options', optionsRecord(spec, state)],
@@ -219,7 +224,7 @@ export function layerRecord(layer: object): StateRecord {
  * copies. Throws before changing anything.
  */
 export function restoreLayer(layer: object, record: StateRecord): void {
-  const { spec, state, history } = internalsOf(layer);
+  const { spec, state, history } = internalsOf(layer, 'loadState');
   checkAttached(state);
   if (record.kind !== spec.kind) {
     throw corruptState('class', `${article(spec.kind)} (this layer's class)`, JSON.stringify(record.kind));

@@ -1,7 +1,8 @@
 import type { StepResult } from './base-input';
-import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
-import { IF_STAGES } from './if-neuron';
-import { checkNeuronInput, type NeuronInput } from './inputs';
+import type { RunOptions, RunResult } from './run';
+import { BaseNeuron } from './base-neuron';
+import { IF_STAGES, type IFNeuronOptions } from './if-neuron';
+import type { NeuronInput } from './inputs';
 import { validatedSpec } from './layer-spec';
 import { registerLayerClass } from './layer-state';
 import type { PerNeuron, UpdateType } from './options';
@@ -10,15 +11,10 @@ import type { Slab } from './slab';
 
 const f32 = Math.fround;
 
-export interface LIFNeuronOptions extends BaseNeuronOptions {
-  alphaV: PerNeuron;
-  alphaT: PerNeuron;
+/** IFNeuron's options and a voltage decay; updateType now chooses the voltage update too. */
+export interface LIFNeuronOptions extends IFNeuronOptions {
   /** Voltage decay: a factor in [0, 1] (linear) or a time constant > 0 (exponential). */
   tauV: PerNeuron;
-  /** Trace decay: a factor in [0, 1] (linear) or a time constant > 0 (exponential). */
-  tauT: PerNeuron;
-  /** Default 'linear'. */
-  updateType?: UpdateType;
 }
 
 /**
@@ -62,15 +58,21 @@ export class LIFNeuron extends BaseNeuron {
    * summed), or a list of such arrays. Returns live views of spikes and trace.
    */
   override forward(x: NeuronInput): StepResult {
-    checkNeuronInput(x, this.size, this.cellsShape);
-    if (!this.fusedStep(LIFNeuron.prototype, IF_STAGES, x)) {
-      this.updateVoltage(this.fold(x));
-      const spikes = this.spiking();
-      this.updateTrace(spikes);
-      this.refrac(spikes);
-      if (this.storeTrace) this.concatTrace(spikes);
-    }
-    return this.result;
+    return this.foldedForward(LIFNeuron.prototype, IF_STAGES, x);
+  }
+
+  /**
+   * Runs options.steps steps in one native call, bit-identical to as many
+   * forward calls. x: Float32Array of steps x n x k values, time-major.
+   * Returns the spikes of every step and the recorded variables.
+   */
+  run(x: Float32Array, options: RunOptions): RunResult {
+    return this.runSteps(LIFNeuron.prototype, IF_STAGES, x, undefined, options);
+  }
+
+  /** run() off the event loop; the layer is busy until the promise settles. */
+  runAsync(x: Float32Array, options: RunOptions): Promise<RunResult> {
+    return this.runStepsAsync(LIFNeuron.prototype, IF_STAGES, x, undefined, options);
   }
 }
 

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 // node-gyp-build loads build/Release (cmake-js or node-gyp) when present,
@@ -21,6 +22,17 @@ export interface NativeLayout {
 
 export interface NativeBinding {
   step(slab: ArrayBuffer, x: unknown, preTrace?: unknown): void;
+  run(slab: ArrayBuffer, x: unknown, preTrace: unknown, steps: number, spikes: Uint8Array, records: (Float32Array | null)[]): void;
+  runAsync(
+    slab: ArrayBuffer,
+    x: unknown,
+    preTrace: unknown,
+    steps: number,
+    recordMask: number,
+  ): Promise<{ spikes: Uint8Array; records: (Float32Array | undefined)[] }>;
+  numThreads(): number;
+  setNumThreads(threads: number): void;
+  streamProbe(slab: ArrayBuffer, x: Float32Array): void;
   instructionSets(): string[];
   instructionSet(): string;
   setInstructionSet(name: string): boolean;
@@ -28,11 +40,24 @@ export interface NativeBinding {
   buildSystem: string;
   /** True for the AddressSanitizer + UBSan build (npm run test:asan). */
   sanitized: boolean;
+  apiVersion: number;
 }
 
-function loadAddon(): NativeBinding {
+/** native/layout.hpp's kAddonApi for the sources this lib/ was written against. */
+const ADDON_API = 2;
+
+/** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
+function packageRoot(): string {
+  for (let dir = path.dirname(__dirname); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.join(__dirname, '..');
+  }
+}
+
+/** The addon: the one node-gyp-build finds from the package root, or the file SPIKING_ADDON names. */
+function loadAddon(root: string): NativeBinding {
   const chosen = process.env.SPIKING_ADDON;
-  if (!chosen) return load(path.join(__dirname, '..')) as NativeBinding;
+  if (!chosen) return load(root) as NativeBinding;
   const file = path.resolve(chosen);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,7 +67,15 @@ function loadAddon(): NativeBinding {
   }
 }
 
-export const native = loadAddon();
+const root = packageRoot();
+export const native = loadAddon(root);
+
+if (native.apiVersion !== ADDON_API) {
+  throw new Error(
+    `The spiking addon loaded from ${process.env.SPIKING_ADDON || root} was built from other sources (API ${native.apiVersion ?? 'unknown'}, ` +
+      `expected ${ADDON_API}); rebuild it with npm run build`,
+  );
+}
 
 const forced = process.env.SPIKING_ISA;
 if (forced && native.instructionSet() !== forced) {

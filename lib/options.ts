@@ -102,7 +102,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function finiteFloat32(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw invalidParameter(name, 'a finite number', value);
+    throw invalidParameter(name, 'a finite number', value, typeof value === 'number' ? 'range' : 'type');
   }
   const rounded = f32(value);
   if (!Number.isFinite(rounded)) throw invalidParameter(name, 'a number within float32 range', value, 'range');
@@ -110,23 +110,31 @@ function finiteFloat32(value: unknown, name: string): number {
 }
 
 export function validateShape(value: unknown, name = 'cellsShape'): { shape: number[]; n: number } {
-  const entries = ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<number>) : value;
+  const entries =
+    ArrayBuffer.isView(value) && !(value instanceof DataView)
+      ? Array.from(value as unknown as ArrayLike<number>)
+      : value;
   if (!Array.isArray(entries) || entries.length === 0) {
-    throw invalidParameter(name, 'a non-empty array of positive integers [batch, ...dims]', value);
+    const kind = Array.isArray(entries) ? 'range' : 'type';
+    throw invalidParameter(name, 'a non-empty array of positive integers [batch, ...dims]', value, kind);
   }
+  // Index by index, not forEach: that skips holes, which must be rejected too.
+  const shape: number[] = [];
   let n = 1;
-  entries.forEach((d, i) => {
+  for (let i = 0; i < entries.length; i++) {
+    const d: unknown = entries[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1) {
       throw invalidParameter(`${name}[${i}]`, 'a positive integer', d, typeof d === 'number' ? 'range' : 'type');
     }
+    shape.push(d);
     n *= d;
-  });
+  }
   if (n > MAX_NEURONS) {
     throw new RangeError(
-      `Expected at most ${MAX_NEURONS} neurons for ${name} but received [${entries.join(', ')}] (${n} neurons)`,
+      `Expected at most ${MAX_NEURONS} neurons for ${name} but received [${shape.join(', ')}] (${n} neurons)`,
     );
   }
-  return { shape: entries.slice() as number[], n };
+  return { shape, n };
 }
 
 function resolvePerNeuron(value: unknown, name: string, n: number): Resolved {
@@ -211,7 +219,7 @@ export function validateOptions(kind: LayerKind, options: unknown): LayerSpec {
     thresh = resolvePerNeuron(options.thresh, 'thresh', n);
     const refrac = options.durationRefrac;
     if (typeof refrac !== 'number' || !Number.isFinite(refrac)) {
-      throw invalidParameter('durationRefrac', 'a finite number', refrac);
+      throw invalidParameter('durationRefrac', 'a finite number', refrac, typeof refrac === 'number' ? 'range' : 'type');
     }
     if (refrac < 0) throw invalidParameter('durationRefrac', 'a number >= 0', refrac, 'range');
     durationRefrac = refrac;

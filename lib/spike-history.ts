@@ -16,9 +16,9 @@ export class SpikeHistory {
     return this.steps;
   }
 
-  /** Makes room for one more step, so a step that then runs cannot fail here. */
-  reserve(): void {
-    const needed = (this.steps + 1) * this.n;
+  /** Makes room for `steps` more steps, so steps that then run cannot fail here. */
+  reserve(steps = 1): void {
+    const needed = (this.steps + steps) * this.n;
     if (needed <= this.rows.length) return;
     const capacity = Math.max(needed, Math.min(2 * this.rows.length, maxBytesFor(this.n)), 16 * this.n);
     if (needed > maxBytesFor(this.n)) {
@@ -31,10 +31,12 @@ export class SpikeHistory {
     this.rows = grown;
   }
 
+  /** Appends one step's spikes, or several steps' (time-major rows of n). */
   append(spikes: Uint8Array): void {
-    this.reserve();
+    const steps = spikes.length / this.n;
+    this.reserve(steps);
     this.rows.set(spikes, this.steps * this.n);
-    this.steps++;
+    this.steps += steps;
   }
 
   clear(): void {

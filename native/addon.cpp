@@ -1,16 +1,14 @@
-// The N-API layer: checks what JS passed, turns it into a Layer and a Drive,
-// and forwards to the active kernel. It owns nothing and keeps no pointer
-// past the call. lib/ validates first with friendlier messages; these checks
-// are the last line, so that nothing JS can pass reaches a kernel unchecked.
+// The N-API entry points: each checks what JS passed (checks.cpp), then
+// forwards to the runner. Nothing here owns memory or keeps a pointer past
+// the call, except runAsync, which works on copies (run_async.cpp).
 #include <napi.h>
 
-#include <cmath>
-#include <cstring>
-#include <string>
-#include <vector>
-
+#include "checks.hpp"
 #include "kernels.hpp"
 #include "layout.hpp"
+#include "run_async.hpp"
+#include "runner.hpp"
+#include "thread_pool.hpp"
 
 namespace spiking {
 namespace {
@@ -32,173 +30,56 @@ constexpr bool kSanitized = false;
 constexpr bool kSanitized = false;
 #endif
 
-[[noreturn]] void fail(Napi::Env env, const std::string& message, bool typeError = false) {
-  if (typeError) throw Napi::TypeError::New(env, message);
-  throw Napi::RangeError::New(env, message);
-}
+constexpr double kMaxThreads = 1024;
 
-bool isWhole(double x) { return std::isfinite(x) && std::floor(x) == x; }
-
-struct SlabView {
-  std::uint8_t* base;
-  std::size_t bytes;
-  double header[slot::kCount];
-};
-
-SlabView openSlab(Napi::Env env, const Napi::Value& value) {
-  if (!value.IsArrayBuffer()) fail(env, "Expected the layer's state ArrayBuffer", true);
-  Napi::ArrayBuffer buffer = value.As<Napi::ArrayBuffer>();
-  SlabView slab{static_cast<std::uint8_t*>(buffer.Data()), buffer.ByteLength(), {}};
-  if (slab.base == nullptr || slab.bytes < static_cast<std::size_t>(kHeaderBytes)) {
-    fail(env, "Layer state buffer is detached or too small");
-  }
-  std::memcpy(slab.header, slab.base, kHeaderBytes);
-  if (slab.header[slot::kMagic] != kSlabMagic) fail(env, "Layer state buffer has no valid header");
-  return slab;
-}
-
-// An array of n elements of `size` bytes at the offset in header slot `at`.
-template <class T>
-T* arrayAt(Napi::Env env, const SlabView& slab, double offset, std::size_t n, const char* what) {
-  if (!isWhole(offset) || offset < kHeaderBytes || std::fmod(offset, alignof(T)) != 0 ||
-      offset > static_cast<double>(slab.bytes) ||
-      (slab.bytes - static_cast<std::size_t>(offset)) / sizeof(T) < n) {
-    fail(env, std::string("Layer state buffer has a corrupt offset for ") + what);
-  }
-  return reinterpret_cast<T*>(slab.base + static_cast<std::size_t>(offset));
-}
-
-float finiteFloat(Napi::Env env, double x, const char* what) {
-  const float f = static_cast<float>(x);
-  if (!std::isfinite(f)) fail(env, std::string("Layer state buffer has a non-finite ") + what);
-  return f;
-}
-
-Layer decodeLayer(Napi::Env env, const SlabView& slab) {
-  const double* h = slab.header;
-  Layer L;
-  const double model = h[slot::kModel], update = h[slot::kUpdate], n = h[slot::kCells];
-  if (!isWhole(model) || model < 0 || model > static_cast<double>(Model::Fede)) {
-    fail(env, "Layer state buffer has an unknown model");
-  }
-  if (!isWhole(update) || update < 0 || update > 1) {
-    fail(env, "Layer state buffer has an unknown update type");
-  }
-  if (!isWhole(n) || n < 1 || n > static_cast<double>(slab.bytes)) {
-    fail(env, "Layer state buffer has a corrupt neuron count");
-  }
-  L.model = static_cast<Model>(static_cast<int>(model));
-  L.update = static_cast<Update>(static_cast<int>(update));
-  L.n = static_cast<std::size_t>(n);
-  L.dt = finiteFloat(env, h[slot::kDt], "dt");
-  L.vRest = finiteFloat(env, h[slot::kVRest], "vRest");
-  const double steps = h[slot::kRefracSteps];
-  if (!(L.dt > 0.0f) || !isWhole(steps) || steps < 0 || steps > kMaxRefracSteps) {
-    fail(env, "Layer state buffer has a corrupt dt or refractory period");
-  }
-  L.refracSteps = static_cast<float>(steps);
-  if (L.model == Model::Input) L.refracSteps = 0.0f;
-  if (L.model == Model::Fede) L.update = Update::Exponential;
-
-  L.trace = arrayAt<float>(env, slab, h[slot::kTrace], L.n, "trace");
-  L.spikes = arrayAt<std::uint8_t>(env, slab, h[slot::kSpikes], L.n, "spikes");
-  if (L.model != Model::Input) {
-    L.v = arrayAt<float>(env, slab, h[slot::kV], L.n, "vCell");
-    L.thresh = arrayAt<float>(env, slab, h[slot::kThresh], L.n, "thresh");
-    L.refracCounts = arrayAt<float>(env, slab, h[slot::kRefracCounts], L.n, "refracCounts");
-    L.refracLeft = arrayAt<float>(env, slab, h[slot::kRefracLeft], L.n, "refractory steps");
-  }
-  for (int p = 0; p < static_cast<int>(ParamId::Count); ++p) {
-    const double value = h[slot::kParams + 2 * p], offset = h[slot::kParams + 2 * p + 1];
-    Param& param = L.params[p];
-    param.value = static_cast<float>(value);
-    if (offset != -1) param.ptr = arrayAt<float>(env, slab, offset, L.n, "a per-neuron parameter");
-  }
-  return L;
-}
-
-// Float32 inputs of layout (n, width), one array or a list of them.
-struct Segments {
-  static constexpr std::size_t kInline = 16;
-  Segment inlined[kInline];
-  std::vector<Segment> spilled;  // only for lists longer than kInline
-  std::size_t count = 0;
-
-  Segment* data() { return spilled.empty() ? inlined : spilled.data(); }
-};
-
-Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name) {
-  if (!value.IsTypedArray() ||
-      value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    fail(env, std::string("Expected a Float32Array (or a list of them) for ") + name, true);
-  }
-  Napi::Float32Array array = value.As<Napi::Float32Array>();
-  const std::size_t length = array.ElementLength();
-  if (length == 0 || length % n != 0) {
-    fail(env, std::string("Expected ") + name + " to hold a whole multiple of " +
-                  std::to_string(n) + " values but it holds " + std::to_string(length));
-  }
-  return Segment{array.Data(), length / n};
-}
-
-void collect(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name,
-             Segments& out) {
-  if (!value.IsArray()) {
-    out.inlined[0] = floatSegment(env, value, n, name);
-    out.count = 1;
-    return;
-  }
-  Napi::Array list = value.As<Napi::Array>();
-  const std::size_t count = list.Length();
-  if (count == 0) fail(env, std::string("Expected a non-empty list for ") + name);
-  if (count > Segments::kInline) out.spilled.resize(count);
-  Segment* segments = out.data();
-  for (std::size_t s = 0; s < count; ++s) {
-    segments[s] = floatSegment(env, list.Get(static_cast<std::uint32_t>(s)), n, name);
-  }
-  out.count = count;
-}
+using namespace checks;
 
 Napi::Value Step(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const SlabView slab = openSlab(env, info[0]);
-  const Layer layer = decodeLayer(env, slab);
-  Drive drive;
-  Segments x, preTrace;
+  Entries x, preTrace;  // read first: reading a list may run JS
+  readEntries(env, info[1], "x", x);
+  readEntries(env, info[2], "preTrace", preTrace);
+  const Layer layer = decodeLayer(env, openSlab(env, info[0]));
+  Segments xs, pres;
+  const Drive drive = stepDrive(env, layer, x, preTrace, xs, pres);
+  stepLayerParallel(layer, drive);
+  return env.Undefined();
+}
 
-  if (layer.model == Model::Input) {
-    const Napi::Value value = info[1];
-    const bool typed = value.IsTypedArray();
-    const napi_typedarray_type type =
-        typed ? value.As<Napi::TypedArray>().TypedArrayType() : napi_int8_array;
-    if (!typed || (type != napi_float32_array && type != napi_uint8_array)) {
-      fail(env, "Expected a Float32Array or Uint8Array for x", true);
-    }
-    if (value.As<Napi::TypedArray>().ElementLength() != layer.n) {
-      fail(env, "Expected x to hold " + std::to_string(layer.n) + " values");
-    }
-    if (type == napi_uint8_array) {
-      drive.bytes = value.As<Napi::Uint8Array>().Data();
-    } else {
-      x.inlined[0] = Segment{value.As<Napi::Float32Array>().Data(), 1};
-      x.count = 1;
-    }
-  } else {
-    collect(env, info[1], layer.n, "x", x);
-    if (layer.model == Model::Fede) {
-      collect(env, info[2], layer.n, "preTrace", preTrace);
-      bool same = preTrace.count == x.count;
-      for (std::size_t s = 0; same && s < x.count; ++s) {
-        same = preTrace.data()[s].width == x.data()[s].width;
-      }
-      if (!same) fail(env, "Expected preTrace to have the same layout as x");
-      drive.preTrace = preTrace.data();
-    }
-  }
-  drive.x = x.data();
-  drive.segments = x.count;
+// run(slab, x, preTrace, steps, spikes, records)
+Napi::Value Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Entries records;  // read first: reading a list may run JS
+  readEntries(env, info[5], "records", records);
+  const Layer layer = decodeLayer(env, openSlab(env, info[0]));
+  const std::size_t steps = stepCount(env, info[3], layer);
+  RunPlan plan = runInputs(env, layer, steps, info[1], info[2]);
+  runOutputs(env, layer, steps, info[4], records, plan);
+  runLayer(layer, plan);
+  return env.Undefined();
+}
 
-  activeInstructionSet().step(layer, drive, 0, layer.n);
+Napi::Value NumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ThreadPool::instance().threads()));
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  ThreadPool::instance().setThreads(wholeCount(info.Env(), info[0], "threads", kMaxThreads));
+  return info.Env().Undefined();
+}
+
+// streamProbe(slab, x): the memory traffic of one LIF step with a
+// refractory stage, without its arithmetic; the benchmark's practical limit.
+Napi::Value StreamProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Entries x, none;
+  readEntries(env, info[1], "x", x);
+  const Layer layer = decodeLayer(env, openSlab(env, info[0]));
+  if (layer.model == Model::Input) fail(env, "streamProbe takes a neuron layer");
+  Segments xs, pres;
+  const Drive drive = stepDrive(env, layer, x, none, xs, pres);
+  if (drive.segments != 1 || drive.x[0].width != 1) fail(env, "streamProbe takes one value per neuron");
+  streamLayerParallel(layer, drive.x[0].data);
   return env.Undefined();
 }
 
@@ -263,12 +144,18 @@ Napi::Object Layout(Napi::Env env) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["step"] = Napi::Function::New(env, Step, "step");
+  exports["run"] = Napi::Function::New(env, Run, "run");
+  exports["runAsync"] = Napi::Function::New(env, RunAsync, "runAsync");
+  exports["numThreads"] = Napi::Function::New(env, NumThreads, "numThreads");
+  exports["setNumThreads"] = Napi::Function::New(env, SetNumThreads, "setNumThreads");
+  exports["streamProbe"] = Napi::Function::New(env, StreamProbe, "streamProbe");
   exports["instructionSets"] = Napi::Function::New(env, InstructionSets, "instructionSets");
   exports["instructionSet"] = Napi::Function::New(env, ActiveInstructionSet, "instructionSet");
   exports["setInstructionSet"] =
       Napi::Function::New(env, SelectInstructionSet, "setInstructionSet");
   exports["layout"] = Layout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
+  exports["apiVersion"] = kAddonApi;
   exports["sanitized"] = Napi::Boolean::New(env, kSanitized);
   return exports;
 }

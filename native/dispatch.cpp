@@ -21,20 +21,21 @@ struct Candidate {
 // __builtin_cpu_supports also checks that the OS saves the wider registers.
 bool hasAvx512() {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
-         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl");
 }
 bool hasAvx2() { return __builtin_cpu_supports("avx2"); }
 bool always() { return true; }
 
 const Candidate kCompiled[] = {
-    {{"avx512bw", &stepLayer<xsimd::avx512bw>}, &hasAvx512},
-    {{"avx2", &stepLayer<xsimd::avx2>}, &hasAvx2},
-    {{"sse2", &stepLayer<xsimd::sse2>}, &always},
+    {{"avx512bw", &stepLayer<xsimd::avx512bw>, &streamLayer<xsimd::avx512bw>}, &hasAvx512},
+    {{"avx2", &stepLayer<xsimd::avx2>, &streamLayer<xsimd::avx2>}, &hasAvx2},
+    {{"sse2", &stepLayer<xsimd::sse2>, &streamLayer<xsimd::sse2>}, &always},
 };
 #elif defined(__aarch64__)
 bool always() { return true; }
 const Candidate kCompiled[] = {
-    {{"neon64", &stepLayer<xsimd::neon64>}, &always},
+    {{"neon64", &stepLayer<xsimd::neon64>, &streamLayer<xsimd::neon64>}, &always},
 };
 #else
 #error "spiking: no kernels for this architecture (x86-64 and AArch64 are supported)"

@@ -61,7 +61,7 @@ static inline std::uint64_t bitsToBytes(std::uint64_t bits) {
 }
 
 template <class A>
-inline void storeSpikes(std::uint8_t* out, const Mask<A>& m) {
+inline void storeSpikes(std::uint8_t* out, const Mask<A>& m, const xsimd::generic&) {
   constexpr std::size_t W = Mask<A>::size;
   constexpr std::size_t chunk = W < 8 ? W : 8;
   const std::uint64_t bits = laneBits<A>(m, A{});
@@ -70,6 +70,13 @@ inline void storeSpikes(std::uint8_t* out, const Mask<A>& m) {
     std::memcpy(out + j, &bytes, chunk);  // little-endian: lane j -> out[j]
   }
 }
+#if XSIMD_WITH_AVX512BW && defined(__AVX512VL__)
+// One masked byte move: a 1 in each lane that spiked.
+template <class A>
+inline void storeSpikes(std::uint8_t* out, const Mask<A>& m, const xsimd::avx512bw&) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_maskz_mov_epi8(m.data, _mm_set1_epi8(1)));
+}
+#endif
 
 // ---- per-call constants and per-vector parameter access -----------------
 
@@ -89,8 +96,9 @@ struct Coeffs {
   }
 };
 
-// The parameters of the vector of neurons starting at index i.
-template <class A>
+// The parameters of the vector of neurons starting at index i. Uniform
+// layers (every parameter a scalar) compile without the per-neuron branches.
+template <class A, bool PerNeuron>
 struct Params {
   using B = Batch<A>;
   const Layer& L;
@@ -99,13 +107,13 @@ struct Params {
 
   B operator()(ParamId id) const {
     const Param& p = L.param(id);
-    return p.ptr ? B::load_unaligned(p.ptr + i) : B(p.value);
+    return PerNeuron && p.ptr ? B::load_unaligned(p.ptr + i) : B(p.value);
   }
   // The factor of a decay (tauV, tauT, tauThresh) under update type U.
   template <Update U>
   B decay(ParamId id) const {
     const Param& p = L.param(id);
-    if (!p.ptr) return B(c.decay[static_cast<int>(id)]);
+    if (!PerNeuron || !p.ptr) return B(c.decay[static_cast<int>(id)]);
     const B tau = B::load_unaligned(p.ptr + i);
     if constexpr (U == Update::Exponential) return c.dt / tau;
     return tau;
@@ -145,13 +153,15 @@ static inline void foldInto(float* out, const Drive& d, std::size_t i, std::size
   }
 }
 
+// One float32 value per neuron (k = 1, no list): the current is x itself.
+static inline bool isDirect(const Drive& d) {
+  return !d.bytes && d.segments == 1 && d.x[0].width == 1;
+}
+
+// The fold of the general case, a vector at a time.
 template <class A>
 inline Batch<A> currentAt(const Drive& d, std::size_t i) {
   using B = Batch<A>;
-  if (!d.bytes && d.segments == 1 && d.x[0].width == 1) {
-    const B x = B::load_unaligned(d.x[0].data + i);
-    return d.preTrace ? x - B::load_unaligned(d.preTrace[0].data + i) : x;
-  }
   alignas(64) float folded[B::size];
   foldInto(folded, d, i, B::size);
   return B::load_aligned(folded);
@@ -160,13 +170,16 @@ inline Batch<A> currentAt(const Drive& d, std::size_t i) {
 // ---- the driver ------------------------------------------------------------
 
 // Model is a policy with kHasVoltage, kAdapts and a fused
-// `template <Update U, bool Refrac, class A> Mask<A> step(Lanes<A>&, current, Params<A>)`.
-template <class Model, Update U, bool Refrac, class A>
+// `template <Update U, bool Refrac, class A, class P> Mask<A> step(Lanes<A>&, current, const P&)`.
+// General: per-neuron parameters or recording present (checked at run time);
+// without them the loop carries no branches for either.
+template <class Model, Update U, bool Refrac, bool General, class A>
 struct Stepper {
   using B = Batch<A>;
   static constexpr std::size_t W = B::size;
 
-  static void vector(const Layer& L, const Coeffs<A>& c, std::size_t i, const B& current) {
+  [[gnu::always_inline]] static void vector(const Layer& L, const Coeffs<A>& c, std::size_t i,
+                                            const B& current) {
     Lanes<A> s;
     s.trace = B::load_unaligned(L.trace + i);
     if constexpr (Model::kHasVoltage) {
@@ -175,22 +188,51 @@ struct Stepper {
     }
     if constexpr (Refrac) s.left = B::load_unaligned(L.refracLeft + i);
 
-    const Mask<A> spike = Model::template step<U, Refrac, A>(s, current, Params<A>{L, c, i});
+    const Mask<A> spike =
+        Model::template step<U, Refrac, A>(s, current, Params<A, General>{L, c, i});
 
     s.trace.store_unaligned(L.trace + i);
     if constexpr (Model::kHasVoltage) s.v.store_unaligned(L.v + i);
     if constexpr (Model::kAdapts) s.thresh.store_unaligned(L.thresh + i);
+    B counts(0.0f);
     if constexpr (Refrac) {
       s.left.store_unaligned(L.refracLeft + i);
-      (s.left * c.dt).store_unaligned(L.refracCounts + i);  // PySNN's units
+      if (!L.deferRefracCounts || (General && L.recordRefracCounts)) {
+        counts = s.left * c.dt;  // PySNN's units
+        if (!L.deferRefracCounts) counts.store_unaligned(L.refracCounts + i);
+      }
     }
-    storeSpikes<A>(L.spikes + i, spike);
+    storeSpikes<A>(L.spikes + i, spike, A{});
+    if constexpr (General) {
+      if (L.recordTrace) s.trace.store_unaligned(L.recordTrace + i);
+      if constexpr (Model::kHasVoltage) {
+        if (L.recordV) s.v.store_unaligned(L.recordV + i);
+        if (L.recordThresh) s.thresh.store_unaligned(L.recordThresh + i);
+        if (L.recordRefracCounts) {
+          if constexpr (!Refrac) counts = B::load_unaligned(L.refracCounts + i);
+          counts.store_unaligned(L.recordRefracCounts + i);
+        }
+      }
+    }
   }
 
-  static void range(const Layer& L, const Drive& d, std::size_t begin, std::size_t end) {
+  static void range(const Layer& layer, const Drive& drive, std::size_t begin, std::size_t end) {
+    // Local copies whose address never escapes: the compiler keeps their
+    // pointers in registers instead of reloading them after every byte store.
+    const Layer L = layer;
+    const Drive d = drive;
     const Coeffs<A> c(L, U);
     std::size_t i = begin;
-    for (; i + W <= end; i += W) vector(L, c, i, currentAt<A>(d, i));
+    if (isDirect(d)) {  // one value per neuron: loaded straight, no fold
+      const float* x = d.x[0].data;
+      const float* pre = d.preTrace ? d.preTrace[0].data : nullptr;
+      for (; i + W <= end; i += W) {
+        const B current = B::load_unaligned(x + i);
+        vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);
+      }
+    } else {
+      for (; i + W <= end; i += W) vector(L, c, i, currentAt<A>(d, i));
+    }
     if (i < end) tail(L, d, c, i, end - i);
   }
 
@@ -201,12 +243,17 @@ struct Stepper {
     constexpr int kParams = static_cast<int>(ParamId::Count);
     alignas(64) float v[W] = {}, trace[W] = {}, counts[W] = {}, left[W] = {}, thresh[W] = {};
     alignas(64) float current[W] = {};
+    alignas(64) float recorded[4][W];
     alignas(64) float params[kParams][W];
     std::uint8_t spikes[W];
 
     Layer t = L;
     t.v = v, t.trace = trace, t.refracCounts = counts, t.refracLeft = left, t.thresh = thresh;
     t.spikes = spikes;
+    float** records[4] = {&t.recordV, &t.recordTrace, &t.recordRefracCounts, &t.recordThresh};
+    for (int r = 0; r < 4; ++r) {
+      if (*records[r]) *records[r] = recorded[r];
+    }
     const std::size_t bytes = count * sizeof(float);
     std::memcpy(trace, L.trace + i, bytes);
     if (Model::kHasVoltage) {
@@ -214,6 +261,7 @@ struct Stepper {
       std::memcpy(thresh, L.thresh + i, bytes);
     }
     if (Refrac) std::memcpy(left, L.refracLeft + i, bytes);
+    if (Model::kHasVoltage) std::memcpy(counts, L.refracCounts + i, bytes);
     for (int p = 0; p < kParams; ++p) {
       if (!L.params[p].ptr) continue;
       for (std::size_t j = 0; j < W; ++j) params[p][j] = 1.0f;  // harmless padding
@@ -232,6 +280,10 @@ struct Stepper {
       std::memcpy(L.refracCounts + i, counts, bytes);
     }
     std::memcpy(L.spikes + i, spikes, count);
+    float* const targets[4] = {L.recordV, L.recordTrace, L.recordRefracCounts, L.recordThresh};
+    for (int r = 0; r < 4; ++r) {
+      if (targets[r]) std::memcpy(targets[r] + i, recorded[r], bytes);
+    }
   }
 };
 

@@ -12,11 +12,17 @@ namespace spiking {
 template <class Arch>
 void stepLayer(const Layer& layer, const Drive& drive, std::size_t begin, std::size_t end);
 
+// The memory traffic of one LIF step without its arithmetic (benchmarks).
+template <class Arch>
+void streamLayer(const Layer& layer, const float* x, std::size_t begin, std::size_t end);
+
 using StepFn = void (*)(const Layer&, const Drive&, std::size_t, std::size_t);
+using StreamFn = void (*)(const Layer&, const float*, std::size_t, std::size_t);
 
 struct InstructionSet {
   const char* name;
   StepFn step;
+  StreamFn stream;
 };
 
 // Compiled instruction sets that this CPU runs, best first.

@@ -30,6 +30,14 @@ struct Layer {
   float* thresh = nullptr;
   std::uint8_t* spikes = nullptr;
   Param params[static_cast<int>(ParamId::Count)];
+  // Optional copies of the state after the step (run()'s `record`), each
+  // indexed like the state; nullptr when not recorded.
+  float* recordV = nullptr;
+  float* recordTrace = nullptr;
+  float* recordRefracCounts = nullptr;
+  float* recordThresh = nullptr;
+  // run() leaves refracCounts (a function of refracLeft) to its last step.
+  bool deferRefracCounts = false;
 
   const Param& param(ParamId id) const { return params[static_cast<int>(id)]; }
 };

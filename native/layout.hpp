@@ -37,6 +37,9 @@ constexpr int kCount = kParams + 2 * static_cast<int>(ParamId::Count);
 }  // namespace slot
 
 constexpr double kSlabMagic = 0x5350494b;  // "SPIK"
+// Bumped whenever lib/ and the addon must change together; lib/native.ts
+// refuses an addon built from other sources (a stale build/ directory).
+constexpr int kAddonApi = 2;
 constexpr int kHeaderBytes = slot::kCount * 8;
 // Largest whole-step refractory period: counts stay exact in float32.
 constexpr double kMaxRefracSteps = 16777216.0;

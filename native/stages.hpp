@@ -34,8 +34,8 @@ inline Batch<A> decayTowards(const Batch<A>& value, const Batch<A>& s, const Bat
 
 // Steps 3-7 for neurons whose voltage is already updated: spike, trace
 // (update type TraceU), adaptive threshold, refractory count, reset.
-template <Update TraceU, Update ThreshU, bool Adapts, bool Refrac, class A>
-inline Mask<A> fire(Lanes<A>& s, const Params<A>& p) {
+template <Update TraceU, Update ThreshU, bool Adapts, bool Refrac, class A, class P>
+inline Mask<A> fire(Lanes<A>& s, const P& p) {
   using B = Batch<A>;
   const Mask<A> spike = s.v >= s.thresh;
   const B fired = xsimd::select(spike, B(1.0f), B(0.0f));

@@ -13,12 +13,28 @@
 namespace spiking {
 
 namespace kernel {
+static inline bool isGeneral(const Layer& L) {
+  for (const Param& p : L.params) {
+    if (p.ptr) return true;
+  }
+  return L.recordV || L.recordTrace || L.recordRefracCounts || L.recordThresh;
+}
+
+template <class Model, Update U, bool Refrac, class A>
+inline void stepRefrac(const Layer& L, const Drive& d, std::size_t begin, std::size_t end) {
+  if (isGeneral(L)) {
+    Stepper<Model, U, Refrac, true, A>::range(L, d, begin, end);
+  } else {
+    Stepper<Model, U, Refrac, false, A>::range(L, d, begin, end);
+  }
+}
+
 template <class Model, Update U, class A>
 inline void stepWith(const Layer& L, const Drive& d, std::size_t begin, std::size_t end) {
   if (L.refracSteps > 0.0f) {
-    Stepper<Model, U, true, A>::range(L, d, begin, end);
+    stepRefrac<Model, U, true, A>(L, d, begin, end);
   } else {
-    Stepper<Model, U, false, A>::range(L, d, begin, end);
+    stepRefrac<Model, U, false, A>(L, d, begin, end);
   }
 }
 
@@ -39,11 +55,9 @@ void stepLayer(const Layer& L, const Drive& d, std::size_t begin, std::size_t en
     case Model::Input:
       // Input has no refractory stage.
       if (L.update == Update::Exponential) {
-        Stepper<InputModel, Update::Exponential, false, Arch>::range(L, d, begin, end);
-      } else {
-        Stepper<InputModel, Update::Linear, false, Arch>::range(L, d, begin, end);
+        return stepRefrac<InputModel, Update::Exponential, false, Arch>(L, d, begin, end);
       }
-      return;
+      return stepRefrac<InputModel, Update::Linear, false, Arch>(L, d, begin, end);
     case Model::IF:
       return stepModel<IFModel, Arch>(L, d, begin, end);
     case Model::LIF:

@@ -11,8 +11,8 @@ struct AdaptiveLIFModel {
   static constexpr bool kHasVoltage = true;
   static constexpr bool kAdapts = true;
 
-  template <Update U, bool Refrac, class A>
-  static Mask<A> step(Lanes<A>& s, const Batch<A>& current, const Params<A>& p) {
+  template <Update U, bool Refrac, class A, class P>
+  static Mask<A> step(Lanes<A>& s, const Batch<A>& current, const P& p) {
     s.v = lifVoltage<U, Refrac, A>(s, current, p);
     return fire<U, U, true, Refrac, A>(s, p);
   }

@@ -12,8 +12,8 @@ struct FedeModel {
   static constexpr bool kAdapts = false;
 
   // `difference` is the fold of x - preTrace (kernel.hpp, currentAt).
-  template <Update U, bool Refrac, class A>
-  static Mask<A> step(Lanes<A>& s, const Batch<A>& difference, const Params<A>& p) {
+  template <Update U, bool Refrac, class A, class P>
+  static Mask<A> step(Lanes<A>& s, const Batch<A>& difference, const P& p) {
     constexpr Update kExp = Update::Exponential;
     const Batch<A> open = openGate<Refrac, A>(s);
     const Batch<A> forcing = p(ParamId::AlphaV) * difference;

@@ -11,8 +11,8 @@ struct IFModel {
   static constexpr bool kHasVoltage = true;
   static constexpr bool kAdapts = false;
 
-  template <Update U, bool Refrac, class A>
-  static Mask<A> step(Lanes<A>& s, const Batch<A>& current, const Params<A>& p) {
+  template <Update U, bool Refrac, class A, class P>
+  static Mask<A> step(Lanes<A>& s, const Batch<A>& current, const P& p) {
     const Batch<A> open = openGate<Refrac, A>(s);
     s.v = s.v + gated<Refrac, A>(p(ParamId::AlphaV) * current, open);
     return fire<U, U, false, Refrac, A>(s, p);

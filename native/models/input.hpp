@@ -11,8 +11,8 @@ struct InputModel {
   static constexpr bool kHasVoltage = false;
   static constexpr bool kAdapts = false;
 
-  template <Update U, bool Refrac, class A>
-  static Mask<A> step(Lanes<A>& s, const Batch<A>& x, const Params<A>& p) {
+  template <Update U, bool Refrac, class A, class P>
+  static Mask<A> step(Lanes<A>& s, const Batch<A>& x, const P& p) {
     s.trace = decayTowards<U, A>(s.trace, x, p(ParamId::AlphaT),
                                  p.template decay<U>(ParamId::TauT));
     return x != Batch<A>(0.0f);

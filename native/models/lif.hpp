@@ -7,8 +7,8 @@
 namespace spiking {
 namespace kernel {
 
-template <Update U, bool Refrac, class A>
-inline Batch<A> lifVoltage(const Lanes<A>& s, const Batch<A>& current, const Params<A>& p) {
+template <Update U, bool Refrac, class A, class P>
+inline Batch<A> lifVoltage(const Lanes<A>& s, const Batch<A>& current, const P& p) {
   const Batch<A> open = openGate<Refrac, A>(s);
   const Batch<A>& vRest = p.c.vRest;
   if constexpr (U == Update::Linear) {
@@ -25,8 +25,8 @@ struct LIFModel {
   static constexpr bool kHasVoltage = true;
   static constexpr bool kAdapts = false;
 
-  template <Update U, bool Refrac, class A>
-  static Mask<A> step(Lanes<A>& s, const Batch<A>& current, const Params<A>& p) {
+  template <Update U, bool Refrac, class A, class P>
+  static Mask<A> step(Lanes<A>& s, const Batch<A>& current, const P& p) {
     s.v = lifVoltage<U, Refrac, A>(s, current, p);
     return fire<U, U, false, Refrac, A>(s, p);
   }

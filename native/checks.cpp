@@ -1,0 +1,274 @@
+// The N-API layer's checks: everything JS passes is validated here before a
+// kernel sees it. lib/ validates first with friendlier messages; these are
+// the last line, so that nothing JS can pass reaches a kernel unchecked.
+#include "checks.hpp"
+
+#include <cmath>
+#include <cstring>
+
+namespace spiking {
+namespace checks {
+
+[[noreturn]] void fail(Napi::Env env, const std::string& message, bool typeError) {
+  if (typeError) throw Napi::TypeError::New(env, message);
+  throw Napi::RangeError::New(env, message);
+}
+
+bool isWhole(double x) { return std::isfinite(x) && std::floor(x) == x; }
+
+SlabView openSlab(Napi::Env env, const Napi::Value& value) {
+  if (!value.IsArrayBuffer()) fail(env, "Expected the layer's state ArrayBuffer", true);
+  Napi::ArrayBuffer buffer = value.As<Napi::ArrayBuffer>();
+  SlabView slab{static_cast<std::uint8_t*>(buffer.Data()), buffer.ByteLength(), {}};
+  if (slab.base == nullptr || slab.bytes < static_cast<std::size_t>(kHeaderBytes)) {
+    fail(env, "Layer state buffer is detached or too small");
+  }
+  std::memcpy(slab.header, slab.base, kHeaderBytes);
+  if (slab.header[slot::kMagic] != kSlabMagic) fail(env, "Layer state buffer has no valid header");
+  return slab;
+}
+
+namespace {
+
+// An array of n elements of type T at a byte offset read from the header.
+template <class T>
+T* arrayAt(Napi::Env env, const SlabView& slab, double offset, std::size_t n, const char* what) {
+  if (!isWhole(offset) || offset < kHeaderBytes || std::fmod(offset, alignof(T)) != 0 ||
+      offset > static_cast<double>(slab.bytes) ||
+      (slab.bytes - static_cast<std::size_t>(offset)) / sizeof(T) < n) {
+    fail(env, std::string("Layer state buffer has a corrupt offset for ") + what);
+  }
+  return reinterpret_cast<T*>(slab.base + static_cast<std::size_t>(offset));
+}
+
+float finiteFloat(Napi::Env env, double x, const char* what) {
+  const float f = static_cast<float>(x);
+  if (!std::isfinite(f)) fail(env, std::string("Layer state buffer has a non-finite ") + what);
+  return f;
+}
+
+}  // namespace
+
+Layer decodeLayer(Napi::Env env, const SlabView& slab) {
+  const double* h = slab.header;
+  Layer L;
+  const double model = h[slot::kModel], update = h[slot::kUpdate], n = h[slot::kCells];
+  if (!isWhole(model) || model < 0 || model > static_cast<double>(Model::Fede)) {
+    fail(env, "Layer state buffer has an unknown model");
+  }
+  if (!isWhole(update) || update < 0 || update > 1) {
+    fail(env, "Layer state buffer has an unknown update type");
+  }
+  if (!isWhole(n) || n < 1 || n > static_cast<double>(slab.bytes)) {
+    fail(env, "Layer state buffer has a corrupt neuron count");
+  }
+  L.model = static_cast<Model>(static_cast<int>(model));
+  L.update = static_cast<Update>(static_cast<int>(update));
+  L.n = static_cast<std::size_t>(n);
+  L.dt = finiteFloat(env, h[slot::kDt], "dt");
+  L.vRest = finiteFloat(env, h[slot::kVRest], "vRest");
+  const double steps = h[slot::kRefracSteps];
+  if (!(L.dt > 0.0f) || !isWhole(steps) || steps < 0 || steps > kMaxRefracSteps) {
+    fail(env, "Layer state buffer has a corrupt dt or refractory period");
+  }
+  L.refracSteps = static_cast<float>(steps);
+  if (L.model == Model::Input) L.refracSteps = 0.0f;
+  if (L.model == Model::Fede) L.update = Update::Exponential;
+
+  L.trace = arrayAt<float>(env, slab, h[slot::kTrace], L.n, "trace");
+  L.spikes = arrayAt<std::uint8_t>(env, slab, h[slot::kSpikes], L.n, "spikes");
+  if (L.model != Model::Input) {
+    L.v = arrayAt<float>(env, slab, h[slot::kV], L.n, "vCell");
+    L.thresh = arrayAt<float>(env, slab, h[slot::kThresh], L.n, "thresh");
+    L.refracCounts = arrayAt<float>(env, slab, h[slot::kRefracCounts], L.n, "refracCounts");
+    L.refracLeft = arrayAt<float>(env, slab, h[slot::kRefracLeft], L.n, "refractory steps");
+  }
+  for (int p = 0; p < static_cast<int>(ParamId::Count); ++p) {
+    const double value = h[slot::kParams + 2 * p], offset = h[slot::kParams + 2 * p + 1];
+    Param& param = L.params[p];
+    if (offset != -1) {
+      param.ptr = arrayAt<float>(env, slab, offset, L.n, "a per-neuron parameter");
+    } else {
+      param.value = finiteFloat(env, value, "parameter");
+    }
+  }
+  return L;
+}
+
+Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name) {
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    fail(env, std::string("Expected a Float32Array (or a list of them) for ") + name, true);
+  }
+  Napi::Float32Array array = value.As<Napi::Float32Array>();
+  const std::size_t length = array.ElementLength();
+  if (length == 0 || length % n != 0) {
+    fail(env, std::string("Expected ") + name + " to hold a whole multiple of " +
+                  std::to_string(n) + " values but it holds " + std::to_string(length));
+  }
+  return Segment{array.Data(), length / n};
+}
+
+void readEntries(Napi::Env env, const Napi::Value& value, const char* name, Entries& out) {
+  out.list = value.IsArray();
+  if (!out.list) {
+    out.inlined[0] = value;
+    out.count = 1;
+    return;
+  }
+  Napi::Array list = value.As<Napi::Array>();
+  const std::uint32_t count = list.Length();
+  if (count == 0) fail(env, std::string("Expected a non-empty list for ") + name);
+  if (count > Entries::kMax) {
+    fail(env, std::string("Expected at most ") + std::to_string(Entries::kMax) + " entries for " +
+                  name + " but received " + std::to_string(count));
+  }
+  if (count > Entries::kInline) out.spilled.resize(count);
+  for (std::uint32_t s = 0; s < count; ++s) {
+    const Napi::Value entry = list.Get(s);  // may run JS: no pointer is held yet
+    if (out.spilled.empty()) {
+      out.inlined[s] = entry;
+    } else {
+      out.spilled[s] = entry;
+    }
+  }
+  out.count = count;
+}
+
+namespace {
+void collect(Napi::Env env, const Entries& entries, std::size_t n, const char* name, Segments& out) {
+  if (entries.count > Segments::kInline) out.spilled.resize(entries.count);
+  Segment* segments = out.data();
+  for (std::size_t s = 0; s < entries.count; ++s) {
+    segments[s] = floatSegment(env, entries[s], n, name);
+  }
+  out.count = entries.count;
+}
+}  // namespace
+
+Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& xEntries,
+                const Entries& preEntries, Segments& xs, Segments& pres) {
+  Drive drive;
+  if (layer.model == Model::Input) {
+    if (xEntries.list) fail(env, "Expected a Float32Array or Uint8Array for x", true);
+    const Napi::Value& x = xEntries[0];
+    const napi_typedarray_type type = typedArrayType(x);
+    if (type != napi_float32_array && type != napi_uint8_array) {
+      fail(env, "Expected a Float32Array or Uint8Array for x", true);
+    }
+    if (x.As<Napi::TypedArray>().ElementLength() != layer.n) {
+      fail(env, "Expected x to hold " + std::to_string(layer.n) + " values");
+    }
+    if (type == napi_uint8_array) {
+      drive.bytes = x.As<Napi::Uint8Array>().Data();
+    } else {
+      xs.inlined[0] = Segment{x.As<Napi::Float32Array>().Data(), 1};
+      xs.count = 1;
+    }
+  } else {
+    collect(env, xEntries, layer.n, "x", xs);
+    if (layer.model == Model::Fede) {
+      collect(env, preEntries, layer.n, "preTrace", pres);
+      bool same = pres.count == xs.count;
+      for (std::size_t s = 0; same && s < xs.count; ++s) {
+        same = pres.data()[s].width == xs.data()[s].width;
+      }
+      if (!same) fail(env, "Expected preTrace to have the same layout as x");
+      drive.preTrace = pres.data();
+    }
+  }
+  drive.x = xs.data();
+  drive.segments = xs.count;
+  return drive;
+}
+
+napi_typedarray_type typedArrayType(const Napi::Value& value) {
+  // napi_bigint64_array stands for "not a typed array we take".
+  return value.IsTypedArray() ? value.As<Napi::TypedArray>().TypedArrayType()
+                              : napi_bigint64_array;
+}
+
+std::size_t wholeCount(Napi::Env env, const Napi::Value& value, const char* name, double max) {
+  if (!value.IsNumber()) fail(env, std::string("Expected a whole number for ") + name, true);
+  const double x = value.As<Napi::Number>().DoubleValue();
+  if (!isWhole(x) || x < 1 || x > max) {
+    fail(env, std::string("Expected a whole number from 1 to ") + std::to_string(max) + " for " +
+                  name);
+  }
+  return static_cast<std::size_t>(x);
+}
+
+RunPlan runInputs(Napi::Env env, const Layer& layer, std::size_t steps, const Napi::Value& x,
+                  const Napi::Value& preTrace) {
+  RunPlan plan;
+  plan.steps = steps;
+  const std::size_t rows = steps * layer.n;
+  const napi_typedarray_type type = typedArrayType(x);
+  const bool bytesAllowed = layer.model == Model::Input;
+  if (type != napi_float32_array && !(bytesAllowed && type == napi_uint8_array)) {
+    fail(env, bytesAllowed ? "Expected a Float32Array or Uint8Array for x"
+                           : "Expected a Float32Array for x",
+         true);
+  }
+  const std::size_t length = x.As<Napi::TypedArray>().ElementLength();
+  if (length == 0 || length % rows != 0 || (bytesAllowed && length != rows)) {
+    fail(env, "Expected x to hold " + std::to_string(rows) + (bytesAllowed ? "" : "*k") +
+                  " values (steps x neurons" + (bytesAllowed ? "" : " x k") + ") but it holds " +
+                  std::to_string(length));
+  }
+  plan.width = length / rows;
+  if (type == napi_uint8_array) {
+    plan.bytes = x.As<Napi::Uint8Array>().Data();
+  } else {
+    plan.x = x.As<Napi::Float32Array>().Data();
+  }
+  if (layer.model == Model::Fede) {
+    if (typedArrayType(preTrace) != napi_float32_array ||
+        preTrace.As<Napi::TypedArray>().ElementLength() != length) {
+      fail(env, "Expected preTrace to be a Float32Array of the length of x", true);
+    }
+    plan.preTrace = preTrace.As<Napi::Float32Array>().Data();
+  }
+  return plan;
+}
+
+std::size_t stepCount(Napi::Env env, const Napi::Value& value, const Layer& layer) {
+  constexpr double kMaxRows = 4503599627370496.0;
+  return wholeCount(env, value, "steps", std::floor(kMaxRows / static_cast<double>(layer.n)));
+}
+
+float** recordSlots(RunPlan& plan, int r) {
+  float** slots[kRecords] = {&plan.recordV, &plan.recordTrace, &plan.recordRefracCounts,
+                             &plan.recordThresh};
+  return slots[r];
+}
+
+void runOutputs(Napi::Env env, const Layer& layer, std::size_t steps, const Napi::Value& spikes,
+                const Entries& records, RunPlan& plan) {
+  const std::size_t rows = steps * layer.n;
+  if (typedArrayType(spikes) != napi_uint8_array ||
+      spikes.As<Napi::TypedArray>().ElementLength() != rows) {
+    fail(env, "Expected a Uint8Array of steps x neurons for the spikes output", true);
+  }
+  plan.spikes = spikes.As<Napi::Uint8Array>().Data();
+  if (!records.list && (records[0].IsUndefined() || records[0].IsNull())) return;
+  if (!records.list || records.count != kRecords) {
+    fail(env, "Expected a list of four record outputs (or null)", true);
+  }
+  for (int r = 0; r < kRecords; ++r) {
+    const Napi::Value& out = records[r];
+    if (out.IsUndefined() || out.IsNull()) continue;
+    if (typedArrayType(out) != napi_float32_array ||
+        out.As<Napi::TypedArray>().ElementLength() != rows) {
+      fail(env, "Expected a Float32Array of steps x neurons for a record output", true);
+    }
+    const bool neuronState = r != 1;  // all but trace exist only for neurons
+    if (neuronState && layer.model == Model::Input) {
+      fail(env, "An Input layer records only its trace");
+    }
+    *recordSlots(plan, r) = out.As<Napi::Float32Array>().Data();
+  }
+}
+
+}  // namespace checks
+}  // namespace spiking

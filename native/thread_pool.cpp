@@ -1,0 +1,117 @@
+#include "thread_pool.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+
+namespace spiking {
+
+struct ThreadPool::Job {
+  Task task;
+  void* context;
+  std::size_t count;
+  std::atomic<std::size_t> next{0};
+  std::size_t users = 0;  // workers inside the job; guarded by mutex_
+};
+
+namespace {
+std::size_t defaultThreads() {
+  const char* env = std::getenv("SPIKING_NUM_THREADS");
+  if (env && *env) {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end && *end == '\0' && n >= 1 && n <= 1024) return static_cast<std::size_t>(n);
+  }
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores ? cores : 1;
+}
+}  // namespace
+
+ThreadPool& ThreadPool::instance() {
+  static ThreadPool pool;
+  return pool;
+}
+
+ThreadPool::ThreadPool() {
+  jobs_.reserve(256);
+  setThreads(defaultThreads());
+}
+
+ThreadPool::~ThreadPool() { stopWorkers(); }
+
+std::size_t ThreadPool::threads() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return workers_.size() + 1;
+}
+
+void ThreadPool::setThreads(std::size_t threads) {
+  std::lock_guard<std::mutex> resizing(resize_);
+  stopWorkers();
+  std::lock_guard<std::mutex> lock(mutex_);
+  stopping_ = false;
+  for (std::size_t i = 1; i < std::max<std::size_t>(threads, 1); ++i) {
+    workers_.emplace_back([this] { work(); });
+  }
+}
+
+void ThreadPool::stopWorkers() {
+  std::vector<std::thread> leaving;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    leaving.swap(workers_);
+  }
+  wake_.notify_all();
+  for (std::thread& t : leaving) t.join();  // a worker finishes its job first
+}
+
+void ThreadPool::drain(Job& job) {
+  for (std::size_t i; (i = job.next.fetch_add(1, std::memory_order_relaxed)) < job.count;) {
+    job.task(job.context, i);
+  }
+}
+
+void ThreadPool::work() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+    if (stopping_) return;
+    Job* job = jobs_.front();
+    ++job->users;
+    lock.unlock();
+    drain(*job);
+    lock.lock();
+    // Every index is claimed: retire the job so no other worker enters it.
+    auto it = std::find(jobs_.begin(), jobs_.end(), job);
+    if (it != jobs_.end()) jobs_.erase(it);
+    --job->users;
+    finished_.notify_all();
+  }
+}
+
+void ThreadPool::parallelFor(std::size_t count, Task task, void* context) {
+  if (count == 0) return;
+  Job job;
+  job.task = task;
+  job.context = context;
+  job.count = count;
+  bool shared = false;
+  if (count > 1) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // No workers, or a full job list: the caller does it all.
+    if (!workers_.empty() && jobs_.size() < jobs_.capacity()) {
+      jobs_.push_back(&job);
+      shared = true;
+    }
+  }
+  if (shared) wake_.notify_all();
+  drain(job);
+  if (!shared) return;
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto it = std::find(jobs_.begin(), jobs_.end(), &job);
+  if (it != jobs_.end()) jobs_.erase(it);
+  // The job lives on this stack: wait until no worker is inside it.
+  finished_.wait(lock, [&job] { return job.users == 0; });
+}
+
+}  // namespace spiking
