@@ -220,6 +220,26 @@ export function forward(layer: AnyLayer, args: unknown[]): void {
   (layer.forward as (...a: unknown[]) => unknown)(...args);
 }
 
+/** The input arguments of run()/runAsync() for `steps` steps: one time-major array (k values per neuron and step). */
+export function runArgs(layer: AnyLayer, input: StepInput, steps: number): unknown[] {
+  const n = layer.size;
+  if (layer instanceof spiking.Input) {
+    if (input.bytes) {
+      const r = prng(input.seed);
+      return [Uint8Array.from({ length: steps * n }, () => (r() < 0.3 ? 1 : 0))];
+    }
+    return [floats(steps * n, input.seed, input.mix === 'special' ? 'specialNoNaN' : input.mix, input.backing)];
+  }
+  const size = steps * n * input.widths[0];
+  const x = floats(size, input.seed, input.mix, input.backing);
+  return layer instanceof spiking.FedeNeuron ? [x, floats(size, input.seed + 31337, input.mix, input.backing)] : [x];
+}
+
+/** What a run may record: every state a neuron records, or an input's trace. */
+export function recordable(layer: AnyLayer): readonly ('vCell' | 'trace' | 'refracCounts' | 'thresh')[] {
+  return layer instanceof spiking.Input ? ['trace'] : ['vCell', 'trace', 'refracCounts', 'thresh'];
+}
+
 // ---- exact comparisons -----------------------------------------------------------
 
 const NEURON_STATE = ['spikes', 'vCell', 'trace', 'refracCounts', 'thresh'] as const;

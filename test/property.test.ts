@@ -19,6 +19,8 @@ import {
   forward,
   forwardArgs,
   isTypeOrRangeError,
+  recordable,
+  runArgs,
   PROPERTY_SEED,
   runs,
   sameBytes,
@@ -108,12 +110,22 @@ function expectRejected(layer: AnyLayer, args: unknown[], what: string): void {
 
 type Op =
   | { op: 'forward'; input: StepInput }
+  | { op: 'run'; input: StepInput; steps: number; record: number; async: boolean }
   | { op: 'resetState' | 'resetThresh' | 'initNeuron' }
   | { op: 'saveRestore'; how: 'loadState' | 'fromState' | 'loadLayer' }
   | { op: 'invalid'; kind: InvalidInput };
 
+const runArb = fc.record({
+  op: fc.constant('run' as const),
+  input: stepInputArb,
+  steps: fc.integer({ min: 1, max: 6 }),
+  record: fc.nat(15),
+  async: fc.boolean(),
+});
+
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: stepInputArb.map((input) => ({ op: 'forward' as const, input })) },
+  { weight: 2, arbitrary: runArb },
   { weight: 1, arbitrary: fc.constantFrom('resetState', 'resetThresh', 'initNeuron').map((op) => ({ op })) },
   { weight: 1, arbitrary: fc.constantFrom('loadState', 'fromState', 'loadLayer').map((how) => ({ op: 'saveRestore' as const, how })) },
   { weight: 2, arbitrary: fc.constantFrom(...INVALID_INPUTS).map((kind) => ({ op: 'invalid' as const, kind })) },
@@ -130,27 +142,46 @@ function restored(layer: AnyLayer, config: LayerConfig, how: 'loadState' | 'from
   return fresh;
 }
 
+/** run() (or runAsync(), which returns a promise) with the op's inputs and records. */
+function runCall(layer: AnyLayer, op: Extract<Op, { op: 'run' }>, useAsync: boolean): unknown {
+  const options = { steps: op.steps, record: recordable(layer).filter((_, r) => op.record & (1 << r)) };
+  const method = (useAsync ? layer.runAsync : layer.run) as (...a: unknown[]) => unknown;
+  return method.apply(layer, [...runArgs(layer, op.input, op.steps), options]);
+}
+
+/** A run's result with every array copied to plain numbers. */
+function copied(result: unknown): Record<string, ArrayLike<number>> {
+  return Object.fromEntries(Object.entries(result as Record<string, ArrayLike<number>>).map(([k, v]) => [k, Array.from(v)]));
+}
+
 function apply(layer: AnyLayer, op: Op): void {
   if (op.op === 'forward') forward(layer, forwardArgs(layer, op.input));
+  else if (op.op === 'run') runCall(layer, op, false);
   else if (op.op === 'resetThresh') (layer as spiking.LIFNeuron).resetThresh?.();
   else if (op.op === 'resetState' || op.op === 'initNeuron') layer[op.op]();
 }
 
 describe('properties', () => {
   test(
-    'the fused kernels equal the staged path bit for bit, through every operation',
-    () => {
-      fc.assert(
-        fc.property(configArb(), fc.nat(ISAS.length - 1), fc.array(opArb, { minLength: 1, maxLength: 12 }), (config, isa, ops) => {
+    'the fused kernels (forward, run, runAsync) equal the staged path bit for bit, through every operation',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(configArb(), fc.nat(ISAS.length - 1), fc.array(opArb, { minLength: 1, maxLength: 12 }), async (config, isa, ops) => {
           spiking.setInstructionSet(ISAS[isa]);
           let fused = build(config);
           let staged = forceStaged(build(config));
-          ops.forEach((op, step) => {
+          for (const [step, op] of ops.entries()) {
             if (op.op === 'invalid') {
               const args = invalidArgs(fused, op.kind);
-              if (!args) return;
+              if (!args) continue;
               expectRejected(fused, args, op.kind);
               expectRejected(staged, args, op.kind);
+            } else if (op.op === 'run') {
+              // The fused layer runs natively (runAsync: on a worker thread); the staged one runs forward step by step.
+              const a = copied(await runCall(fused, op, op.async));
+              const b = copied(runCall(staged, op, false));
+              const difference = stateDifference(a, b);
+              if (difference) throw new Error(`op ${step} (run${op.async ? 'Async' : ''}) on ${ISAS[isa]}: results differ: ${difference}`);
             } else if (op.op === 'saveRestore') {
               fused = restored(fused, config, op.how);
               staged = forceStaged(restored(staged, config, op.how));
@@ -160,7 +191,7 @@ describe('properties', () => {
             }
             const difference = stateDifference(stateOf(fused), stateOf(staged));
             if (difference) throw new Error(`after op ${step} (${op.op}) on ${ISAS[isa]}: fused vs staged ${difference}`);
-          });
+          }
         }),
         { numRuns: runs(300) },
       );

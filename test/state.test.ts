@@ -14,6 +14,7 @@ import {
   forward,
   forwardArgs,
   refracLeft,
+  runArgs,
   sameBytes,
   stateBytes,
   stateDifference,
@@ -310,6 +311,44 @@ describe('rejection with a clear error', () => {
     structuredClone(buffer, { transfer: [buffer] });
     expect(() => victim.saveState()).toThrow(/^Expected an ArrayBuffer holding the state for the layer's state buffer but received a detached one$/);
     expect(() => victim.loadState(lifBytes)).toThrow(/received a detached one$/);
+  });
+});
+
+// ---- run() and runAsync() ---------------------------------------------------------
+
+/** run() or runAsync() of `steps` steps of seeded inputs. */
+function runOn(layer: AnyLayer, seed: number, steps: number, useAsync = false): unknown {
+  const method = (useAsync ? layer.runAsync : layer.run) as (...a: unknown[]) => unknown;
+  return method.apply(layer, [...runArgs(layer, step(seed), steps), { steps }]);
+}
+
+describe.each(SMALL)('%s: save and restore around run() and runAsync()', (_cls, cfg) => {
+  test('a state saved after run() continues through run() and forward() bit for bit', async () => {
+    const uninterrupted = build(cfg);
+    forward(uninterrupted, forwardArgs(uninterrupted, step(1)));
+    runOn(uninterrupted, 2, 5);
+    await runOn(uninterrupted, 3, 2, true);
+    const restored = spiking.loadLayer(uninterrupted.saveState()) as AnyLayer;
+    for (const layer of [uninterrupted, restored]) {
+      runOn(layer, 4, 3);
+      forward(layer, forwardArgs(layer, step(5)));
+    }
+    expect(stateDifference(stateOf(restored), stateOf(uninterrupted))).toBeNull();
+    if (!(restored instanceof spiking.Input)) expect(restored.completeTrace!.shape).toEqual([1, 3, 1 + 1 + 5 + 2 + 3 + 1]);
+  });
+
+  test('saveState and loadState refuse while runAsync holds the layer; afterwards the saved state has the run', async () => {
+    const layer = build(cfg);
+    const before = layer.saveState();
+    const pending = runOn(layer, 6, 4, true) as Promise<unknown>;
+    expect(() => layer.saveState()).toThrow(/^\w+\.saveState: the layer is busy with \w+\.runAsync; await it before using the layer$/);
+    expect(() => layer.loadState(before)).toThrow(/\.loadState: the layer is busy with/);
+    expect(() => layer.saveStateFile(path.join(dir, 'busy.state'))).toThrow(/busy/);
+    expect(fs.existsSync(path.join(dir, 'busy.state'))).toBe(false);
+    await pending;
+    const after = build(cfg);
+    runOn(after, 6, 4);
+    expect(layer.saveState()).toEqual(after.saveState());
   });
 });
 
