@@ -4,6 +4,7 @@ import { BaseNeuron } from './base-neuron';
 import { IF_STAGES } from './if-neuron';
 import type { NeuronInput } from './inputs';
 import { stageCheck, validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import { lifVoltage, type LIFNeuronOptions } from './lif-neuron';
 import type { PerNeuron } from './options';
 import type { SampleMask } from './sample-mask';
@@ -75,3 +76,5 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
 
 /** Whether forward may run the fused kernel: no stage of AdaptiveLIFNeuron overridden. */
 const UNTOUCHED = stageCheck(AdaptiveLIFNeuron.prototype, STAGES);
+
+registerLayerClass('AdaptiveLIFNeuron', AdaptiveLIFNeuron);

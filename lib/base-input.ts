@@ -4,6 +4,7 @@ import { native } from './native';
 import { specFor } from './layer-spec';
 import { sampleRanges, type SampleMask } from './sample-mask';
 import { BusyGuard } from './run';
+import { attachState, layerFromState, mixInPersistence, registerLayerClass, type Persistent } from './layer-state';
 import { createSlab, type Slab } from './slab';
 
 export interface BaseInputOptions {
@@ -42,7 +43,13 @@ export class BaseInput {
     this.updateType = spec.update;
     this.state = createSlab(spec, spec.kind === 'Input' ? native.layout.models.Input : -1);
     this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });
+    attachState(this, { spec, state: this.state, history: null, guard: this.guard });
     this.initNeuron();
+  }
+
+  /** A layer of this class rebuilt from saveState() bytes alone: the saved options and state. */
+  static fromState<T extends BaseInput>(this: new (options: never) => T, bytes: Uint8Array): T {
+    return layerFromState(this, bytes);
   }
 
   /** Whether each neuron's last input was non-zero (0/1), live. */
@@ -82,3 +89,9 @@ export class BaseInput {
     throw new NotImplementedError('Input neurons must implement `updateTrace`');
   }
 }
+
+// saveState, saveStateFile, loadState, loadStateFile (lib/layer-state.ts).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface BaseInput extends Persistent {}
+mixInPersistence(BaseInput);
+registerLayerClass('BaseInput', BaseInput);

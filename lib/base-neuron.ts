@@ -5,6 +5,7 @@ import { specFor, type StageCheck } from './layer-spec';
 import { native } from './native';
 import type { PerNeuron, Resolved, UpdateType } from './options';
 import { sampleRanges, type SampleMask } from './sample-mask';
+import { attachState, layerFromState, mixInPersistence, registerLayerClass, type Persistent } from './layer-state';
 import {
   BusyGuard,
   RECORDABLE,
@@ -86,7 +87,13 @@ export class BaseNeuron {
     this.state = createSlab(spec, model);
     this.history = spec.storeTrace ? new SpikeHistory(spec.n) : null;
     this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });
+    attachState(this, { spec, state: this.state, history: this.history, guard: this.guard });
     this.initNeuron();
+  }
+
+  /** A neuron of this class rebuilt from saveState() bytes alone: the saved options and state. */
+  static fromState<T extends BaseNeuron>(this: new (options: never) => T, bytes: Uint8Array): T {
+    return layerFromState(this, bytes);
   }
 
   /** Whether each neuron spiked in the last step (0/1), live. */
@@ -319,3 +326,9 @@ export class BaseNeuron {
     decayTowards(trace, spikes, params.alphaT!, params.tauT!, this.dt, update);
   }
 }
+
+// saveState, saveStateFile, loadState, loadStateFile (lib/layer-state.ts).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface BaseNeuron extends Persistent {}
+mixInPersistence(BaseNeuron);
+registerLayerClass('BaseNeuron', BaseNeuron);

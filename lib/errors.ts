@@ -31,6 +31,16 @@ export function invalidParameter(
   actual: unknown,
   kind: 'type' | 'range' = 'type',
 ): TypeError | RangeError {
-  const message = `Expected ${expected} for ${name} but received ${describe(actual)}`;
+  return expectedBut(name, expected, describe(actual), kind);
+}
+
+/** The same template with the received value already described (for bytes, checksums, lengths). */
+export function expectedBut(
+  name: string,
+  expected: string,
+  received: string,
+  kind: 'type' | 'range' = 'range',
+): TypeError | RangeError {
+  const message = `Expected ${expected} for ${name} but received ${received}`;
   return kind === 'type' ? new TypeError(message) : new RangeError(message);
 }

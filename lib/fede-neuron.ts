@@ -3,6 +3,7 @@ import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import { checkFedeInputs, concatLast, sumLast, type NeuronInput } from './inputs';
 import { stageCheck, validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import type { PerNeuron } from './options';
 import { valueAt } from './stages';
 
@@ -93,3 +94,5 @@ export class FedeNeuron extends BaseNeuron {
 
 /** Whether forward may run the fused kernel: no stage of FedeNeuron overridden. */
 const UNTOUCHED = stageCheck(FedeNeuron.prototype, STAGES);
+
+registerLayerClass('FedeNeuron', FedeNeuron);

@@ -3,6 +3,7 @@ import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import type { NeuronInput } from './inputs';
 import { stageCheck, validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import type { PerNeuron, UpdateType } from './options';
 import { valueAt } from './stages';
 
@@ -65,3 +66,5 @@ export class IFNeuron extends BaseNeuron {
 
 /** Whether forward may run the fused kernel: no stage of IFNeuron overridden. */
 const UNTOUCHED = stageCheck(IFNeuron.prototype, IF_STAGES);
+
+registerLayerClass('IFNeuron', IFNeuron);

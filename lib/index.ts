@@ -11,6 +11,8 @@ export { LIFNeuron, type LIFNeuronOptions } from './lif-neuron';
 export { AdaptiveLIFNeuron, type AdaptiveLIFNeuronOptions } from './adaptive-lif-neuron';
 export { FedeNeuron, type FedeNeuronOptions } from './fede-neuron';
 export { NotImplementedError } from './errors';
+export { loadLayer, loadLayerFile, type Persistent } from './layer-state';
+export { STATE_FORMAT_VERSION } from './state-format';
 export type { NeuronInput } from './inputs';
 export type { PerNeuron, UpdateType } from './options';
 export type { RecordName, RunOptions, RunResult } from './run';

@@ -1,6 +1,7 @@
 import { BaseInput, type StepResult } from './base-input';
 import { checkInputValues } from './inputs';
 import { stageCheck, validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import { native } from './native';
 import type { PerNeuron, UpdateType } from './options';
 import {
@@ -100,3 +101,5 @@ export class Input extends BaseInput {
 
 /** Whether forward may run the fused kernel: no stage of Input overridden. */
 const UNTOUCHED = stageCheck(Input.prototype, STAGES);
+
+registerLayerClass('Input', Input);

@@ -4,6 +4,7 @@ import { BaseNeuron } from './base-neuron';
 import { IF_STAGES, type IFNeuronOptions } from './if-neuron';
 import type { NeuronInput } from './inputs';
 import { stageCheck, validatedSpec } from './layer-spec';
+import { registerLayerClass } from './layer-state';
 import type { PerNeuron, UpdateType } from './options';
 import { valueAt } from './stages';
 import type { Slab } from './slab';
@@ -77,3 +78,5 @@ export class LIFNeuron extends BaseNeuron {
 
 /** Whether forward may run the fused kernel: no stage of LIFNeuron overridden. */
 const UNTOUCHED = stageCheck(LIFNeuron.prototype, IF_STAGES);
+
+registerLayerClass('LIFNeuron', LIFNeuron);

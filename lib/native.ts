@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 // node-gyp-build loads build/Release (cmake-js or node-gyp) when present,
-// else the prebuild for this platform from prebuilds/.
+// else the prebuild for this platform from prebuilds/. SPIKING_ADDON=<path
+// to a .node file> loads that binary instead (the sanitizer build, say).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
@@ -37,6 +38,8 @@ export interface NativeBinding {
   setInstructionSet(name: string): boolean;
   layout: NativeLayout;
   buildSystem: string;
+  /** True for the AddressSanitizer + UBSan build (npm run test:asan). */
+  sanitized: boolean;
   apiVersion: number;
 }
 
@@ -51,12 +54,25 @@ function packageRoot(): string {
   }
 }
 
+/** The addon: the one node-gyp-build finds from the package root, or the file SPIKING_ADDON names. */
+function loadAddon(root: string): NativeBinding {
+  const chosen = process.env.SPIKING_ADDON;
+  if (!chosen) return load(root) as NativeBinding;
+  const file = path.resolve(chosen);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as NativeBinding;
+  } catch (cause) {
+    throw new Error(`SPIKING_ADDON=${chosen}: cannot load the addon ${file}: ${(cause as Error).message}`, { cause });
+  }
+}
+
 const root = packageRoot();
-export const native = load(root) as NativeBinding;
+export const native = loadAddon(root);
 
 if (native.apiVersion !== ADDON_API) {
   throw new Error(
-    `The spiking addon loaded from ${root} was built from other sources (API ${native.apiVersion ?? 'unknown'}, ` +
+    `The spiking addon loaded from ${process.env.SPIKING_ADDON || root} was built from other sources (API ${native.apiVersion ?? 'unknown'}, ` +
       `expected ${ADDON_API}); rebuild it with npm run build`,
   );
 }

@@ -63,12 +63,20 @@ export type LayerKind =
   | 'AdaptiveLIFNeuron'
   | 'FedeNeuron';
 
+/** Neurons have a voltage, a threshold and a refractory count; inputs only a trace and spikes. */
+export function isNeuronKind(kind: LayerKind): boolean {
+  return kind !== 'BaseInput' && kind !== 'Input';
+}
+
 /** Everything a layer is built from, validated and rounded to float32. */
 export interface LayerSpec {
   kind: LayerKind;
   cellsShape: readonly number[];
   n: number;
+  /** dt rounded to float32, as the kernels use it. */
   dt: number;
+  /** dt as given: durationRefrac is counted in steps of this, and a saved state keeps it. */
+  givenDt: number;
   update: UpdateType;
   vRest: number;
   durationRefrac: number;
@@ -200,7 +208,7 @@ export function validateOptions(kind: LayerKind, options: unknown): LayerSpec {
     update = options.updateType;
   }
 
-  const isNeuron = kind !== 'BaseInput' && kind !== 'Input';
+  const isNeuron = isNeuronKind(kind);
   let vRest = 0;
   let durationRefrac = 0;
   let steps = 0;
@@ -230,5 +238,6 @@ export function validateOptions(kind: LayerKind, options: unknown): LayerSpec {
     params[name] = p;
   }
 
-  return { kind, cellsShape: shape, n, dt, update, vRest, durationRefrac, refracSteps: steps, thresh, params, storeTrace };
+  const givenDt = options.dt as number;
+  return { kind, cellsShape: shape, n, dt, givenDt, update, vRest, durationRefrac, refracSteps: steps, thresh, params, storeTrace };
 }

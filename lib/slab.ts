@@ -1,4 +1,4 @@
-import { PARAM_NAMES, type LayerSpec, type ParamName, type Resolved } from './options';
+import { isNeuronKind, PARAM_NAMES, type LayerSpec, type ParamName, type Resolved } from './options';
 import { native } from './native';
 
 const { layout } = native;
@@ -27,7 +27,7 @@ export interface Slab {
  */
 export function createSlab(spec: LayerSpec, model: number): Slab {
   const { n } = spec;
-  const neuron = spec.kind !== 'Input' && spec.kind !== 'BaseInput';
+  const neuron = isNeuronKind(spec.kind);
   const perNeuron = PARAM_NAMES.filter((name) => spec.params[name] instanceof Float32Array);
   const floatArrays = (neuron ? 5 : 1) + perNeuron.length;
 

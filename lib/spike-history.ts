@@ -43,6 +43,22 @@ export class SpikeHistory {
     this.steps = 0;
   }
 
+  /** The stored steps, time first: row t holds the spikes of step t + 1 (a live view; copy it to keep it). */
+  rowsView(): Uint8Array {
+    return this.rows.subarray(0, this.steps * this.n);
+  }
+
+  /** Replaces the whole history with these rows (a whole number of steps, time first); all or nothing. */
+  restore(rows: Uint8Array): void {
+    if (rows.length % this.n !== 0) {
+      throw new RangeError(`Expected a whole number of ${this.n}-neuron steps for the spike history but received ${rows.length} bytes`);
+    }
+    const storage = new Uint8Array(Math.max(rows.length, 16 * this.n));
+    storage.set(rows);
+    this.rows = storage;
+    this.steps = rows.length / this.n;
+  }
+
   /** PySNN's layout: shape [...cellsShape, T + 1], time last, column 0 all zeros. */
   layout(cellsShape: readonly number[]): { shape: number[]; data: Uint8Array } {
     const { n, steps } = this;

@@ -18,6 +18,19 @@ namespace {
 #define SPIKING_BUILD_SYSTEM "unknown"
 #endif
 
+// True in the AddressSanitizer build (CMake option SPIKING_SANITIZE).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 constexpr double kMaxThreads = 1024;
 
 using namespace checks;
@@ -145,6 +158,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
   exports["apiVersion"] = kAddonApi;
   registerNet(env, exports);
+  exports["sanitized"] = Napi::Boolean::New(env, kSanitized);
   return exports;
 }
 

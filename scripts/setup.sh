@@ -12,17 +12,7 @@ fi
 node -e 'const [a, b] = process.versions.node.split(".").map(Number);
   if (a < 20 || (a === 20 && b < 17)) { console.error(`spiking needs Node.js >= 20.17, this is ${process.version}`); process.exit(1); }'
 
-missing=()
-for pkg in libxsimd-dev cmake g++ make python3; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "Installing system packages: ${missing[*]}"
-  $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash scripts/install-packages.sh libxsimd-dev cmake g++ make python3
 
 npm ci --no-audit --no-fund
 npm run build

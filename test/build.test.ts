@@ -1,11 +1,16 @@
 // Which binary the tests ran against: CI runs the suite once on the cmake-js
 // build and once on the prebuildify (node-gyp) prebuild, and says which it expects.
 import { buildSystem, instructionSet, instructionSets } from '../lib';
+import { native } from '../lib/native';
 
 test('the expected addon build is the one loaded', () => {
   const expected = process.env.SPIKING_EXPECT_BUILD;
   expect(['cmake-js', 'node-gyp']).toContain(buildSystem);
   if (expected) expect(buildSystem).toBe(expected);
+});
+
+test('the sanitizer build is loaded when expected (npm run test:asan), and only then', () => {
+  expect(native.sanitized).toBe(process.env.SPIKING_EXPECT_SANITIZED === '1');
 });
 
 test('the best usable instruction set is active by default', () => {

@@ -55,6 +55,25 @@ export function applyOp(layer: AnyLayer, op: GoldenOp): void {
   }
 }
 
+/**
+ * Throws unless every state the golden op recorded equals the layer's with
+ * === (the contract; Object.is would also tell -0 from 0), naming the first
+ * mismatch.
+ */
+export function expectRecorded(layer: AnyLayer, op: GoldenOp, where: string): void {
+  const keys = Object.keys(op.expect) as (keyof GoldenExpect)[];
+  const got = snapshot(layer, keys);
+  for (const key of keys) {
+    const want = op.expect[key]!;
+    const actual = got[key]!;
+    const mismatch = want.findIndex((w, i) => !(actual[i] === w));
+    if (mismatch !== -1) {
+      throw new Error(`${where} (${op.op}): ${key}[${mismatch}] is ${actual[mismatch]}, PySNN has ${want[mismatch]}`);
+    }
+    if (actual.length !== want.length) throw new Error(`${where} (${op.op}): ${key} has ${actual.length} values, PySNN ${want.length}`);
+  }
+}
+
 /** Every recorded state of the layer, as plain numbers, for exact comparison. */
 export function snapshot(layer: AnyLayer, keys: readonly (keyof GoldenExpect)[]): Partial<Record<keyof GoldenExpect, number[]>> {
   const out: Partial<Record<keyof GoldenExpect, number[]>> = {};

@@ -644,9 +644,16 @@ function runChild(isa: string, model: Model, body: string, limitMemory = false):
   const n = 4096; // big enough that freed or shrunk memory is unmapped
   const slab = primedSlab(model, n);
   const script = CHILD_PRELUDE + body;
-  const env = { ...process.env, SPIKING_ISA: isa, N: String(n) };
+  const env: NodeJS.ProcessEnv = { ...process.env, SPIKING_ISA: isa, N: String(n) };
   const input = Buffer.from(slab).toString('base64');
   const options = { input, env, encoding: 'utf8' as const, timeout: 60_000 };
+  // Under npm run test:asan the child preloads the ASan runtime too, which
+  // reserves terabytes of address space for its shadow memory and cannot
+  // start under ulimit -v; ASan's own limits bound the child's memory there.
+  if (limitMemory && /libasan/.test(process.env.LD_PRELOAD ?? '')) {
+    env.ASAN_OPTIONS = `${process.env.ASAN_OPTIONS ?? ''}:max_allocation_size_mb=3000:hard_rss_limit_mb=3000`;
+    limitMemory = false;
+  }
   const child = limitMemory
     ? spawnSync('/bin/sh', ['-c', 'ulimit -v 3000000 && exec "$0" -e "$1"', process.execPath, script], options)
     : spawnSync(process.execPath, ['-e', script], options);
