@@ -39,16 +39,14 @@ const SPECIAL = [NaN, Infinity, -Infinity, -0, 3.4e38, -3.4e38, 1e-45, 1e-38];
 
 /**
  * Input values: 'grid' (coarse, so that spikes and resets happen), 'wide'
- * (random float32), 'special' (some NaN, ±Inf, -0, extremes; no NaN for
- * Input layers, whose fused kernels disagree on NaN: see KNOWN_NAN_BUG).
+ * (random float32), 'special' (some NaN, ±Inf, -0, extremes).
  */
-export type ValueMix = 'grid' | 'wide' | 'special' | 'specialNoNaN';
+export type ValueMix = 'grid' | 'wide' | 'special';
 export function fillValues(out: Float32Array, seed: number, mix: ValueMix): Float32Array {
   const r = prng(seed);
-  const special = mix === 'special' ? SPECIAL : SPECIAL.filter((v) => !Number.isNaN(v));
   for (let i = 0; i < out.length; i++) {
     const u = r();
-    if ((mix === 'special' || mix === 'specialNoNaN') && u < 0.05) out[i] = special[Math.floor(r() * special.length)];
+    if (mix === 'special' && u < 0.05) out[i] = SPECIAL[Math.floor(r() * SPECIAL.length)];
     else if (mix === 'grid' || u < 0.5) out[i] = GRID[Math.floor(r() * GRID.length)];
     else out[i] = Math.fround((r() - 0.3) * 4);
   }
@@ -206,7 +204,7 @@ export function forwardArgs(layer: AnyLayer, input: StepInput): unknown[] {
       const r = prng(input.seed);
       return [Uint8Array.from({ length: n }, () => (r() < 0.3 ? 1 : 0))];
     }
-    return [floats(n, input.seed, input.mix === 'special' ? 'specialNoNaN' : input.mix, input.backing)];
+    return [floats(n, input.seed, input.mix, input.backing)];
   }
   const widths = input.list ? input.widths : [input.widths[0]];
   const make = (salt: number) => {
@@ -228,7 +226,7 @@ export function runArgs(layer: AnyLayer, input: StepInput, steps: number): unkno
       const r = prng(input.seed);
       return [Uint8Array.from({ length: steps * n }, () => (r() < 0.3 ? 1 : 0))];
     }
-    return [floats(steps * n, input.seed, input.mix === 'special' ? 'specialNoNaN' : input.mix, input.backing)];
+    return [floats(steps * n, input.seed, input.mix, input.backing)];
   }
   const size = steps * n * input.widths[0];
   const x = floats(size, input.seed, input.mix, input.backing);

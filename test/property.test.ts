@@ -395,15 +395,10 @@ describe('properties', () => {
   );
 });
 
-// KNOWN_NAN_BUG (not fixed here: the kernels belong to another change). xsimd's
-// float != is an ordered compare on AVX and AVX-512 (NaN != 0 is false) but
-// unordered on SSE2 and NEON (true, as in C, JavaScript, PyTorch and the
-// staged path), so an Input fed NaN spikes under sse2 and not under avx2 or
-// avx512bw. This test documents it and starts failing (as test.failing) the
-// day native/models/input.hpp computes !(x == 0); then make it a plain test
-// and drop 'specialNoNaN' in test/arbitraries.ts.
-const wideVectors = ISAS.some((isa) => isa !== 'sse2' && isa !== 'neon64');
-(wideVectors ? test.failing : test.skip)('KNOWN BUG: an Input fed NaN spikes alike under every instruction set', () => {
+// xsimd's float != is an ordered compare on AVX and AVX-512 (NaN != 0 is
+// false) but unordered on SSE2 and NEON, so the Input kernel tests !(x == 0):
+// a NaN input spikes under every instruction set, as on the staged path.
+test('an Input fed NaN spikes alike under every instruction set', () => {
   const x = new Float32Array(19).fill(0);
   x[3] = NaN; // in a full vector
   x[18] = NaN; // in the tail

@@ -15,7 +15,10 @@ struct InputModel {
   static Mask<A> step(Lanes<A>& s, const Batch<A>& x, const P& p) {
     s.trace = decayTowards<U, A>(s.trace, x, p(ParamId::AlphaT),
                                  p.template decay<U>(ParamId::TauT));
-    return x != Batch<A>(0.0f);
+    // !(x == 0), not x != 0: xsimd's != is ordered on AVX (NaN != 0 false)
+    // but unordered on SSE2 and NEON; a NaN input is non-zero, a spike, as
+    // in PySNN and the staged path, under every instruction set.
+    return !(x == Batch<A>(0.0f));
   }
 };
 
