@@ -268,7 +268,7 @@ export class BaseNeuron {
     options: RunOptions,
   ): RunResult {
     this.guard.check(this, 'run');
-    const { steps, record, width } = this.checkRun(x, preTrace, options);
+    const { steps, record, out, width } = this.checkRun(x, preTrace, options, true);
     this.history?.reserve(steps);
     if (!untouched(this)) {
       const size = this.size * width;
@@ -277,11 +277,12 @@ export class BaseNeuron {
         steps,
         this.size,
         record,
+        out,
         (t) => (preTrace ? this.forward(slice(x, t), slice(preTrace, t)) : this.forward(slice(x, t))),
         (name) => this.state[name],
       );
     }
-    const run = allocateRun(this.size, steps, record);
+    const run = allocateRun(this.size, steps, record, out);
     native.run(this.state.buffer, x, preTrace, steps, run.spikes, run.records);
     this.history?.append(run.spikes);
     return run.result;
@@ -296,7 +297,7 @@ export class BaseNeuron {
   ): Promise<RunResult> {
     const name = this.constructor.name;
     this.guard.check(this, 'runAsync');
-    const { steps, record } = this.checkRun(x, preTrace, options);
+    const { steps, record } = this.checkRun(x, preTrace, options, false);
     if (!untouched(this)) {
       throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
     }
@@ -308,8 +309,8 @@ export class BaseNeuron {
     });
   }
 
-  private checkRun(x: unknown, preTrace: unknown, options: unknown) {
-    const { steps, record } = checkRunOptions(options, this.size, RECORDABLE);
+  private checkRun(x: unknown, preTrace: unknown, options: unknown, outAllowed: boolean) {
+    const { steps, record, out } = checkRunOptions(options, this.size, RECORDABLE, outAllowed);
     const width = checkRunValues(x, this.size, steps, 'x', false);
     if (preTrace !== undefined) {
       checkRunValues(preTrace, this.size, steps, 'preTrace', false);
@@ -317,7 +318,7 @@ export class BaseNeuron {
         throw invalidParameter('preTrace', `a Float32Array of the length of x (${(x as Float32Array).length})`, preTrace, 'range');
       }
     }
-    return { steps, record, width };
+    return { steps, record, out, width };
   }
 
   /** @internal the trace update shared by IF, LIF and AdaptiveLIF (PySNN's update_trace). */

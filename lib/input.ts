@@ -68,13 +68,13 @@ export class Input extends BaseInput {
    */
   run(x: Float32Array | Uint8Array, options: InputRunOptions): RunResult {
     this.guard.check(this, 'run');
-    const { steps, record } = this.checkRun(x, options);
+    const { steps, record, out } = this.checkRun(x, options, true);
     const n = this.size;
     if (!UNTOUCHED(this)) {
       const step = (t: number) => this.forward(x.subarray(t * n, (t + 1) * n));
-      return stagedRun(steps, n, record, step, (name) => this.state[name]);
+      return stagedRun(steps, n, record, out, step, (name) => this.state[name]);
     }
-    const run = allocateRun(n, steps, record);
+    const run = allocateRun(n, steps, record, out);
     native.run(this.state.buffer, x, undefined, steps, run.spikes, run.records);
     return run.result;
   }
@@ -83,7 +83,7 @@ export class Input extends BaseInput {
   async runAsync(x: Float32Array | Uint8Array, options: InputRunOptions): Promise<RunResult> {
     const name = this.constructor.name;
     this.guard.check(this, 'runAsync');
-    const { steps, record } = this.checkRun(x, options);
+    const { steps, record } = this.checkRun(x, options, false);
     if (!UNTOUCHED(this)) {
       throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
     }
@@ -92,8 +92,8 @@ export class Input extends BaseInput {
     );
   }
 
-  private checkRun(x: unknown, options: unknown) {
-    const checked = checkRunOptions(options, this.size, ['trace']);
+  private checkRun(x: unknown, options: unknown, outAllowed: boolean) {
+    const checked = checkRunOptions(options, this.size, ['trace'], outAllowed);
     checkRunValues(x, this.size, checked.steps, 'x', true);
     return checked;
   }

@@ -9,6 +9,12 @@ export interface RunOptions {
   steps: number;
   /** State variables to record after every step (steps x n each). */
   record?: readonly RecordName[];
+  /**
+   * run() only: arrays of steps x n to write the outputs into instead of new
+   * ones (spikes, and any recorded variable), so a loop of runs allocates
+   * nothing. They must not overlap x or each other.
+   */
+  out?: Partial<RunResult>;
 }
 
 /** What run() returns: spikes of every step (steps x n, time-major) and each recorded variable. */
@@ -20,13 +26,16 @@ export function checkRunOptions(
   options: unknown,
   n: number,
   allowed: readonly RecordName[],
-): { steps: number; record: RecordName[] } {
+  outAllowed = true,
+): { steps: number; record: RecordName[]; out: Partial<RunResult> } {
   if (typeof options !== 'object' || options === null) {
-    throw invalidParameter('the run options', 'an object { steps, record? }', options);
+    throw invalidParameter('the run options', 'an object { steps, record?, out? }', options);
   }
-  const { steps, record, ...rest } = options as Record<string, unknown>;
+  const { steps, record, out, ...rest } = options as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length) throw new TypeError(`Unknown run option ${JSON.stringify(unknown[0])}; run takes steps and record`);
+  if (unknown.length) {
+    throw new TypeError(`Unknown run option ${JSON.stringify(unknown[0])}; run takes steps, record and out`);
+  }
   if (typeof steps !== 'number' || !Number.isSafeInteger(steps) || steps < 1 || steps * n >= MAX_STEPS) {
     throw invalidParameter('steps', 'a whole number of steps >= 1', steps, typeof steps === 'number' ? 'range' : 'type');
   }
@@ -37,7 +46,26 @@ export function checkRunOptions(
       throw invalidParameter(`record[${i}]`, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, name, 'range');
     }
   });
-  return { steps, record: [...new Set(names as RecordName[])] };
+  const recorded = [...new Set(names as RecordName[])];
+  return { steps, record: recorded, out: checkOut(out, n * steps, recorded, outAllowed) };
+}
+
+function checkOut(out: unknown, rows: number, record: readonly RecordName[], allowed: boolean): Partial<RunResult> {
+  if (out === undefined) return {};
+  if (!allowed) throw new TypeError('runAsync allocates its outputs: the out option is for run() only');
+  if (typeof out !== 'object' || out === null) throw invalidParameter('out', 'an object of output arrays', out);
+  for (const [name, array] of Object.entries(out)) {
+    const where = `out.${name}`;
+    if (name !== 'spikes' && !record.includes(name as RecordName)) {
+      throw new TypeError(`Unknown output ${where}: give spikes, or a variable that record names`);
+    }
+    const Type = name === 'spikes' ? Uint8Array : Float32Array;
+    if (!(array instanceof Type)) throw invalidParameter(where, `a ${Type.name} of steps x n = ${rows}`, array);
+    if (array.byteLength !== rows * Type.BYTES_PER_ELEMENT) {
+      throw invalidParameter(where, `a ${Type.name} of steps x n = ${rows}`, array, 'range');
+    }
+  }
+  return out as Partial<RunResult>;
 }
 
 /** Checks run()'s time-major input and returns k, the values per neuron and step. */
@@ -62,19 +90,24 @@ export function recordMask(record: readonly RecordName[]): number {
   return record.reduce((mask, name) => mask | (1 << RECORDABLE.indexOf(name)), 0);
 }
 
-/** Output arrays for a run, as the addon takes them, and the result that holds them. */
-export function allocateRun(n: number, steps: number, record: readonly RecordName[]): {
+/** Output arrays for a run (the caller's `out`, else new ones), as the addon takes them, and the result that holds them. */
+export function allocateRun(
+  n: number,
+  steps: number,
+  record: readonly RecordName[],
+  out: Partial<RunResult> = {},
+): {
   spikes: Uint8Array;
   records: (Float32Array | null)[];
   result: RunResult;
 } {
-  const spikes = new Uint8Array(steps * n);
+  const spikes = out.spikes ?? new Uint8Array(steps * n);
   const result: RunResult = { spikes };
   const records = RECORDABLE.map((name) => {
     if (!record.includes(name)) return null;
-    const out = new Float32Array(steps * n);
-    result[name] = out;
-    return out;
+    const array = out[name] ?? new Float32Array(steps * n);
+    result[name] = array;
+    return array;
   });
   return { spikes, records, result };
 }
@@ -94,10 +127,11 @@ export function stagedRun(
   steps: number,
   n: number,
   record: readonly RecordName[],
+  out: Partial<RunResult>,
   stepOnce: (t: number) => void,
   read: (name: RecordName | 'spikes') => ArrayLike<number>,
 ): RunResult {
-  const { result } = allocateRun(n, steps, record);
+  const { result } = allocateRun(n, steps, record, out);
   for (let t = 0; t < steps; t++) {
     stepOnce(t);
     result.spikes.set(read('spikes'), t * n);

@@ -226,7 +226,12 @@ struct Stepper {
     if (isDirect(d)) {  // one value per neuron: loaded straight, no fold
       const float* x = d.x[0].data;
       const float* pre = d.preTrace ? d.preTrace[0].data : nullptr;
+      const std::size_t ahead = d.prefetch;
       for (; i + W <= end; i += W) {
+        if (ahead) {
+          __builtin_prefetch(x + i + ahead);
+          if (pre) __builtin_prefetch(pre + i + ahead);
+        }
         const B current = B::load_unaligned(x + i);
         vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);
       }

@@ -56,6 +56,9 @@ struct Drive {
   const Segment* preTrace = nullptr;  // Fede only, same widths as x
   std::size_t segments = 0;
   const std::uint8_t* bytes = nullptr;  // Input fed a Uint8Array
+  // run(): how far ahead (in elements) the next step's x starts, so the
+  // kernel can ask for it while this step computes; 0 for none.
+  std::size_t prefetch = 0;
 };
 
 }  // namespace spiking

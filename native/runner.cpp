@@ -1,6 +1,6 @@
 #include "runner.hpp"
 #ifndef SPIKING_BLOCK
-#define SPIKING_BLOCK 4096
+#define SPIKING_BLOCK 16384
 #endif
 
 #include <algorithm>
@@ -72,6 +72,7 @@ void runLayer(const Layer& layer, const RunPlan& plan) {
       } else {
         x = Segment{plan.x + row * plan.width, plan.width};
         if (plan.preTrace) preTrace = Segment{plan.preTrace + row * plan.width, plan.width};
+        drive.prefetch = t + 1 < plan.steps ? n * plan.width : 0;
       }
       step(at, drive, begin, end);
     }

@@ -340,3 +340,55 @@ describe('worker_threads', () => {
     }
   });
 });
+
+describe('run() into caller-supplied outputs', () => {
+  const n = 50;
+  const steps = 6;
+  const make = () => neuron('LIFNeuron', n, 'linear', 1, true) as spiking.LIFNeuron;
+  const { x } = inputs('LIFNeuron', n, steps, 2, 77);
+
+  test('writes into out and returns those arrays, with the bits of a fresh run', () => {
+    const out = { spikes: new Uint8Array(steps * n).fill(9), vCell: new Float32Array(steps * n).fill(NaN) };
+    const result = make().run(x, { steps, record: ['vCell', 'trace'], out });
+    const fresh = make().run(x, { steps, record: ['vCell', 'trace'] });
+    expect(result.spikes).toBe(out.spikes);
+    expect(result.vCell).toBe(out.vCell);
+    expectSameBits(result.spikes, fresh.spikes, 'out spikes');
+    expectSameBits(result.vCell!, fresh.vCell!, 'out vCell');
+    expectSameBits(result.trace!, fresh.trace!, 'allocated trace beside out');
+    expect(result.spikes.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  test('the staged path writes into out too', () => {
+    class Staged extends spiking.LIFNeuron {
+      override updateTrace(spikes: Uint8Array | Float32Array): void {
+        super.updateTrace(spikes);
+      }
+    }
+    const options = { cellsShape: [n], thresh: 1, vRest: 0, alphaV: 1, alphaT: 0.5, dt: 1, durationRefrac: 1, tauV: 0.8, tauT: 0.7 };
+    const out = { spikes: new Uint8Array(steps * n) };
+    const staged = new Staged(options).run(x, { steps, out });
+    const fused = new spiking.LIFNeuron(options).run(x, { steps });
+    expect(staged.spikes).toBe(out.spikes);
+    expectSameBits(staged.spikes, fused.spikes, 'staged out spikes');
+  });
+
+  test.each([
+    ['a wrong type', { spikes: new Float32Array(steps * n) }, /Expected a Uint8Array of steps x n = 300 for out.spikes/],
+    ['a wrong length', { spikes: new Uint8Array(steps * n - 1) }, /for out.spikes but received a Uint8Array of length 299/],
+    ['an unrecorded variable', { thresh: new Float32Array(steps * n) }, /Unknown output out.thresh/],
+    ['not an object', 7, /Expected an object of output arrays for out/],
+  ])('rejects %s with the state intact', (_what, out, message) => {
+    const layer = make();
+    layer.forward(x.subarray(0, 2 * n));
+    const before = stateOf(layer);
+    expect(() => layer.run(x, { steps, record: ['vCell'], out: out as never })).toThrow(message);
+    stateOf(layer).forEach((v, s) => expectSameBits(v, before[s], `state ${s} after a rejected out`));
+  });
+
+  test('runAsync refuses out', async () => {
+    await expect(make().runAsync(x, { steps, out: { spikes: new Uint8Array(steps * n) } })).rejects.toThrow(
+      /runAsync allocates its outputs/,
+    );
+  });
+});
