@@ -322,6 +322,11 @@ export function checkPath(path: unknown): string {
   return path;
 }
 
+/** The bytes of a state file written by writeFileAtomic. */
+export function readStateFile(path: unknown): Uint8Array {
+  return fs.readFileSync(checkPath(path));
+}
+
 /** The file calls writeFileAtomic makes (a parameter, so that tests can watch them and make them fail). */
 export type FileCalls = Pick<typeof fs, 'openSync' | 'writeSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>;
 
