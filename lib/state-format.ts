@@ -1,8 +1,8 @@
 /**
  * The saved-state container: a versioned, checksummed binary record of named,
  * typed fields, which may nest whole records (a layer's options inside the
- * layer; later, layers inside a network). Format version 1, all integers
- * little-endian:
+ * layer; layers and connections inside a network, network.ts). Format
+ * version 1, all integers little-endian:
  *
  * ```
  * offset  size  field
