@@ -11,12 +11,10 @@
  * | `vCell`, `thresh`, `refracCounts`, `refracLeft` | float32[n] | neurons only; `refracLeft` is the whole-step refractory counter the kernels step on |
  * | `history` | uint8[T*n] | neurons with storeTrace only: the spikes of all T stored steps, time first |
  *
- * A future Network nests such records as fields of its own record; the
- * functions that take and give records (layerRecord, restoreLayer) are the
- * ones it reuses.
+ * A Network nests such records as fields of its own record (network.ts);
+ * it reuses the functions that take and give records (layerRecord,
+ * prepareRestoreLayer).
  */
-import { readFileSync } from 'node:fs';
-
 import { expectedBut, invalidParameter } from './errors';
 import type { BaseInput } from './base-input';
 import type { BaseNeuron } from './base-neuron';
@@ -30,7 +28,7 @@ import {
   encodeRecord,
   field,
   onlyFields,
-  checkPath,
+  readStateFile,
   writeFileAtomic,
   type FieldValue,
   type StateRecord,
@@ -224,6 +222,15 @@ export function layerRecord(layer: object): StateRecord {
  * copies. Throws before changing anything.
  */
 export function restoreLayer(layer: object, record: StateRecord): void {
+  prepareRestoreLayer(layer, record)();
+}
+
+/**
+ * Every check (and allocation) of restoreLayer, changing nothing; returns
+ * the copy into the layer, which cannot fail. A network checks all its
+ * layers this way before it changes any.
+ */
+export function prepareRestoreLayer(layer: object, record: StateRecord): () => void {
   const { spec, state, history } = internalsOf(layer, 'loadState');
   checkAttached(state);
   if (record.kind !== spec.kind) {
@@ -259,10 +266,13 @@ export function restoreLayer(layer: object, record: StateRecord): void {
     throw corruptState('history', `a whole number of steps of ${n} neurons`, `${rows.length} bytes`);
   }
 
-  // Everything checked: the history (which allocates, and so may fail) first, then the slab.
-  if (history && rows) history.restore(rows);
-  state.spikes.set(spikes);
-  for (const [name, values] of arrays) state[name].set(values);
+  // Everything checked; the history's new storage allocated now (which may fail), swapped in by the copy.
+  const swapHistory = history && rows ? history.prepareRestore(rows) : null;
+  return () => {
+    swapHistory?.();
+    state.spikes.set(spikes);
+    for (const [name, values] of arrays) state[name].set(values);
+  };
 }
 
 /** A layer whose state ArrayBuffer was transferred away has no state left to save or restore into. */
@@ -342,11 +352,6 @@ export function mixInPersistence(cls: { prototype: object }): void {
   for (const [name, method] of Object.entries(methods)) {
     Object.defineProperty(cls.prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
   }
-}
-
-/** The bytes of a state file. */
-function readStateFile(path: unknown): Uint8Array {
-  return readFileSync(checkPath(path));
 }
 
 /** A layer of the saved class, options and state; `cls` must be that class (or extend it). */

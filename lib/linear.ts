@@ -3,9 +3,11 @@ import { net } from './net-native';
 import { readNpy } from './npy';
 import { normalFill, seedKey, uniformFill } from './random';
 import { sampleRanges, type SampleMask } from './sample-mask';
+import { corruptState, field, onlyFields, type FieldValue, type StateRecord } from './state-format';
 
 const { linkLayout: layout } = net;
 const ALIGN = 64;
+const RECORD_FIELDS = ['shape', 'dt', 'delay', 'weight', 'head', 'ring'] as const;
 
 /** How a Linear connection's weights are initialised. */
 export type WeightInit =
@@ -227,6 +229,72 @@ export class Linear {
     }
     net.linkStep(this.buffer, pre, x, layout.modes.products);
     return this.products;
+  }
+
+  /**
+   * @internal Everything a step depends on, as a record of kind "Linear"
+   * (network.ts nests it): `shape` [batchSize, inFeatures, outFeatures] and
+   * `dt` (float64), `delay` and `weight` (float32, (out, in) row-major), the
+   * spikes in flight: `ring` (uint8, maxDelay + 1 rows of batch x in, the
+   * spikes sent at each of the last steps) and `head` (float64[1], the row
+   * the last step wrote). Views of live storage: encode before stepping.
+   */
+  stateRecord(): StateRecord {
+    return {
+      kind: 'Linear',
+      fields: new Map<string, FieldValue>([
+        ['shape', Float64Array.of(this.batchSize, this.inFeatures, this.outFeatures)],
+        ['dt', Float64Array.of(this.dt)],
+        ['delay', this.delay],
+        ['weight', this.weight],
+        ['head', Float64Array.of(this.header[layout.slots.head])],
+        ['ring', this.ring],
+      ]),
+    };
+  }
+
+  /**
+   * @internal Checks a record of stateRecord() against this connection (the
+   * shape, dt and delays must be its own; the weights finite; the ring and
+   * its head in range), changing nothing; returns the copy, which cannot fail.
+   * `where` prefixes the field names in errors ("connections.a_b.").
+   */
+  prepareRestore(record: StateRecord, where: string): () => void {
+    if (record.kind !== 'Linear') throw corruptState(`${where}class`, 'a Linear connection', JSON.stringify(record.kind));
+    onlyFields(record, RECORD_FIELDS, where);
+    const shape = field(record, 'shape', 'f64', where);
+    const own = [this.batchSize, this.inFeatures, this.outFeatures];
+    if (shape.length !== 3 || own.some((v, k) => v !== shape[k])) {
+      throw corruptState(`${where}shape`, `[${own.join(', ')}] (this connection's batchSize, inFeatures, outFeatures)`, `[${shape.join(', ')}]`);
+    }
+    const dt = field(record, 'dt', 'f64', where);
+    if (dt.length !== 1 || !Object.is(dt[0], this.dt)) throw corruptState(`${where}dt`, `${this.dt} (this connection's)`, `[${dt.join(', ')}]`);
+    const n = this.outFeatures * this.inFeatures;
+    const delay = field(record, 'delay', 'f32', where);
+    if (delay.length !== n) throw corruptState(`${where}delay`, `${n} delays (out x in)`, `${delay.length}`);
+    const ownDelay = this.delay;
+    const k = ownDelay.findIndex((d, j) => d !== delay[j]);
+    if (k >= 0) throw corruptState(`${where}delay[${k}]`, `${ownDelay[k]} (this connection's)`, delay[k]);
+    const weight = field(record, 'weight', 'f32', where);
+    if (weight.length !== n) throw corruptState(`${where}weight`, `${n} weights (out x in)`, `${weight.length}`);
+    const bad = weight.findIndex((w) => !Number.isFinite(w));
+    if (bad >= 0) throw corruptState(`${where}weight[${bad}]`, 'a finite value', weight[bad]);
+    const rows = this.maxDelay + 1;
+    const head = field(record, 'head', 'f64', where);
+    if (head.length !== 1 || !Number.isInteger(head[0]) || head[0] < 0 || head[0] >= rows) {
+      throw corruptState(`${where}head`, `one whole number in [0, ${rows - 1}] (a row of the ring)`, `[${head.join(', ')}]`);
+    }
+    const ring = field(record, 'ring', 'u8', where);
+    if (ring.length !== this.ring.length) {
+      throw corruptState(`${where}ring`, `${this.ring.length} bytes (${rows} rows of batch ${this.batchSize} x in ${this.inFeatures})`, `${ring.length}`);
+    }
+    const notSpike = ring.findIndex((v) => v > 1);
+    if (notSpike >= 0) throw corruptState(`${where}ring[${notSpike}]`, 'a spike, 0 or 1', ring[notSpike]);
+    return () => {
+      this.scatter(weight, this.weightsT);
+      this.ring.set(ring);
+      this.header[layout.slots.head] = head[0];
+    };
   }
 
   private checkPre(pre: unknown): void {

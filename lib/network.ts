@@ -3,9 +3,21 @@ import { BaseNeuron } from './base-neuron';
 import type { Encoder } from './encoders';
 import { FedeNeuron } from './fede-neuron';
 import { invalidParameter } from './errors';
+import { layerRecord, prepareRestoreLayer } from './layer-state';
 import { Linear } from './linear';
 import { net as netNative } from './net-native';
 import type { SampleMask } from './sample-mask';
+import {
+  corruptState,
+  decodeRecord,
+  encodeRecord,
+  field,
+  onlyFields,
+  readStateFile,
+  writeFileAtomic,
+  type FieldValue,
+  type StateRecord,
+} from './state-format';
 
 /** A layer of a network: an input layer (spikes from outside) or a neuron layer (current from connections). */
 export type NetworkLayer = BaseInput | BaseNeuron;
@@ -270,6 +282,93 @@ export class Network implements NetworkView {
     if (mask === undefined) this.t = 0;
   }
 
+  /**
+   * The whole network's state, a new Uint8Array (README, "Saving a network"):
+   * the step count, every layer's full record, every input layer's x, and
+   * every connection's weights and spikes in flight. Encoders keep no state
+   * that changes as the network steps, so nothing of theirs is saved.
+   */
+  saveState(): Uint8Array {
+    const layers = new Map<string, FieldValue>();
+    for (const node of this.nodes) layers.set(node.name, inLayer(node.name, () => layerRecord(node.layer)));
+    const inputs = new Map<string, FieldValue>();
+    for (const node of this.nodes) if (node.x) inputs.set(node.name, node.x);
+    const connections = new Map<string, FieldValue>();
+    for (const e of this.edges) {
+      connections.set(e.name, {
+        kind: 'connection',
+        fields: new Map<string, FieldValue>([
+          ['from', e.from.name],
+          ['to', e.to.name],
+          ['link', e.connection.stateRecord()],
+        ]),
+      });
+    }
+    return encodeRecord({
+      kind: 'Network',
+      fields: new Map<string, FieldValue>([
+        ['time', Float64Array.of(this.t)],
+        ['layers', { kind: 'layers', fields: layers }],
+        ['inputs', { kind: 'inputs', fields: inputs }],
+        ['connections', { kind: 'connections', fields: connections }],
+      ]),
+    });
+  }
+
+  /** saveState() written to a file atomically: a temporary file in the same directory, fsync, rename. */
+  saveStateFile(path: string): void {
+    writeFileAtomic(path, this.saveState());
+  }
+
+  /**
+   * Restores a state saved by a network of the same structure (layer names in
+   * order, classes, shapes and options; connection names, ends, shapes, dt and
+   * delays): continuing then gives the same bits as if the run had never
+   * stopped. The weights are restored too. Every layer and connection record
+   * is checked before anything changes; anything else is rejected with an
+   * Error naming the field, and the network is left as it was.
+   */
+  loadState(bytes: Uint8Array): void {
+    const record = decodeRecord(bytes);
+    if (record.kind !== 'Network') throw corruptState('kind', 'a record of kind "Network"', JSON.stringify(record.kind));
+    onlyFields(record, ['time', 'layers', 'inputs', 'connections'], '');
+    const time = field(record, 'time', 'f64', '');
+    if (time.length !== 1 || !Number.isSafeInteger(time[0]) || time[0] < 0) {
+      throw corruptState('time', 'one whole number of steps >= 0', `[${time.join(', ')}]`);
+    }
+    const commits: (() => void)[] = [];
+    const layers = part(record, 'layers', this.layerNames, 'layers');
+    for (const node of this.nodes) {
+      const saved = field(layers, node.name, 'record', 'layers.');
+      commits.push(inLayer(node.name, () => prepareRestoreLayer(node.layer, saved)));
+    }
+    const inputNodes = this.nodes.filter((node) => node.x);
+    const inputs = part(record, 'inputs', inputNodes.map((node) => node.name), 'input layers');
+    for (const node of inputNodes) {
+      const x = field(inputs, node.name, 'u8', 'inputs.');
+      if (x.length !== node.x!.length) throw corruptState(`inputs.${node.name}`, `${node.x!.length} spikes`, `${x.length}`);
+      commits.push(() => node.x!.set(x));
+    }
+    const connections = part(record, 'connections', this.edges.map((e) => e.name), 'connections');
+    for (const e of this.edges) {
+      const where = `connections.${e.name}.`;
+      const saved = field(connections, e.name, 'record', 'connections.');
+      onlyFields(saved, ['from', 'to', 'link'], where);
+      for (const [end, node] of [['from', e.from], ['to', e.to]] as const) {
+        const name = field(saved, end, 'text', where);
+        if (name !== node.name) throw corruptState(`${where}${end}`, `layer ${JSON.stringify(node.name)} (this network's)`, JSON.stringify(name));
+      }
+      commits.push(e.connection.prepareRestore(field(saved, 'link', 'record', where), `${where}link.`));
+    }
+    for (const commit of commits) commit();
+    this.t = time[0];
+  }
+
+  /** loadState() from a file written by saveStateFile(). */
+  loadStateFile(path: string): void {
+    this.loadState(readStateFile(path));
+  }
+
   private node(name: string): Node {
     const node = this.byName.get(name);
     if (!node) {
@@ -277,5 +376,30 @@ export class Network implements NetworkView {
       throw new RangeError(`No layer named ${JSON.stringify(name)} in the network (layers: ${known})`);
     }
     return node;
+  }
+}
+
+/** A nested record of the network's record whose fields must be exactly `names`, in this order. */
+function part(record: StateRecord, name: string, names: readonly string[], what: string): StateRecord {
+  const nested = field(record, name, 'record', '');
+  const saved = [...nested.fields.keys()];
+  if (nested.kind !== name || saved.length !== names.length || saved.some((s, k) => s !== names[k])) {
+    const list = (l: readonly string[]) => (l.length ? l.map((n) => JSON.stringify(n)).join(', ') : 'none');
+    throw corruptState(name, `the ${what} ${list(names)} (this network's, in order)`, nested.kind === name ? list(saved) : `a record of kind ${JSON.stringify(nested.kind)}`);
+  }
+  return nested;
+}
+
+/** Runs one layer's save or check, naming the layer in any error ("layers.lif.vCell"). */
+function inLayer<T>(name: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    const marker = "the saved state's ";
+    const message = error.message.includes(marker)
+      ? error.message.replace(marker, `${marker}layers.${name}.`)
+      : `Layer ${JSON.stringify(name)}: ${error.message}`;
+    throw new (error.constructor as ErrorConstructor)(message, { cause: error });
   }
 }

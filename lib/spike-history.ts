@@ -50,13 +50,23 @@ export class SpikeHistory {
 
   /** Replaces the whole history with these rows (a whole number of steps, time first); all or nothing. */
   restore(rows: Uint8Array): void {
+    this.prepareRestore(rows)();
+  }
+
+  /**
+   * Checks the rows and copies them into new storage (which may fail);
+   * returns the swap into place, which cannot fail.
+   */
+  prepareRestore(rows: Uint8Array): () => void {
     if (rows.length % this.n !== 0) {
       throw new RangeError(`Expected a whole number of ${this.n}-neuron steps for the spike history but received ${rows.length} bytes`);
     }
     const storage = new Uint8Array(Math.max(rows.length, 16 * this.n));
     storage.set(rows);
-    this.rows = storage;
-    this.steps = rows.length / this.n;
+    return () => {
+      this.rows = storage;
+      this.steps = rows.length / this.n;
+    };
   }
 
   /** PySNN's layout: shape [...cellsShape, T + 1], time last, column 0 all zeros. */

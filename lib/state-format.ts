@@ -1,8 +1,8 @@
 /**
  * The saved-state container: a versioned, checksummed binary record of named,
  * typed fields, which may nest whole records (a layer's options inside the
- * layer; later, layers inside a network). Format version 1, all integers
- * little-endian:
+ * layer; layers and connections inside a network, network.ts). Format
+ * version 1, all integers little-endian:
  *
  * ```
  * offset  size  field
@@ -320,6 +320,11 @@ export function checkPath(path: unknown): string {
     throw invalidParameter('path', 'a non-empty file path string', path);
   }
   return path;
+}
+
+/** The bytes of a state file written by writeFileAtomic. */
+export function readStateFile(path: unknown): Uint8Array {
+  return fs.readFileSync(checkPath(path));
 }
 
 /** The file calls writeFileAtomic makes (a parameter, so that tests can watch them and make them fail). */
