@@ -1,13 +1,17 @@
 // Property-based tests (fast-check) over the public API: random valid layers
 // and inputs, random interleavings of every operation, random invalid options
-// and inputs, and random corruptions of the slab the native layer reads.
+// and inputs, and random corruptions of the slab the native layer reads;
+// and random small networks under random steps, runs, resets, saves, loads
+// and rejected calls.
 //
 // The oracles: the fused native kernels against the library's staged path
 // (plain scalar TypeScript, one float32 operation at a time, forced by
 // overriding a stage on the instance), element by element with Object.is;
 // and PySNN's golden trajectories, replayed with saves and restores at random
-// points. `npm test` runs a fixed seed; SPIKING_PROPERTY_RUNS=10000 (and
-// SPIKING_PROPERTY_SEED=<n>) run longer or elsewhere (README, "Tests").
+// points; for networks, a twin driven alike, and one handed off through
+// saveState/loadState to a fresh network. `npm test` runs a fixed seed;
+// SPIKING_PROPERTY_RUNS=10000 (and SPIKING_PROPERTY_SEED=<n>) run longer or
+// elsewhere (README, "Tests").
 import fc from 'fast-check';
 
 import * as spiking from '../lib';
