@@ -98,15 +98,22 @@ function perNeuron(values: fc.Arbitrary<number>, n: number): fc.Arbitrary<number
 
 const DTS = [1, 0.5, 0.25, 0.1, 0.001, 2, 0.2];
 
-/** Valid options for any class: scalar or per-neuron parameters, both update types, refractory on or off, storeTrace. */
-export function configArb(classes: readonly LayerClass[] = LAYER_CLASSES): fc.Arbitrary<LayerConfig> {
+/**
+ * Valid options for any class: scalar or per-neuron parameters, both update
+ * types, refractory on or off, storeTrace. `fixed` sets the shape and dt (a
+ * layer of a network).
+ */
+export function configArb(
+  classes: readonly LayerClass[] = LAYER_CLASSES,
+  fixed?: { cellsShape: number[]; dt: number },
+): fc.Arbitrary<LayerConfig> {
   return fc
     .record({
       cls: fc.constantFrom(...classes),
-      n: sizeArb,
+      n: fixed ? fc.constant(fixed.cellsShape.reduce((a, b) => a * b, 1)) : sizeArb,
       cut: fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
       update: fc.constantFrom('linear', 'exponential'),
-      dt: fc.constantFrom(...DTS),
+      dt: fixed ? fc.constant(fixed.dt) : fc.constantFrom(...DTS),
       refracSteps: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4 })),
       storeTrace: fc.boolean(),
       explicitUpdate: fc.boolean(),
@@ -114,7 +121,7 @@ export function configArb(classes: readonly LayerClass[] = LAYER_CLASSES): fc.Ar
     .chain(({ cls, n, cut, update, dt, refracSteps, storeTrace, explicitUpdate }) => {
       const exponential = cls === 'FedeNeuron' || update === 'exponential';
       const decay = exponential ? f32In(0.05, 8) : f32In(0, 1);
-      const base = { cellsShape: fc.constant(shapeOf(n, cut)), dt: fc.constant(dt) };
+      const base = { cellsShape: fc.constant(fixed?.cellsShape ?? shapeOf(n, cut)), dt: fc.constant(dt) };
       const withUpdate: Record<string, fc.Arbitrary<unknown>> =
         cls !== 'FedeNeuron' && (explicitUpdate || update === 'exponential') ? { updateType: fc.constant(update) } : {};
       const neuron = {
@@ -161,6 +168,116 @@ export function forceStaged<T extends AnyLayer>(layer: T): T {
     },
   });
   return layer;
+}
+
+// ---- networks -------------------------------------------------------------------
+
+export interface EdgeConfig {
+  from: number;
+  to: number;
+  /** One delay for every synapse, or one per synapse, (out, in) row-major. */
+  delay: number | number[];
+  weightSeed: number;
+}
+
+/** A small network: layer 0 an Input (fed by hand or by a PoissonEncoder), then 1-2 neuron layers. */
+export interface NetworkConfig {
+  batch: number;
+  /** Layer 0 is the input layer. */
+  layers: LayerConfig[];
+  /** The encoder of the input layer (dt 1 ms): its seed and rate in Hz (at most 1000), or null (spikes written into input()). */
+  poisson: { seed: number; rate: number } | null;
+  edges: EdgeConfig[];
+}
+
+const NET_DTS = [1, 0.5, 2];
+
+function edgeArb(from: number, to: number, layers: LayerConfig[], batch: number): fc.Arbitrary<EdgeConfig> {
+  const synapses = (layers[from].n / batch) * (layers[to].n / batch);
+  return fc.record({
+    from: fc.constant(from),
+    to: fc.constant(to),
+    delay: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: synapses, maxLength: synapses })),
+    weightSeed: fc.integer(),
+  });
+}
+
+/**
+ * Input -> hidden (-> out), sometimes input -> out too, and sometimes a
+ * feedback edge (a layer onto itself or onto an earlier one).
+ */
+export const networkArb: fc.Arbitrary<NetworkConfig> = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    widths: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 2, maxLength: 3 }),
+    dt: fc.constantFrom(...NET_DTS),
+    poisson: fc.option(fc.record({ seed: fc.nat(), rate: fc.constantFrom(0, 100, 400, 1000) }), { freq: 2 }),
+  })
+  .chain(({ batch, widths, dt, poisson }) =>
+    fc
+      .tuple(
+        ...widths.map((w, k) =>
+          configArb(k === 0 ? ['Input'] : LAYER_CLASSES.filter((c) => c !== 'Input'), { cellsShape: [batch, w], dt }),
+        ),
+      )
+      .chain((layers) => {
+        const last = layers.length - 1;
+        const forward = layers.slice(1).map((_, k) => edgeArb(k, k + 1, layers, batch));
+        const skip = last === 2 ? fc.option(edgeArb(0, 2, layers, batch)) : fc.constant(null);
+        const feedback = fc.option(
+          fc.tuple(fc.integer({ min: 1, max: last }), fc.nat()).chain(([from, k]) => edgeArb(from, 1 + (k % from), layers, batch)),
+          { freq: 2 },
+        );
+        return fc.tuple(fc.tuple(...forward), skip, feedback).map(([edges, extra, back]) => ({
+          batch,
+          layers,
+          poisson,
+          edges: [...edges, ...(extra ? [extra] : []), ...(back ? [back] : [])],
+        }));
+      }),
+  );
+
+export const layerName = (k: number): string => (k === 0 ? 'in' : `n${k}`);
+
+/** Builds the network a NetworkConfig describes: the same config always builds the same network. */
+export function buildNetwork(config: NetworkConfig): spiking.Network {
+  const net = new spiking.Network();
+  config.layers.forEach((layer, k) => {
+    const source =
+      k === 0 && config.poisson
+        ? new spiking.PoissonEncoder({ cellsShape: layer.options.cellsShape as number[], rates: config.poisson.rate, dt: 1, seed: config.poisson.seed })
+        : undefined;
+    net.addLayer(layerName(k), build(layer), { source });
+  });
+  for (const edge of config.edges) {
+    const inFeatures = config.layers[edge.from].n / config.batch;
+    const outFeatures = config.layers[edge.to].n / config.batch;
+    const values = fillValues(new Float32Array(inFeatures * outFeatures), edge.weightSeed, 'grid');
+    const linear = new spiking.Linear({
+      inFeatures,
+      outFeatures,
+      batchSize: config.batch,
+      dt: config.layers[0].options.dt as number,
+      delay: edge.delay,
+      weight: { init: 'values', values },
+    });
+    net.connect(layerName(edge.from), layerName(edge.to), linear);
+  }
+  return net;
+}
+
+/** Every layer's state, layer by layer (stateOf), for exact comparison with stateDifference. */
+export function networkStateOf(net: spiking.Network): Record<string, ArrayLike<number>> {
+  const out: Record<string, ArrayLike<number>> = {};
+  for (const name of net.layerNames) {
+    for (const [key, value] of Object.entries(stateOf(net.layer(name) as AnyLayer))) out[`${name}.${key}`] = value;
+  }
+  return out;
+}
+
+/** The raw bytes of every layer's state (stateBytes) and of the whole saved network (connections, inputs, time). */
+export function networkBytes(net: spiking.Network): Uint8Array[] {
+  return [...net.layerNames.flatMap((name) => stateBytes(net.layer(name) as AnyLayer)), net.saveState()];
 }
 
 // ---- inputs -------------------------------------------------------------------

@@ -1,24 +1,34 @@
 // Property-based tests (fast-check) over the public API: random valid layers
 // and inputs, random interleavings of every operation, random invalid options
-// and inputs, and random corruptions of the slab the native layer reads.
+// and inputs, and random corruptions of the slab the native layer reads;
+// and random small networks under random steps, runs, resets, saves, loads
+// and rejected calls.
 //
 // The oracles: the fused native kernels against the library's staged path
 // (plain scalar TypeScript, one float32 operation at a time, forced by
 // overriding a stage on the instance), element by element with Object.is;
 // and PySNN's golden trajectories, replayed with saves and restores at random
-// points. `npm test` runs a fixed seed; SPIKING_PROPERTY_RUNS=10000 (and
-// SPIKING_PROPERTY_SEED=<n>) run longer or elsewhere (README, "Tests").
+// points; for networks, a twin driven alike, and one handed off through
+// saveState/loadState to a fresh network. `npm test` runs a fixed seed;
+// SPIKING_PROPERTY_RUNS=10000 (and SPIKING_PROPERTY_SEED=<n>) run longer or
+// elsewhere (README, "Tests").
 import fc from 'fast-check';
 
 import * as spiking from '../lib';
 import { native } from '../lib/native';
+import { decodeRecord, encodeRecord, type StateRecord } from '../lib/state-format';
 import {
   build,
+  buildNetwork,
   configArb,
   forceStaged,
   forward,
   forwardArgs,
   isTypeOrRangeError,
+  networkArb,
+  networkBytes,
+  networkStateOf,
+  prng,
   recordable,
   runArgs,
   PROPERTY_SEED,
@@ -31,6 +41,7 @@ import {
   timeout,
   type AnyLayer,
   type LayerConfig,
+  type NetworkConfig,
   type StepInput,
 } from './arbitraries';
 import { applyOp, build as buildGolden, expectRecorded, golden } from './golden';
@@ -392,6 +403,216 @@ describe('properties', () => {
       );
     },
     timeout(1500),
+  );
+});
+
+// ---- networks ---------------------------------------------------------------------
+
+type NetOp =
+  | { op: 'step' }
+  | { op: 'run'; steps: number }
+  | { op: 'reset' }
+  | { op: 'resetMask'; mask: boolean[] }
+  | { op: 'feed'; seed: number }
+  | { op: 'saveLoad' }
+  | { op: 'handoff' }
+  | { op: 'badLoad'; how: 'truncate' | 'flip' | 'garbage' | 'empty' | 'notBytes' | 'badConnection'; salt: number }
+  | { op: 'badRun'; steps: unknown }
+  | { op: 'badMask'; mask: unknown };
+
+const goodNetOpArb: fc.Arbitrary<NetOp> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant({ op: 'step' as const }) },
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 4 }).map((steps) => ({ op: 'run' as const, steps })) },
+  { weight: 1, arbitrary: fc.constant({ op: 'reset' as const }) },
+  { weight: 2, arbitrary: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }).map((mask) => ({ op: 'resetMask' as const, mask })) },
+  { weight: 2, arbitrary: fc.integer().map((seed) => ({ op: 'feed' as const, seed })) },
+  { weight: 1, arbitrary: fc.constant({ op: 'saveLoad' as const }) },
+  { weight: 2, arbitrary: fc.constant({ op: 'handoff' as const }) },
+);
+const badNetOpArb: fc.Arbitrary<NetOp> = fc.oneof(
+  fc.record({ op: fc.constant('badLoad' as const), how: fc.constantFrom('truncate', 'flip', 'garbage', 'empty', 'notBytes', 'badConnection'), salt: fc.nat() }),
+  fc.constantFrom<unknown>(-1, 1.5, NaN, Infinity, '2', null, 2 ** 53, -0.5).map((steps) => ({ op: 'badRun' as const, steps })),
+  fc.constantFrom<unknown>('wrongLength', 'extra', null, 5, 'abc').map((mask) => ({ op: 'badMask' as const, mask })),
+);
+
+/** A new network of the same config that takes over `net`'s saved state. */
+function handedOff(net: spiking.Network, config: NetworkConfig): spiking.Network {
+  const fresh = buildNetwork(config);
+  fresh.loadState(net.saveState());
+  return fresh;
+}
+
+/** Applies a valid operation; returns the new network (a handoff replaces it) and the run's spike counts, if any. */
+function driveNetwork(net: spiking.Network, config: NetworkConfig, op: NetOp): [spiking.Network, Record<string, Float64Array> | null] {
+  switch (op.op) {
+    case 'step':
+      net.step();
+      break;
+    case 'run': {
+      const result = net.run(op.steps);
+      if (result.steps !== op.steps) throw new Error(`run(${op.steps}) reported ${result.steps} steps`);
+      return [net, result.spikeCounts];
+    }
+    case 'reset':
+      net.resetState();
+      break;
+    case 'resetMask':
+      net.resetState(op.mask.slice(0, config.batch));
+      break;
+    case 'feed':
+      if (!config.poisson) {
+        const r = prng(op.seed);
+        const x = net.input('in');
+        for (let i = 0; i < x.length; i++) x[i] = r() < 0.4 ? 1 : 0;
+      }
+      break;
+    case 'saveLoad':
+      net.loadState(net.saveState());
+      break;
+    case 'handoff':
+      return [handedOff(net, config), null];
+    default:
+      throw new Error(`not a valid operation: ${op.op}`);
+  }
+  return [net, null];
+}
+
+/** The start of the message a rejected call must throw. */
+function rejectionMessage(op: NetOp): RegExp {
+  if (op.op === 'badRun') return /^Expected a whole number >= 0 for steps but received /;
+  if (op.op === 'badMask') return /^Expected one entry per sample \(\d\), true to reset that sample for mask but received /;
+  if (op.op === 'badLoad' && op.how === 'notBytes') return /^Expected a Uint8Array \(or Buffer\) holding a saved state for bytes but received an array /;
+  return /^Expected .* for the saved state's .* but received /;
+}
+
+/**
+ * Makes a call the network must reject. badConnection loads `stale` (a state
+ * saved earlier, whose layers differ from the current ones) with the last
+ * connection's source renamed: valid layers, then a bad field.
+ */
+function rejectedNetworkCall(net: spiking.Network, config: NetworkConfig, op: NetOp, stale: Uint8Array): void {
+  if (op.op === 'badRun') {
+    net.run(op.steps as number);
+  } else if (op.op === 'badMask') {
+    const mask =
+      op.mask === 'wrongLength' ? new Array(config.batch + 1).fill(true)
+      : op.mask === 'extra' ? new Uint8Array(config.batch + 2)
+      : op.mask;
+    net.resetState(mask as boolean[]);
+  } else if (op.op === 'badLoad') {
+    const saved = net.saveState();
+    let bad: unknown;
+    if (op.how === 'truncate') bad = saved.subarray(0, op.salt % saved.length);
+    else if (op.how === 'flip') {
+      bad = saved.slice();
+      (bad as Uint8Array)[op.salt % saved.length] ^= 1 + (op.salt % 255);
+    } else if (op.how === 'garbage') bad = Uint8Array.from({ length: 1 + (op.salt % 300) }, (_, i) => (op.salt * 31 + i * 17) & 255);
+    else if (op.how === 'empty') bad = new Uint8Array(0);
+    else if (op.how === 'notBytes') bad = Array.from(saved);
+    else {
+      const record = decodeRecord(stale);
+      const connections = [...(record.fields.get('connections') as StateRecord).fields.values()] as StateRecord[];
+      connections[connections.length - 1].fields.set('from', 'nowhere');
+      bad = encodeRecord(record);
+    }
+    net.loadState(bad as Uint8Array);
+  } else {
+    throw new Error(`not a rejected operation: ${op.op}`);
+  }
+}
+
+describe('property: networks', () => {
+  const casesArb = fc.record({ config: networkArb, isa: fc.nat(ISAS.length - 1) });
+
+  test(
+    'random operations never crash; every rejected call throws a named TypeError or RangeError and changes no bit',
+    () => {
+      const opsArb = fc.array(fc.oneof({ weight: 3, arbitrary: goodNetOpArb }, { weight: 2, arbitrary: badNetOpArb }), { minLength: 1, maxLength: 14 });
+      fc.assert(
+        fc.property(casesArb, opsArb, ({ config, isa }, ops) => {
+          spiking.setInstructionSet(ISAS[isa]);
+          let net = buildNetwork(config);
+          const stale = net.saveState();
+          let time = 0;
+          for (const [k, op] of ops.entries()) {
+            const where = `op ${k} (${op.op}) on ${ISAS[isa]}`;
+            if (op.op === 'badLoad' || op.op === 'badRun' || op.op === 'badMask') {
+              const before = networkBytes(net);
+              let error: unknown = null;
+              try {
+                rejectedNetworkCall(net, config, op, stale);
+              } catch (e) {
+                error = e;
+              }
+              if (!isTypeOrRangeError(error)) throw new Error(`${where}: expected a TypeError or RangeError, got ${String(error)}`);
+              if (!rejectionMessage(op).test(error.message)) throw new Error(`${where}: unexpected message: ${error.message}`);
+              if (!sameBytes(before, networkBytes(net))) throw new Error(`${where}: the rejected call changed the network's state`);
+            } else {
+              [net] = driveNetwork(net, config, op);
+              time = op.op === 'step' ? time + 1 : op.op === 'run' ? time + op.steps : op.op === 'reset' ? 0 : time;
+            }
+            if (net.time !== time) throw new Error(`${where}: time ${net.time}, expected ${time}`);
+          }
+        }),
+        { numRuns: runs(150) },
+      );
+    },
+    timeout(150),
+  );
+
+  test(
+    'two identical networks driven alike stay bit-identical in every layer after every operation',
+    () => {
+      fc.assert(
+        fc.property(casesArb, fc.array(goodNetOpArb, { minLength: 1, maxLength: 14 }), ({ config, isa }, ops) => {
+          spiking.setInstructionSet(ISAS[isa]);
+          let a = buildNetwork(config);
+          let b = buildNetwork(config);
+          for (const [k, op] of ops.entries()) {
+            let countsA: Record<string, Float64Array> | null;
+            let countsB: Record<string, Float64Array> | null;
+            [a, countsA] = driveNetwork(a, config, op);
+            [b, countsB] = driveNetwork(b, config, op);
+            const difference = stateDifference(networkStateOf(a), networkStateOf(b)) ?? (countsA && stateDifference(countsA, countsB!));
+            if (difference) throw new Error(`after op ${k} (${op.op}) on ${ISAS[isa]}: ${difference}`);
+            if (!sameBytes([a.saveState()], [b.saveState()])) throw new Error(`after op ${k} (${op.op}) on ${ISAS[isa]}: the saved states differ`);
+          }
+        }),
+        { numRuns: runs(150) },
+      );
+    },
+    timeout(150),
+  );
+
+  test(
+    'save, load into a fresh identical network and continue gives the bits of the uninterrupted network',
+    () => {
+      const opsArb = fc.array(goodNetOpArb.filter((op) => op.op !== 'handoff'), { minLength: 1, maxLength: 14 });
+      const handoffsArb = fc.array(fc.boolean(), { minLength: 14, maxLength: 14 }).filter((h) => h.some(Boolean));
+      fc.assert(
+        fc.property(casesArb, opsArb, handoffsArb, ({ config, isa }, ops, handoffs) => {
+          spiking.setInstructionSet(ISAS[isa]);
+          const uninterrupted = buildNetwork(config);
+          let resumed = buildNetwork(config);
+          let handedOffs = 0;
+          for (const [k, op] of ops.entries()) {
+            if (handoffs[k]) {
+              resumed = handedOff(resumed, config);
+              handedOffs++;
+            }
+            const [, countsA] = driveNetwork(uninterrupted, config, op);
+            const [, countsB] = driveNetwork(resumed, config, op);
+            const difference =
+              stateDifference(networkStateOf(uninterrupted), networkStateOf(resumed)) ?? (countsA && stateDifference(countsA, countsB!));
+            if (difference) throw new Error(`after op ${k} (${op.op}, ${handedOffs} handoffs) on ${ISAS[isa]}: ${difference}`);
+            if (resumed.time !== uninterrupted.time) throw new Error(`after op ${k}: time ${resumed.time} vs ${uninterrupted.time}`);
+          }
+          if (!sameBytes([uninterrupted.saveState()], [resumed.saveState()])) throw new Error('the final saved states differ');
+        }),
+        { numRuns: runs(150) },
+      );
+    },
+    timeout(150),
   );
 });
 
