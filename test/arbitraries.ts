@@ -4,6 +4,7 @@ import fc from 'fast-check';
 
 import * as spiking from '../lib';
 import { build as buildClass, type AnyLayer, type GoldenCase } from './golden';
+import { rng as prng } from './helpers';
 
 export type { AnyLayer };
 export type LayerClass = GoldenCase['class'];
@@ -23,16 +24,8 @@ export function timeout(byDefault: number, defaultMs = 60_000): number {
 
 // ---- a small deterministic generator for bulk values ------------------------
 
-/** mulberry32: fills big arrays from one fast-check-chosen seed (shrinks to the seed). */
-export function prng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/helpers.ts): fills big arrays from one fast-check-chosen seed (shrinks to the seed). */
+export { prng };
 
 const GRID = [0, 0, 0, 0.25, 0.5, 0.5, 1, 1, -0.5, 2, 0.125, -1];
 const SPECIAL = [NaN, Infinity, -Infinity, -0, 3.4e38, -3.4e38, 1e-45, 1e-38];

@@ -7,19 +7,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { FedeNeuron, instructionSets, LIFNeuron, Linear, numThreads, setInstructionSet, setNumThreads, writeNpy } from '../lib';
+import { rng } from './helpers';
 
 const f32 = Math.fround;
 
-/** A deterministic generator for test data (not the library's). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Weights spread over many magnitudes and both signs, so that the order of adds shows in the bits. */
 function wideWeights(n: number, random: () => number): Float32Array {

@@ -12,14 +12,21 @@ export function arr(a: ArrayLike<number>): number[] {
   return Array.from(a);
 }
 
-/** A small seeded generator (mulberry32), so every run sees the same "random" inputs. */
+// Looked up once: inside jest's sandbox every lookup of a global (Math
+// included) goes through the context's interceptor and costs ~0.3 us.
+const { imul } = Math;
+
+/**
+ * The tests' one seeded generator (mulberry32), uniform in [0, 1), so every
+ * run sees the same "random" inputs.
+ */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

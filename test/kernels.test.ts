@@ -14,6 +14,7 @@ import {
   type ReferenceSpec,
   type ReferenceState,
 } from './reference';
+import { rng as mulberry32 } from './helpers';
 
 // ---- seeded pseudo-random numbers ----------------------------------------
 
@@ -22,17 +23,6 @@ import {
 // ~0.3 us, which dominated the runtime of the input generation.
 const { fround, round, floor, imul, min } = Math;
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = imul(t ^ (t >>> 15), t | 1);
-    t ^= t + imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- configurations --------------------------------------------------------
 

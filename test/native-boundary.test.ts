@@ -9,6 +9,7 @@ import * as path from 'node:path';
 
 import * as spiking from '../lib';
 import { native } from '../lib/native';
+import { rng } from './helpers';
 
 const { layout } = native;
 const S = layout.slots;
@@ -21,17 +22,6 @@ type AnyLayer = spiking.Input | spiking.IFNeuron | spiking.LIFNeuron | spiking.A
 
 // ---- small tools --------------------------------------------------------------
 
-/** mulberry32: the same "random" cases every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ramp = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / n);
 

@@ -6,19 +6,12 @@ import * as path from 'node:path';
 
 import * as spiking from '../lib';
 import type { RecordName, RunResult } from '../lib';
+import { rng as mulberry32 } from './helpers';
 
 type Kind = 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
 const NEURONS: Kind[] = ['IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron'];
 const RECORDS: RecordName[] = ['vCell', 'trace', 'refracCounts', 'thresh'];
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function neuron(kind: Kind, n: number, update: 'linear' | 'exponential', refrac: number, storeTrace = false) {
   const linear = update === 'linear';
