@@ -13,8 +13,8 @@
   "targets": [
     {
       "target_name": "spiking",
-      "sources": ["native/addon.cpp", "native/checks.cpp", "native/dispatch.cpp", "native/net_addon.cpp",
-                  "native/run_async.cpp", "native/runner.cpp", "native/thread_pool.cpp"],
+      "sources": ["native/binding/addon.cpp", "native/binding/checks.cpp", "native/runtime/dispatch.cpp", "native/binding/connections.cpp",
+                  "native/binding/run_async.cpp", "native/runtime/runner.cpp", "native/runtime/thread_pool.cpp"],
       "conditions": [
         ["target_arch=='x64'", {
           "sources": ["native/isa/sse2.cpp"],

@@ -1,21 +1,21 @@
 /**
  * spiking: PySNN's neurons for Node.js, bit for bit, stepped by fused SIMD kernels.
  */
-import { native } from './native';
+import { native } from './binding';
 
-export { BaseInput, type BaseInputOptions, type StepResult } from './base-input';
-export { Input, type InputOptions } from './input';
-export { BaseNeuron, type BaseNeuronOptions, type CompleteTrace } from './base-neuron';
-export { IFNeuron, type IFNeuronOptions } from './if-neuron';
-export { LIFNeuron, type LIFNeuronOptions } from './lif-neuron';
-export { AdaptiveLIFNeuron, type AdaptiveLIFNeuronOptions } from './adaptive-lif-neuron';
-export { FedeNeuron, type FedeNeuronOptions } from './fede-neuron';
+export { BaseInput, type BaseInputOptions, type StepResult } from './layers/base-input';
+export { Input, type InputOptions } from './layers/input';
+export { BaseNeuron, type BaseNeuronOptions, type CompleteTrace } from './layers/base-neuron';
+export { IFNeuron, type IFNeuronOptions } from './layers/if-neuron';
+export { LIFNeuron, type LIFNeuronOptions } from './layers/lif-neuron';
+export { AdaptiveLIFNeuron, type AdaptiveLIFNeuronOptions } from './layers/adaptive-lif-neuron';
+export { FedeNeuron, type FedeNeuronOptions } from './layers/fede-neuron';
 export { NotImplementedError } from './errors';
-export { loadLayer, loadLayerFile, type Persistent } from './layer-state';
-export { STATE_FORMAT_VERSION } from './state-format';
-export type { NeuronInput } from './inputs';
-export type { PerNeuron, UpdateType } from './options';
-export type { RecordName, RunOptions, RunResult } from './run';
+export { loadLayer, loadLayerFile, type Persistent } from './state/layer-state';
+export { STATE_FORMAT_VERSION } from './state/codec';
+export type { NeuronInput } from './layers/neuron-input';
+export type { PerNeuron, UpdateType } from './layers/options';
+export type { RecordName, RunOptions, RunResult } from './layers/run';
 
 /** The compiled instruction sets this CPU can run, best first (e.g. ['avx512bw', 'avx2', 'sse2']). */
 export function instructionSets(): string[] {
@@ -59,10 +59,10 @@ export function setNumThreads(threads: number): void {
 
 /** How the loaded addon was built: 'cmake-js' or 'node-gyp' (prebuilds are node-gyp builds). */
 export const buildSystem: string = native.buildSystem;
-export { Linear, type LinearOptions, type LinearForward, type WeightInit } from './linear';
-export { readNpy, writeNpy, parseNpy, NpyStream, type NpyArray, type NpyDescr } from './npy';
-export { DOMAINS, philoxWords, uniformFill, normalFill } from './random';
-export type { SampleMask } from './sample-mask';
+export { Linear, type LinearOptions, type LinearForward, type WeightInit } from './network/linear';
+export { readNpy, writeNpy, parseNpy, NpyStream, type NpyArray, type NpyDescr } from './io/npy';
+export { DOMAINS, philoxWords, uniformFill, normalFill } from './network/random';
+export type { SampleMask } from './layers/sample-mask';
 export {
   PoissonEncoder,
   LatencyEncoder,
@@ -70,7 +70,7 @@ export {
   type EncoderValues,
   type PoissonEncoderOptions,
   type LatencyEncoderOptions,
-} from './encoders';
+} from './network/encoders';
 export {
   Network,
   type NetworkLayer,
@@ -79,7 +79,7 @@ export {
   type NetworkRunOptions,
   type NetworkRunResult,
   type ConnectionInfo,
-} from './network';
+} from './network/network';
 export {
   SpikeEventRecorder,
   SpikeBitsRecorder,
@@ -87,8 +87,8 @@ export {
   STATE_VARIABLES,
   type Recording,
   type StateRecorderOptions,
-} from './recorders';
-export { RasterPlot, type RasterOptions } from './raster';
+} from './network/recorders';
+export { RasterPlot, type RasterOptions } from './network/raster';
 export {
   readExperiment,
   validateExperiment,
@@ -98,4 +98,4 @@ export {
   SCHEMA_PATH,
   type Experiment,
   type Built,
-} from './experiment';
+} from './cli/experiment';

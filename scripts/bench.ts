@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import * as spiking from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/binding';
 import { createReferenceState, referenceStep, type ReferenceKind } from '../test/reference';
 
 type Kind = 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';

@@ -8,7 +8,7 @@
 // Uses the built package (npm run build).
 'use strict';
 const spiking = require('..');
-const { native } = require('../dist/native');
+const { native } = require('../dist/binding');
 
 const make = [
   (n) => new spiking.Input({ cellsShape: [1, n], dt: 1, alphaT: 1, tauT: 0.8 }),

@@ -1,7 +1,7 @@
 // Which binary the tests ran against: CI runs the suite once on the cmake-js
 // build and once on the prebuildify (node-gyp) prebuild, and says which it expects.
 import { buildSystem, instructionSet, instructionSets } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/binding';
 
 test('the expected addon build is the one loaded', () => {
   const expected = process.env.SPIKING_EXPECT_BUILD;

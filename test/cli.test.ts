@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { main, type Io } from '../lib/cli';
+import { main, type Io } from '../lib/cli/commands';
 import { buildExperiment, instructionSet, LIFNeuron, parseNpy, readExperiment, validateExperiment, writeNpy } from '../lib';
 
 const root = path.join(__dirname, '..');
@@ -267,7 +267,7 @@ describe('spiking info and help', () => {
 
   test('the installed bin runs (from dist/, built by npm run build)', () => {
     const bin = path.join(root, 'bin', 'spiking.js');
-    if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run npm run build first');
+    if (!fs.existsSync(path.join(root, 'dist', 'cli', 'commands.js'))) throw new Error('dist/cli/commands.js is missing: run npm run build first');
     const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: spiking');

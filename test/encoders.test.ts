@@ -3,7 +3,7 @@
 // (seed, sample, neuron, step) alone, with the expected statistics; the
 // latency encoder's spike times follow its formula.
 import { instructionSets, LatencyEncoder, philoxWords, PoissonEncoder, setInstructionSet } from '../lib';
-import { net } from '../lib/net-native';
+import { net } from '../lib/binding';
 
 describe('Philox4x32-10', () => {
   // Random123 tests/kat_vectors, the three "philox4x32 10" lines: counter, key, expected.

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import * as spiking from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/binding';
 import { rng } from './helpers';
 
 const { layout } = native;

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { AdaptiveLIFNeuron, IFNeuron, Input, LIFNeuron, Linear, Network, PoissonEncoder } from '../lib';
-import { decodeRecord, encodeRecord, type StateRecord } from '../lib/state-format';
+import { decodeRecord, encodeRecord, type StateRecord } from '../lib/state/codec';
 
 const batch = 2;
 const lifOptions = { vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 1, tauV: 0.9, tauT: 0.8 };

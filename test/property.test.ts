@@ -15,8 +15,8 @@
 import fc from 'fast-check';
 
 import * as spiking from '../lib';
-import { native } from '../lib/native';
-import { decodeRecord, encodeRecord, type StateRecord } from '../lib/state-format';
+import { native } from '../lib/binding';
+import { decodeRecord, encodeRecord, type StateRecord } from '../lib/state/codec';
 import {
   build,
   buildNetwork,

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 
 import * as spiking from '../lib';
-import { layerRecord, restoreLayer } from '../lib/layer-state';
-import { decodeRecord, encodeRecord, writeFileAtomic, type FileCalls, type StateRecord } from '../lib/state-format';
+import { layerRecord, restoreLayer } from '../lib/state/layer-state';
+import { decodeRecord, encodeRecord, writeFileAtomic, type FileCalls, type StateRecord } from '../lib/state/codec';
 import {
   build,
   forward,

@@ -1,0 +1,120 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+// node-gyp-build loads build/Release (cmake-js or node-gyp) when present,
+// else the prebuild for this platform from prebuilds/. SPIKING_ADDON=<path
+// to a .node file> loads that binary instead (the sanitizer build, say).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => unknown;
+
+export interface NativeLayout {
+  slots: Record<
+    | 'magic' | 'model' | 'update' | 'cells' | 'dt' | 'vRest' | 'refracSteps' | 'vCell' | 'trace'
+    | 'refracCounts' | 'refracLeft' | 'thresh' | 'spikes' | 'params' | 'count',
+    number
+  >;
+  models: Record<'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron', number>;
+  params: string[];
+  magic: number;
+  headerBytes: number;
+  maxRefracSteps: number;
+}
+
+export interface NativeBinding {
+  step(slab: ArrayBuffer, x: unknown, preTrace?: unknown): void;
+  run(slab: ArrayBuffer, x: unknown, preTrace: unknown, steps: number, spikes: Uint8Array, records: (Float32Array | null)[]): void;
+  runAsync(
+    slab: ArrayBuffer,
+    x: unknown,
+    preTrace: unknown,
+    steps: number,
+    recordMask: number,
+  ): Promise<{ spikes: Uint8Array; records: (Float32Array | undefined)[] }>;
+  numThreads(): number;
+  setNumThreads(threads: number): void;
+  streamProbe(slab: ArrayBuffer, x: Float32Array): void;
+  instructionSets(): string[];
+  instructionSet(): string;
+  setInstructionSet(name: string): boolean;
+  layout: NativeLayout;
+  buildSystem: string;
+  /** True for the AddressSanitizer + UBSan build (npm run test:asan). */
+  sanitized: boolean;
+  apiVersion: number;
+}
+
+/** native/abi/layer_layout.hpp's kAddonApi for the sources this lib/ was written against. */
+const ADDON_API = 2;
+
+/** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
+export function packageRoot(): string {
+  for (let dir = path.dirname(__dirname); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.join(__dirname, '..');
+  }
+}
+
+/** The addon: the one node-gyp-build finds from the package root, or the file SPIKING_ADDON names. */
+function loadAddon(root: string): NativeBinding {
+  const chosen = process.env.SPIKING_ADDON;
+  if (!chosen) return load(root) as NativeBinding;
+  const file = path.resolve(chosen);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as NativeBinding;
+  } catch (cause) {
+    throw new Error(`SPIKING_ADDON=${chosen}: cannot load the addon ${file}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+const root = packageRoot();
+export const native = loadAddon(root);
+
+if (native.apiVersion !== ADDON_API) {
+  throw new Error(
+    `The spiking addon loaded from ${process.env.SPIKING_ADDON || root} was built from other sources (API ${native.apiVersion ?? 'unknown'}, ` +
+      `expected ${ADDON_API}); rebuild it with npm run build`,
+  );
+}
+
+const forced = process.env.SPIKING_ISA;
+if (forced && native.instructionSet() !== forced) {
+  throw new Error(
+    `SPIKING_ISA=${forced} names no instruction set usable on this CPU; usable: ${native.instructionSets().join(', ')}`,
+  );
+}
+
+
+/** The connection slab's header slots and constants (native/connection_layout.hpp). */
+export interface LinkLayout {
+  slots: Record<
+    'magic' | 'batch' | 'in' | 'out' | 'stride' | 'rows' | 'head' | 'delay' | 'weights' | 'delays' | 'ring' | 'events' | 'count',
+    number
+  >;
+  modes: Record<'current' | 'products' | 'difference', number>;
+  magic: number;
+  headerBytes: number;
+  pad: number;
+  maxDelay: number;
+}
+
+/** What native/binding/connections.cpp registers on the addon. */
+export interface NetBinding {
+  linkStep(slab: ArrayBuffer, pre: Uint8Array, result: Float32Array, mode: number, traceIn?: Float32Array): void;
+  linkLayout: LinkLayout;
+  philox(out: Uint32Array, key0: number, key1: number, c0: number, c1: number, c2: number, c3: number): void;
+  bernoulli(
+    out: Uint8Array,
+    thresholds: Float64Array,
+    n: number,
+    key0: number,
+    key1: number,
+    step: number,
+    firstSample: number,
+    domain: number,
+  ): void;
+  countSpikes(spikes: Uint8Array, counts: Float64Array): void;
+}
+
+/** The same addon, typed for connections, the generator and the encoder. */
+export const net = native as unknown as NetBinding;

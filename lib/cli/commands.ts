@@ -1,0 +1,366 @@
+import * as fs from 'node:fs';
+import { packageRoot } from '../binding';
+import * as path from 'node:path';
+
+import { SingleBar } from 'cli-progress';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+
+import {
+  applyOverride,
+  buildExperiment,
+  ExperimentError,
+  parseAssignment,
+  PLOT_FILE,
+  readExperiment,
+  validateExperiment,
+  type Built,
+  type Experiment,
+} from './experiment';
+import { native } from '../binding';
+import type { NetworkRunResult } from '../network/network';
+
+/** Where the CLI writes; the process streams unless a test passes its own. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Show a progress bar (default: when stderr is a TTY). */
+  progress?: boolean;
+}
+
+const processIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Threads the kernels are split across (the process-wide pool, the caller included). */
+export function threadsInUse(): number {
+  return native.numThreads();
+}
+
+// ---- sweeps -------------------------------------------------------------
+
+export interface Sweep {
+  spec: string;
+  path: string;
+  values: unknown[];
+  raws: string[];
+}
+
+/** "hidden.tauV=0.5:0.9:5" (5 values from 0.5 to 0.9, ends included) or "hidden.tauV=0.5,0.7,0.9". */
+export function parseSweep(spec: string): Sweep {
+  const { path: parts, raw } = parseAssignment(spec, '--sweep');
+  const range = /^(-?[\d.eE+-]+):(-?[\d.eE+-]+):(\d+)$/.exec(raw);
+  let raws: string[];
+  if (range) {
+    const [lo, hi, n] = [Number(range[1]), Number(range[2]), Number(range[3])];
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(n >= 1)) {
+      throw new ExperimentError(`--sweep ${spec}: expected from:to:count with finite numbers and a count >= 1`);
+    }
+    raws = Array.from({ length: n }, (_, k) => String(n === 1 ? lo : Number((lo + ((hi - lo) * k) / (n - 1)).toPrecision(12))));
+  } else {
+    raws = raw.split(',').map((v) => v.trim());
+    if (raws.some((v) => v === '')) throw new ExperimentError(`--sweep ${spec}: expected from:to:count or a comma-separated list of values`);
+  }
+  return { spec, path: parts.join('.'), raws, values: raws.map((r) => parseAssignment(`x=${r}`, '--sweep').value) };
+}
+
+/** Every combination of the sweeps' values, first sweep slowest. */
+export function combinations(sweeps: readonly Sweep[]): Array<Array<{ path: string; raw: string }>> {
+  let out: Array<Array<{ path: string; raw: string }>> = [[]];
+  for (const s of sweeps) out = out.flatMap((combo) => s.raws.map((raw) => [...combo, { path: s.path, raw }]));
+  return out;
+}
+
+function runDirName(combo: ReadonlyArray<{ path: string; raw: string }>): string {
+  return combo.map((c) => `${c.path}=${c.raw}`).join('_').replace(/[^A-Za-z0-9._=+-]/g, '_');
+}
+
+// ---- one run --------------------------------------------------------------
+
+interface RunOutcome {
+  dir: string;
+  summary: Summary;
+}
+
+export interface LayerSummary {
+  kind: string;
+  neuronsPerSample: number;
+  neurons: number;
+  spikes: number;
+  spikesPerSample: number[];
+  /** Spikes per neuron per step. */
+  spikesPerNeuronPerStep: number;
+  /** Spikes per neuron per second (dt in ms). */
+  rateHz: number;
+}
+
+export interface Summary {
+  name: string | null;
+  experiment: string;
+  spiking: string;
+  instructionSet: string;
+  threads: { requested: number | null; used: number };
+  seed: number;
+  steps: number;
+  batch: number;
+  dt: number;
+  overrides: string[];
+  wallSeconds: number;
+  stepsPerSecond: number;
+  layers: Record<string, LayerSummary>;
+  connections: Array<{ name: string; from: string; to: string; delay: number; feedback: boolean }>;
+  recordings: ReturnType<Built['recorders'][number]['describe']>[];
+  plot: { file: string; layers: string[]; sample: number; spikesDrawn: number; spikesNotDrawn: number };
+}
+
+function summarise(built: Built, result: NetworkRunResult, file: string, overrides: string[], threads: number | null): Summary {
+  const exp = built.experiment;
+  const layers: Record<string, LayerSummary> = {};
+  for (const name of built.network.layerNames) {
+    const layer = built.network.layer(name);
+    const counts = Array.from(result.spikeCounts[name]);
+    const spikes = counts.reduce((a, b) => a + b, 0);
+    const perStep = spikes / (layer.size * result.steps);
+    layers[name] = {
+      kind: built.layerKinds[name],
+      neuronsPerSample: layer.size / exp.batch,
+      neurons: layer.size,
+      spikes,
+      spikesPerSample: counts,
+      spikesPerNeuronPerStep: perStep,
+      rateHz: (perStep * 1000) / exp.dt,
+    };
+  }
+  const plotLayers = exp.plot?.layers ?? exp.layers.map((l) => l.name);
+  return {
+    name: exp.name ?? null,
+    experiment: path.resolve(file),
+    spiking: packageVersion(),
+    instructionSet: native.instructionSet(),
+    threads: { requested: threads, used: threadsInUse() },
+    seed: exp.seed ?? 0,
+    steps: result.steps,
+    batch: exp.batch,
+    dt: exp.dt,
+    overrides,
+    wallSeconds: result.wallSeconds,
+    stepsPerSecond: result.stepsPerSecond,
+    layers,
+    connections: built.network.connections.map((c) => ({ name: c.name, from: c.from, to: c.to, delay: c.connection.maxDelay, feedback: c.feedback })),
+    recordings: built.recorders.map((r) => ({ ...r.describe(), file: path.basename(r.describe().file) })),
+    plot: { file: PLOT_FILE, layers: plotLayers, sample: exp.plot?.sample ?? 0, spikesDrawn: built.plot!.counts.drawn, spikesNotDrawn: built.plot!.counts.skipped },
+  };
+}
+
+interface Prepared {
+  experiment: Experiment;
+  overrides: string[];
+  dirName: string;
+  combo: Array<{ path: string; raw: string }>;
+}
+
+function build(prepared: Prepared, file: string, dir: string): Built {
+  return buildExperiment(prepared.experiment, { file, dir: path.dirname(path.resolve(file)) }, dir);
+}
+
+function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
+  fs.mkdirSync(dir, { recursive: true });
+  const steps = prepared.experiment.steps;
+  const showBar = io.progress ?? (process.stderr.isTTY === true);
+  const bar = showBar
+    ? new SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total} steps | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true })
+    : null;
+  const every = Math.max(1, Math.floor(steps / 200));
+  bar?.start(steps, 0);
+  let result: NetworkRunResult;
+  try {
+    result = built.network.run(steps, {
+      recorders: [...built.recorders, built.plot!],
+      onStep: bar ? (done) => (done % every === 0 || done === steps) && bar.update(done) : undefined,
+    });
+  } finally {
+    bar?.stop();
+  }
+  const summary = summarise(built, result, file, prepared.overrides, threads);
+  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'experiment.json'), JSON.stringify(prepared.experiment, null, 2) + '\n');
+  return { dir, summary };
+}
+
+// ---- the output folder ------------------------------------------------------
+
+/** A temporary sibling of `out`, renamed to `out` only when everything was written. */
+function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T): T {
+  const target = path.resolve(out);
+  let existing = false;
+  if (fs.existsSync(target)) {
+    if (!fs.statSync(target).isDirectory()) throw new ExperimentError(`--out ${out}: exists and is not a folder`);
+    existing = true;
+    if (fs.readdirSync(target).length > 0 && !force) throw new ExperimentError(`--out ${out}: the folder exists and is not empty (use --force to replace it)`);
+  }
+  const parent = path.dirname(target);
+  fs.mkdirSync(parent, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+  fs.chmodSync(tmp, 0o777 & ~process.umask()); // mkdtemp makes it private; the result is an ordinary folder
+  let result: T;
+  try {
+    result = write(tmp);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (existing) {
+    const old = `${tmp}-old`;
+    fs.renameSync(target, old);
+    fs.renameSync(tmp, target);
+    fs.rmSync(old, { recursive: true, force: true });
+  } else {
+    fs.renameSync(tmp, target);
+  }
+  return result;
+}
+
+// ---- commands -------------------------------------------------------------------
+
+interface RunFlags {
+  out: string;
+  seed?: number;
+  threads?: number;
+  set?: string[];
+  sweep?: string[];
+  force?: boolean;
+  quiet?: boolean;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n') + '\n';
+}
+
+const fmt = (v: number, digits = 3): string => (Number.isInteger(v) ? String(v) : v.toPrecision(digits));
+
+function runCommand(file: string, flags: RunFlags, io: Io): void {
+  const raw = readExperiment(file);
+  const base: string[] = [...(flags.seed !== undefined ? [`seed=${flags.seed}`] : []), ...(flags.set ?? [])];
+  const sweeps = (flags.sweep ?? []).map(parseSweep);
+  // Every combination is validated and its inputs checked before anything runs.
+  const prepared: Prepared[] = combinations(sweeps).map((combo) => {
+    const copy = structuredClone(raw);
+    for (const s of base) applyOverride(copy, s, s.startsWith('seed=') && flags.seed !== undefined ? '--seed' : '--set');
+    for (const c of combo) applyOverride(copy, `${c.path}=${c.raw}`, '--sweep');
+    const experiment = validateExperiment(copy, file);
+    return { experiment, overrides: [...base, ...combo.map((c) => `${c.path}=${c.raw}`)], dirName: runDirName(combo), combo };
+  });
+  const quietIo: Io = flags.quiet ? { ...io, progress: false } : io;
+  if (flags.threads !== undefined) native.setNumThreads(flags.threads);
+  const outcomes = withOutputDir(flags.out, flags.force === true, (tmp) => {
+    const dirOf = (p: Prepared) => (sweeps.length ? path.join(tmp, p.dirName) : tmp);
+    // Every run must build (shapes, files) before the first one writes anything;
+    // the first build is kept for the first run, the others are built again in turn.
+    const first = prepared.map((p, k) => (k === 0 ? build(p, file, dirOf(p)) : (build(p, file, dirOf(p)), null)))[0]!;
+    const done = prepared.map((p, k) => {
+      const label = sweeps.length ? `run ${k + 1}/${prepared.length} ${p.dirName}` : `run ${p.experiment.name ?? path.basename(file)}`;
+      return runOne(p, k === 0 ? first : build(p, file, dirOf(p)), file, dirOf(p), flags.threads ?? null, quietIo, label);
+    });
+    if (sweeps.length) writeSweepTable(tmp, prepared, done, sweeps);
+    return done;
+  });
+  const out = path.resolve(flags.out);
+  if (!sweeps.length) {
+    const s = outcomes[0].summary;
+    const layers = Object.entries(s.layers).map(([name, l]) => `${name} ${l.spikes} spikes (${fmt(l.rateHz)} Hz)`).join(', ');
+    io.out(`${out}: ${s.steps} steps x ${s.batch} samples in ${fmt(s.wallSeconds)} s (${fmt(s.stepsPerSecond, 4)} steps/s); ${layers}\n`);
+    io.out(`wrote summary.json, experiment.json, ${PLOT_FILE}${s.recordings.map((r) => `, ${r.file}`).join('')}\n`);
+  } else {
+    io.out(fs.readFileSync(path.join(out, 'sweep.txt'), 'utf8'));
+    io.out(`${out}: ${outcomes.length} runs, one folder each; the table is in sweep.csv and sweep.txt\n`);
+  }
+}
+
+function writeSweepTable(dir: string, prepared: Prepared[], outcomes: RunOutcome[], sweeps: Sweep[]): void {
+  const layerNames = Object.keys(outcomes[0].summary.layers);
+  const header = ['run', ...sweeps.map((s) => s.path), ...layerNames.flatMap((l) => [`${l} spikes`, `${l} Hz`]), 'wall s', 'steps/s'];
+  const rows = outcomes.map((o, k) => [
+    prepared[k].dirName,
+    ...prepared[k].combo.map((c) => c.raw),
+    ...layerNames.flatMap((l) => [String(o.summary.layers[l].spikes), fmt(o.summary.layers[l].rateHz)]),
+    fmt(o.summary.wallSeconds),
+    fmt(o.summary.stepsPerSecond, 4),
+  ]);
+  const csv = [header, ...rows].map((r) => r.map((cell) => (/[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',')).join('\n') + '\n';
+  fs.writeFileSync(path.join(dir, 'sweep.csv'), csv);
+  fs.writeFileSync(path.join(dir, 'sweep.txt'), table([header, ...rows]));
+  fs.writeFileSync(
+    path.join(dir, 'sweep.json'),
+    JSON.stringify(outcomes.map((o, k) => ({ run: prepared[k].dirName, values: Object.fromEntries(prepared[k].combo.map((c) => [c.path, parseAssignment(`x=${c.raw}`, '--sweep').value])), summary: o.summary })), null, 2) + '\n',
+  );
+}
+
+function infoCommand(io: Io): void {
+  io.out(
+    [
+      `spiking ${packageVersion()}`,
+      `node ${process.version} (${process.platform}-${process.arch})`,
+      `addon build: ${native.buildSystem}`,
+      `instruction set: ${native.instructionSet()} (usable: ${native.instructionSets().join(', ')}; SPIKING_ISA overrides)`,
+      `threads: ${threadsInUse()} (the kernels' pool; SPIKING_NUM_THREADS or run --threads sets it)`,
+      '',
+    ].join('\n'),
+  );
+}
+
+function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`expected an integer ${range} for ${name}, received "${value}"`);
+    }
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function program(io: Io): Command {
+  const cli = new Command('spiking')
+    .description("Spiking neural networks: PySNN's neurons and connections, run from experiment files")
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  cli
+    .command('run')
+    .description('run the network an experiment file describes and write the results into a folder')
+    .argument('<experiment>', 'experiment file (JSON, see schema/experiment.schema.json)')
+    .requiredOption('-o, --out <dir>', 'output folder: summary.json, experiment.json, raster.svg and the recordings (.npy)')
+    .option('--seed <n>', 'seed for encoders and weights (overrides the file)', integer('--seed', 0))
+    .option('--threads <n>', 'size of the kernels\' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)', integer('--threads', 1, 1024))
+    .option('--set <name.field=value>', 'override a field of a layer, connection or the experiment (repeatable), e.g. hidden.tauV=0.8', collect)
+    .option('--sweep <name.field=from:to:count>', 'run every combination of these values (repeatable), each in its own sub-folder; also a,b,c', collect)
+    .option('--force', 'replace the output folder if it exists and is not empty')
+    .option('-q, --quiet', 'no progress bar')
+    .addHelpText('after', '\nExamples:\n  spiking run examples/feedforward.json --out out/ff\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5\n')
+    .action((file: string, flags: RunFlags) => runCommand(file, flags, io));
+  cli.command('info').description('version, instruction set in use and threads').action(() => infoCommand(io));
+  return cli;
+}
+
+/** Runs the CLI; returns the exit code (0: done; 1: bad input or failure). */
+export function main(argv: readonly string[], io: Io = processIo): number {
+  const cli = program(io);
+  try {
+    cli.parse(argv as string[], { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(`spiking: error: ${message}\n`);
+    return 1;
+  }
+}

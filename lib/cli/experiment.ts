@@ -1,0 +1,466 @@
+import * as fs from 'node:fs';
+import { packageRoot } from '../binding';
+import * as path from 'node:path';
+
+import Ajv, { type ErrorObject } from 'ajv';
+
+import { AdaptiveLIFNeuron } from '../layers/adaptive-lif-neuron';
+import { LatencyEncoder, PoissonEncoder, type Encoder } from '../network/encoders';
+import { describe } from '../errors';
+import { FedeNeuron } from '../layers/fede-neuron';
+import { IFNeuron } from '../layers/if-neuron';
+import { Input } from '../layers/input';
+import { LIFNeuron } from '../layers/lif-neuron';
+import { initialWeights, Linear, type WeightInit } from '../network/linear';
+import { Network, type NetworkLayer, type Recorder } from '../network/network';
+import { readNpy } from '../io/npy';
+import { RasterPlot } from '../network/raster';
+import { SpikeBitsRecorder, SpikeEventRecorder, StateRecorder, STATE_VARIABLES, type Recording } from '../network/recorders';
+import { DOMAINS, uniformFill } from '../network/random';
+
+/** The published schema of experiment files (schema/experiment.schema.json). */
+export const SCHEMA_PATH = path.join(packageRoot(), 'schema', 'experiment.schema.json');
+
+/** A problem with an experiment file: the message names the file and the field. */
+export class ExperimentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExperimentError';
+  }
+}
+
+export type Values = number | number[] | { uniform: [number, number]; seed?: number } | { npy: string; scale?: number };
+
+export interface LayerSpec {
+  name: string;
+  kind: 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
+  shape: number[];
+  encoder?:
+    | { kind: 'poisson'; rate: Values; seed?: number }
+    | { kind: 'latency'; intensity: Values; window: number; threshold?: number; jitter?: number; seed?: number };
+  [param: string]: unknown;
+}
+
+export interface ConnectionSpec {
+  name?: string;
+  kind: 'Linear';
+  from: string;
+  to: string;
+  delay?: number | { npy: string };
+  weights?: { init: 'uniform'; low?: number; high?: number; seed?: number } | { init: 'normal'; mean?: number; std?: number; seed?: number } | { init: 'constant'; value: number } | { init: 'npy'; file: string };
+}
+
+export interface RecordingSpec {
+  layer: string;
+  variable: 'spikes' | 'vCell' | 'trace' | 'thresh' | 'refracCounts';
+  format?: 'events' | 'bits';
+  samples?: number[];
+  neurons?: number[];
+  every?: number;
+  file?: string;
+}
+
+export interface Experiment {
+  name?: string;
+  description?: string;
+  steps: number;
+  batch: number;
+  dt: number;
+  seed?: number;
+  layers: LayerSpec[];
+  connections?: ConnectionSpec[];
+  record?: RecordingSpec[];
+  plot?: { layers?: string[]; sample?: number; maxSpikes?: number };
+}
+
+/** Where an experiment came from: its file (for messages) and the folder its paths are relative to. */
+export interface Origin {
+  file: string;
+  dir: string;
+}
+
+// ---- reading, overriding, validating ------------------------------------
+
+/** Reads and parses an experiment file; JSON errors give the line and column. */
+export function readExperiment(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ExperimentError(code === 'ENOENT' ? `${file} does not exist` : `${file} could not be read (${code ?? String(e)})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    const at = /position (\d+)/.exec(message);
+    let where = '';
+    if (at) {
+      const before = text.slice(0, Number(at[1]));
+      const line = before.split('\n').length;
+      where = ` at line ${line}, column ${Number(at[1]) - before.lastIndexOf('\n')}`;
+    }
+    throw new ExperimentError(`${file} is not valid JSON${where}: ${message}`);
+  }
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The top-level fields of an experiment (schema/experiment.schema.json). */
+const TOP_LEVEL = ['name', 'description', 'steps', 'batch', 'dt', 'seed', 'layers', 'connections', 'record', 'plot'];
+
+/** Splits "a.b.c=value" into a path and a value (JSON when it parses, else the string). */
+export function parseAssignment(text: string, option: string): { path: string[]; raw: string; value: unknown } {
+  const eq = text.indexOf('=');
+  const target = eq > 0 ? text.slice(0, eq) : '';
+  const path = target.split('.');
+  if (eq <= 0 || path.some((p) => p === '')) {
+    throw new ExperimentError(`${option} ${JSON.stringify(text)}: expected name.field=value (a layer or connection name, or a top-level field, then its field path)`);
+  }
+  const raw = text.slice(eq + 1);
+  return { path, raw, value: parseValue(raw) };
+}
+
+/**
+ * Sets one field: the first part of the path is a layer name, a connection
+ * name or a top-level field of the experiment. Works on the parsed JSON,
+ * before validation, so an override is validated like the file.
+ */
+export function applyOverride(experiment: unknown, assignment: string, option = '--set'): void {
+  const { path: parts, value } = parseAssignment(assignment, option);
+  if (typeof experiment !== 'object' || experiment === null) return;
+  const exp = experiment as Record<string, unknown>;
+  const named = (list: unknown, name: string): Record<string, unknown> | undefined =>
+    Array.isArray(list) ? (list.find((item) => connectionName(item) === name || (item as { name?: unknown })?.name === name) as Record<string, unknown> | undefined) : undefined;
+  let target: Record<string, unknown> | undefined = named(exp.layers, parts[0]) ?? named(exp.connections, parts[0]);
+  let rest = parts.slice(1);
+  if (!target) {
+    if (TOP_LEVEL.includes(parts[0])) {
+      target = exp;
+      rest = parts;
+    } else {
+      const layers = Array.isArray(exp.layers) ? exp.layers.map((l) => (l as { name?: unknown })?.name).join(', ') : '';
+      const conns = Array.isArray(exp.connections) ? exp.connections.map(connectionName).join(', ') : '';
+      throw new ExperimentError(`${option} ${assignment}: no layer or connection named "${parts[0]}" (layers: ${layers || 'none'}; connections: ${conns || 'none'})`);
+    }
+  }
+  if (rest.length === 0) throw new ExperimentError(`${option} ${assignment}: name a field of "${parts[0]}", e.g. ${parts[0]}.thresh=1`);
+  let node = target;
+  for (const key of rest.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+      node[key] = {};
+    }
+    node = node[key] as Record<string, unknown>;
+  }
+  node[rest[rest.length - 1]] = value;
+}
+
+function connectionName(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const c = item as { name?: unknown; from?: unknown; to?: unknown; kind?: unknown };
+  if (typeof c.name === 'string') return c.name;
+  return typeof c.from === 'string' && typeof c.to === 'string' && c.kind !== undefined ? `${c.from}_${c.to}` : undefined;
+}
+
+let validator: ReturnType<Ajv['compile']> | null = null;
+
+function compiled(): ReturnType<Ajv['compile']> {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    validator = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')));
+  }
+  return validator;
+}
+
+/** A field path for messages: /layers/1/tauV -> layers[1] ("hidden").tauV */
+function fieldPath(experiment: unknown, pointer: string): string {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let node: unknown = experiment;
+  let out = '';
+  for (const part of parts) {
+    node = (node as Record<string, unknown> | undefined)?.[part];
+    if (/^\d+$/.test(part)) {
+      out += `[${part}]`;
+      const name = (node as { name?: unknown } | undefined)?.name;
+      if (typeof name === 'string') out += ` ("${name}")`;
+    } else {
+      out += out ? `.${part}` : part;
+    }
+  }
+  return out || 'the experiment';
+}
+
+function explain(error: ErrorObject, experiment: unknown): string {
+  const where = fieldPath(experiment, error.instancePath);
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `${where}: missing required field "${p.missingProperty}"`;
+    case 'additionalProperties': {
+      const allowed = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {});
+      return `${where}: unknown field "${p.additionalProperty}"${allowed.length ? `; expected one of ${allowed.join(', ')}` : ''}`;
+    }
+    case 'enum':
+      return `${where}: expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')} but received ${describe(error.data)}`;
+    case 'oneOf': {
+      const description = (error.parentSchema as { description?: string })?.description;
+      return `${where}: expected ${description ? description[0].toLowerCase() + description.slice(1).replace(/\.$/, '') : 'one of the allowed forms'} but received ${describe(error.data)}`;
+    }
+    default:
+      return `${where}: expected a value that ${error.message} but received ${describe(error.data)}`;
+  }
+}
+
+/** Checks an experiment against the published schema; throws an ExperimentError naming the field. */
+export function validateExperiment(experiment: unknown, file: string): Experiment {
+  const validate = compiled();
+  if (validate(experiment)) return experiment as Experiment;
+  let errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+  // A oneOf that failed explains itself better than each of its branches.
+  for (const one of errors.filter((e) => e.keyword === 'oneOf')) {
+    const under = (e: ErrorObject) => e.instancePath === one.instancePath || e.instancePath.startsWith(`${one.instancePath}/`);
+    errors = errors.filter((e) => !(under(e) && e.schemaPath.startsWith(`${one.schemaPath}/`)));
+  }
+  // The deepest error is the most specific one.
+  errors.sort((a, b) => b.instancePath.split('/').length - a.instancePath.split('/').length);
+  const shown = errors.slice(0, 3).map((e) => explain(e, experiment));
+  const more = errors.length > 3 ? ` (and ${errors.length - 3} more)` : '';
+  throw new ExperimentError(`${file}: ${shown.join('; ')}${more}`);
+}
+
+// ---- building -----------------------------------------------------------
+
+/** Everything `spiking run` needs for one experiment. */
+export interface Built {
+  experiment: Experiment;
+  network: Network;
+  /** Recorders writing into `outDir`, with what each will have written. */
+  recorders: Array<Recorder & { describe(): Recording }>;
+  plot: RasterPlot | null;
+  layerKinds: Record<string, string>;
+}
+
+interface Context {
+  experiment: Experiment;
+  origin: Origin;
+}
+
+function fail(where: string, message: string): never {
+  throw new ExperimentError(`${where}: ${message}`);
+}
+
+/** Values of a layer: a number or a Float32Array of perSample or batch * perSample values. */
+function resolveValues(spec: Values, where: string, perSample: number, ctx: Context, stream: number): number | Float32Array {
+  const { batch } = ctx.experiment;
+  const total = batch * perSample;
+  if (typeof spec === 'number') return spec;
+  if (Array.isArray(spec)) {
+    if (spec.length !== perSample && spec.length !== total) fail(where, `expected ${perSample} values (one per neuron of a sample) or ${total} (one per neuron of the batch) but received ${spec.length}`);
+    return Float32Array.from(spec);
+  }
+  if ('uniform' in spec) {
+    const [low, high] = spec.uniform;
+    if (!(high >= low)) fail(`${where}.uniform`, `expected [low, high] with high >= low but received [${low}, ${high}]`);
+    return uniformFill(new Float32Array(total), low, high, spec.seed ?? ctx.experiment.seed ?? 0, stream, DOMAINS.values);
+  }
+  const file = path.resolve(ctx.origin.dir, spec.npy);
+  let array;
+  try {
+    array = readNpy(file);
+  } catch (e) {
+    fail(`${where}.npy`, (e as Error).message);
+  }
+  if (array.data.length !== perSample && array.data.length !== total) {
+    fail(`${where}.npy`, `expected ${file} to hold ${perSample} values (one per neuron of a sample) or ${total} (batch ${batch} x ${perSample}) but it has shape (${array.shape.join(', ')})`);
+  }
+  const scale = spec.scale ?? 1;
+  return Float32Array.from(array.data as ArrayLike<number>, (v) => v * scale);
+}
+
+/** A per-neuron parameter for the layer classes: a number, or batch * perSample values. */
+function perNeuron(value: unknown, where: string, perSample: number, batch: number): unknown {
+  if (!Array.isArray(value)) return value;
+  if (value.length === batch * perSample) return value;
+  if (value.length !== perSample) fail(where, `expected a number, ${perSample} values (one per neuron of a sample) or ${batch * perSample} but received ${value.length}`);
+  return Array.from({ length: batch * perSample }, (_, k) => value[k % perSample]);
+}
+
+const NEURON_CLASSES = { IFNeuron, LIFNeuron, AdaptiveLIFNeuron, FedeNeuron } as const;
+const PER_NEURON = ['thresh', 'alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh', 'tauThresh'];
+
+function buildLayer(spec: LayerSpec, index: number, ctx: Context): { layer: NetworkLayer; source: Encoder | null } {
+  const where = `${ctx.origin.file}: layers[${index}] ("${spec.name}")`;
+  const { batch, dt } = ctx.experiment;
+  const cellsShape = [batch, ...spec.shape];
+  const perSample = spec.shape.reduce((a, b) => a * b, 1);
+  const options: Record<string, unknown> = { cellsShape, dt };
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === 'name' || key === 'kind' || key === 'shape' || key === 'encoder') continue;
+    options[key] = PER_NEURON.includes(key) ? perNeuron(value, `${where}.${key}`, perSample, batch) : value;
+  }
+  const wrap = <T>(make: () => T, at = where): T => {
+    try {
+      return make();
+    } catch (e) {
+      if (e instanceof ExperimentError) throw e;
+      throw new ExperimentError(`${at}: ${(e as Error).message}`);
+    }
+  };
+  if (spec.kind !== 'Input') {
+    const Class = NEURON_CLASSES[spec.kind];
+    return { layer: wrap(() => new Class(options as never)), source: null };
+  }
+  const layer = wrap(() => new Input(options as never));
+  const enc = spec.encoder;
+  if (!enc) fail(where, 'an Input layer needs an "encoder" (poisson or latency) in an experiment file');
+  const seed = enc.seed ?? ctx.experiment.seed ?? 0;
+  const at = `${where}.encoder`;
+  const source: Encoder =
+    enc.kind === 'poisson'
+      ? wrap(() => new PoissonEncoder({ cellsShape, dt, seed, rates: resolveValues(enc.rate, `${at}.rate`, perSample, ctx, index) }), at)
+      : wrap(
+          () =>
+            new LatencyEncoder({
+              cellsShape,
+              window: enc.window,
+              threshold: enc.threshold,
+              jitter: enc.jitter,
+              seed,
+              intensities: resolveValues(enc.intensity, `${at}.intensity`, perSample, ctx, index),
+            }),
+          at,
+        );
+  return { layer, source };
+}
+
+function buildConnection(spec: ConnectionSpec, index: number, ctx: Context, layers: Map<string, NetworkLayer>): Linear {
+  const name = spec.name ?? `${spec.from}_${spec.to}`;
+  const where = `${ctx.origin.file}: connections[${index}] ("${name}")`;
+  const from = layers.get(spec.from);
+  const to = layers.get(spec.to);
+  const names = [...layers.keys()].join(', ');
+  if (!from) fail(`${where}.from`, `no layer named "${spec.from}" (layers: ${names})`);
+  if (!to) fail(`${where}.to`, `no layer named "${spec.to}" (layers: ${names})`);
+  if (to instanceof Input) fail(`${where}.to`, `"${spec.to}" is an Input layer, which takes spikes from its encoder, not current`);
+  const inF = from.size / from.cellsShape[0];
+  const outF = to.size / to.cellsShape[0];
+  let delay: number | Float32Array = 0;
+  if (typeof spec.delay === 'number') delay = spec.delay;
+  else if (spec.delay) {
+    const file = path.resolve(ctx.origin.dir, spec.delay.npy);
+    let array;
+    try {
+      array = readNpy(file);
+    } catch (e) {
+      fail(`${where}.delay.npy`, (e as Error).message);
+    }
+    if (!(array.shape.length === 2 && array.shape[0] === outF && array.shape[1] === inF)) {
+      fail(`${where}.delay.npy`, `expected ${file} to have shape (${outF}, ${inF}) (out, in) but received shape (${array.shape.join(', ')})`);
+    }
+    delay = Float32Array.from(array.data as ArrayLike<number>);
+  }
+  const w = spec.weights ?? { init: 'uniform' as const };
+  const seed = 'seed' in w && w.seed !== undefined ? w.seed : (ctx.experiment.seed ?? 0);
+  const weight: WeightInit =
+    w.init === 'npy'
+      ? { init: 'npy', file: path.resolve(ctx.origin.dir, w.file) }
+      : w.init === 'constant'
+        ? w
+        : { ...w, seed, stream: index };
+  let values: Float32Array;
+  try {
+    values = initialWeights(weight, outF, inF);
+  } catch (e) {
+    throw new ExperimentError(`${where}.weights: ${(e as Error).message}`);
+  }
+  try {
+    return new Linear({ inFeatures: inF, outFeatures: outF, batchSize: ctx.experiment.batch, dt: ctx.experiment.dt, delay, weight: { init: 'values', values } });
+  } catch (e) {
+    throw new ExperimentError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+function recordingFile(spec: RecordingSpec): string {
+  if (spec.file) return spec.file;
+  return spec.variable === 'spikes' ? `${spec.layer}-spikes-${spec.format ?? 'events'}.npy` : `${spec.layer}-${spec.variable}.npy`;
+}
+
+/** Checks what the schema cannot: names that must exist and be unique, indices within their layers. */
+function checkReferences(exp: Experiment, origin: Origin): void {
+  const file = origin.file;
+  const layerNames = new Map<string, LayerSpec>();
+  exp.layers.forEach((l, i) => {
+    if (layerNames.has(l.name)) fail(`${file}: layers[${i}].name`, `"${l.name}" names two layers`);
+    layerNames.set(l.name, l);
+  });
+  const connNames = new Set<string>();
+  (exp.connections ?? []).forEach((c, i) => {
+    const name = c.name ?? `${c.from}_${c.to}`;
+    if (connNames.has(name) || layerNames.has(name)) fail(`${file}: connections[${i}].name`, `"${name}" is already the name of a ${connNames.has(name) ? 'connection' : 'layer'}; give this connection a "name"`);
+    connNames.add(name);
+  });
+  const perSample = (l: LayerSpec) => l.shape.reduce((a, b) => a * b, 1);
+  const files = new Set<string>();
+  (exp.record ?? []).forEach((r, i) => {
+    const where = `${file}: record[${i}]`;
+    const layer = layerNames.get(r.layer);
+    if (!layer) fail(`${where}.layer`, `no layer named "${r.layer}" (layers: ${[...layerNames.keys()].join(', ')})`);
+    const allowed: readonly string[] = ['spikes', ...(layer.kind === 'Input' ? STATE_VARIABLES.input : STATE_VARIABLES.neuron)];
+    if (!allowed.includes(r.variable)) fail(`${where}.variable`, `expected one of ${allowed.join(', ')} for ${layer.kind} layer "${r.layer}" but received "${r.variable}"`);
+    if (r.variable === 'spikes' && (r.samples || r.neurons || r.every)) fail(where, 'spikes are recorded for the whole layer at every step: samples, neurons and every apply to state variables');
+    if (r.variable !== 'spikes' && r.format) fail(`${where}.format`, 'format applies to spikes only');
+    r.samples?.forEach((b, k) => b >= exp.batch && fail(`${where}.samples[${k}]`, `expected a sample index below the batch size ${exp.batch} but received ${b}`));
+    r.neurons?.forEach((n, k) => n >= perSample(layer) && fail(`${where}.neurons[${k}]`, `expected a neuron index below ${perSample(layer)} (neurons per sample of "${r.layer}") but received ${n}`));
+    const out = recordingFile(r);
+    if (files.has(out) || out === 'summary.json') fail(`${where}.file`, `"${out}" is written by another recording; give this one a "file"`);
+    files.add(out);
+  });
+  exp.plot?.layers?.forEach((name, k) => !layerNames.has(name) && fail(`${file}: plot.layers[${k}]`, `no layer named "${name}" (layers: ${[...layerNames.keys()].join(', ')})`));
+  if (exp.plot?.sample !== undefined && exp.plot.sample >= exp.batch) fail(`${file}: plot.sample`, `expected a sample index below the batch size ${exp.batch} but received ${exp.plot.sample}`);
+}
+
+/** The name of the raster plot in the output folder. */
+export const PLOT_FILE = 'raster.svg';
+
+/**
+ * Builds the network of a validated experiment, and the recorders and plot
+ * that will write into `outDir`. Every check runs before any file is opened.
+ */
+export function buildExperiment(experiment: Experiment, origin: Origin, outDir: string): Built {
+  checkReferences(experiment, origin);
+  const ctx: Context = { experiment, origin };
+  const network = new Network();
+  const layers = new Map<string, NetworkLayer>();
+  const layerKinds: Record<string, string> = {};
+  experiment.layers.forEach((spec, i) => {
+    const { layer, source } = buildLayer(spec, i, ctx);
+    network.addLayer(spec.name, layer, source ? { source } : {});
+    layers.set(spec.name, layer);
+    layerKinds[spec.name] = spec.kind;
+  });
+  (experiment.connections ?? []).forEach((spec, i) => {
+    const link = buildConnection(spec, i, ctx, layers);
+    network.connect(spec.from, spec.to, link, spec.name ?? `${spec.from}_${spec.to}`);
+  });
+  const recorders = (experiment.record ?? []).map((r) => {
+    const file = path.join(outDir, recordingFile(r));
+    if (r.variable === 'spikes') return r.format === 'bits' ? new SpikeBitsRecorder(r.layer, file) : new SpikeEventRecorder(r.layer, file);
+    return new StateRecorder({ layer: r.layer, variable: r.variable, file, samples: r.samples, neurons: r.neurons, every: r.every });
+  });
+  const plot = new RasterPlot({
+    file: path.join(outDir, PLOT_FILE),
+    layers: experiment.plot?.layers ?? experiment.layers.map((l) => l.name),
+    sample: experiment.plot?.sample ?? 0,
+    maxSpikes: experiment.plot?.maxSpikes,
+    title: experiment.name,
+  });
+  return { experiment, network, recorders, plot, layerKinds };
+}

@@ -1,0 +1,405 @@
+import { BaseInput } from '../layers/base-input';
+import { BaseNeuron } from '../layers/base-neuron';
+import type { Encoder } from './encoders';
+import { FedeNeuron } from '../layers/fede-neuron';
+import { invalidParameter } from '../errors';
+import { layerRecord, prepareRestoreLayer } from '../state/layer-state';
+import { Linear } from './linear';
+import { net as netNative } from '../binding';
+import type { SampleMask } from '../layers/sample-mask';
+import {
+  corruptState,
+  decodeRecord,
+  encodeRecord,
+  field,
+  onlyFields,
+  readStateFile,
+  writeFileAtomic,
+  type FieldValue,
+  type StateRecord,
+} from '../state/codec';
+
+/** A layer of a network: an input layer (spikes from outside) or a neuron layer (current from connections). */
+export type NetworkLayer = BaseInput | BaseNeuron;
+
+/** What a recorder sees of the network. */
+export interface NetworkView {
+  layer(name: string): NetworkLayer;
+  readonly batch: number;
+  readonly dt: number;
+}
+
+/** Records something each step of a run (see recorders.ts). */
+export interface Recorder {
+  /** Before the first step of a run. */
+  open(net: NetworkView, steps: number): void;
+  /** After step t (counted from the last full reset) has run. */
+  record(t: number): void;
+  /** After the last step: flushes and closes. */
+  close(): void;
+}
+
+export interface NetworkRunOptions {
+  /** Recorders, opened before the first step and closed after the last (also when a step throws). */
+  recorders?: readonly Recorder[];
+  /** Called after each step with the number of steps done in this run. */
+  onStep?: (done: number) => void;
+}
+
+export interface NetworkRunResult {
+  steps: number;
+  /** Wall time of the steps (recording included), in seconds. */
+  wallSeconds: number;
+  stepsPerSecond: number;
+  /** Spikes per layer per sample over the run. */
+  spikeCounts: Record<string, Float64Array>;
+}
+
+interface Node {
+  name: string;
+  layer: NetworkLayer;
+  index: number;
+  perSample: number;
+  /** Input layers: this step's x (written by the source, or by the caller through input()). */
+  x: Uint8Array | null;
+  source: Encoder | null;
+  /** Neuron layers: the summed input of this step, layout (n, k = 1). */
+  current: Float32Array | null;
+  /** FedeNeuron layers: a zero preTrace (the difference is already in `current`). */
+  zeros: Float32Array | null;
+  incoming: Edge[];
+}
+
+interface Edge {
+  name: string;
+  from: Node;
+  to: Node;
+  connection: Linear;
+  /** The source is stepped after (or is) the target: it delivers the previous step's spikes. */
+  feedback: boolean;
+}
+
+/** A connection of the network, as described by `connections`. */
+export interface ConnectionInfo {
+  name: string;
+  from: string;
+  to: string;
+  connection: Linear;
+  feedback: boolean;
+}
+
+function checkName(name: unknown, what: string): string {
+  if (typeof name !== 'string' || name === '' || name.includes('.')) {
+    throw invalidParameter(`the ${what} name`, 'a non-empty string without "."', name);
+  }
+  return name;
+}
+
+/**
+ * Layers and the connections between them, stepped together.
+ *
+ * Each step visits the layers in the order they were added. An input layer
+ * takes its spikes from its source (or from input(name)). A neuron layer's
+ * input is the sum of its incoming connections, in the order they were
+ * connected, each adding the weights of the spikes that arrive (FedeNeuron:
+ * the difference with the presynaptic trace); the layer then steps once.
+ * A connection reads its source's spikes as they are at that moment: this
+ * step's when the source comes earlier in the order, the previous step's when
+ * it comes later or is the target itself (a feedback edge, as in PySNN's
+ * cyclic example). Cycles are therefore allowed.
+ */
+export class Network implements NetworkView {
+  private readonly nodes: Node[] = [];
+  private readonly byName = new Map<string, Node>();
+  private readonly edges: Edge[] = [];
+  private t = 0;
+
+  /** Samples per batch: the first dimension of every layer's cellsShape (0 while empty). */
+  get batch(): number {
+    return this.nodes.length ? this.nodes[0].layer.cellsShape[0] : 0;
+  }
+
+  /** Duration of one step (the first layer's dt; every layer must share it). */
+  get dt(): number {
+    return this.nodes.length ? this.nodes[0].layer.dt : 0;
+  }
+
+  /** Steps since the last full reset. */
+  get time(): number {
+    return this.t;
+  }
+
+  /** Layer names in step order. */
+  get layerNames(): string[] {
+    return this.nodes.map((n) => n.name);
+  }
+
+  get connections(): ConnectionInfo[] {
+    return this.edges.map((e) => ({ name: e.name, from: e.from.name, to: e.to.name, connection: e.connection, feedback: e.feedback }));
+  }
+
+  /**
+   * Adds a layer; it is stepped after the layers added before it. An input
+   * layer may have a source that encodes its spikes for each step.
+   */
+  addLayer(name: string, layer: NetworkLayer, options: { source?: Encoder } = {}): this {
+    checkName(name, 'layer');
+    if (this.byName.has(name)) throw new RangeError(`A layer named "${name}" already exists`);
+    const isInput = layer instanceof BaseInput;
+    if (!isInput && !(layer instanceof BaseNeuron)) {
+      throw invalidParameter(`layer "${name}"`, 'an Input or neuron layer (BaseInput or BaseNeuron)', layer);
+    }
+    if (this.nodes.length) {
+      const [first] = this.nodes;
+      if (layer.cellsShape[0] !== this.batch) {
+        throw invalidParameter(`layer "${name}" cellsShape[0]`, `the batch size of layer "${first.name}" (${this.batch})`, layer.cellsShape[0], 'range');
+      }
+      if (layer.dt !== this.dt) throw invalidParameter(`layer "${name}" dt`, `the dt of layer "${first.name}" (${this.dt})`, layer.dt, 'range');
+    }
+    const source = options.source ?? null;
+    if (source && !isInput) throw new TypeError(`Layer "${name}" is a neuron layer: only input layers take a source`);
+    if (source && (source.size !== layer.size || source.cellsShape[0] !== layer.cellsShape[0])) {
+      throw invalidParameter(`the source of layer "${name}"`, `an encoder of cellsShape [${layer.cellsShape.join(', ')}]`, source.cellsShape, 'range');
+    }
+    const n = layer.size;
+    const node: Node = {
+      name,
+      layer,
+      index: this.nodes.length,
+      perSample: n / layer.cellsShape[0],
+      x: isInput ? new Uint8Array(n) : null,
+      source,
+      current: isInput ? null : new Float32Array(n),
+      zeros: layer instanceof FedeNeuron ? new Float32Array(n) : null,
+      incoming: [],
+    };
+    this.nodes.push(node);
+    this.byName.set(name, node);
+    return this;
+  }
+
+  /** Connects two layers (the target must be a neuron layer). The default name is "from_to". */
+  connect(from: string, to: string, connection: Linear, name = `${from}_${to}`): this {
+    const source = this.node(from);
+    const target = this.node(to);
+    if (this.edges.some((e) => e.name === name)) throw new RangeError(`A connection named "${name}" already exists`);
+    if (!(connection instanceof Linear)) throw invalidParameter(`connection "${name}"`, 'a Linear connection', connection);
+    if (!target.current) throw new TypeError(`Connection "${name}" targets input layer "${to}": input layers take spikes from a source, not current`);
+    const expect = (field: string, value: number, want: number, why: string): void => {
+      if (value !== want) throw invalidParameter(`connection "${name}" ${field}`, `${want} (${why})`, value, 'range');
+    };
+    const shape = (node: Node) => `cellsShape [${node.layer.cellsShape.join(', ')}]`;
+    expect('batchSize', connection.batchSize, this.batch, 'the batch size of the network');
+    expect('inFeatures', connection.inFeatures, source.perSample, `neurons per sample of layer "${from}", ${shape(source)}`);
+    expect('outFeatures', connection.outFeatures, target.perSample, `neurons per sample of layer "${to}", ${shape(target)}`);
+    if (this.edges.some((e) => e.connection === connection)) throw new RangeError(`Connection "${name}" is already in the network`);
+    const edge: Edge = { name, from: source, to: target, connection, feedback: source.index >= target.index };
+    this.edges.push(edge);
+    target.incoming.push(edge);
+    return this;
+  }
+
+  layer(name: string): NetworkLayer {
+    return this.node(name).layer;
+  }
+
+  /** The x buffer of an input layer without a source: write the next step's spikes into it. */
+  input(name: string): Uint8Array {
+    const node = this.node(name);
+    if (!node.x) throw new TypeError(`Layer "${name}" is a neuron layer, not an input layer`);
+    return node.x;
+  }
+
+  /** One step of every layer, in order. */
+  step(): void {
+    const t = this.t;
+    for (const node of this.nodes) {
+      if (node.x) {
+        node.source?.encode(t, node.x);
+        (node.layer as BaseInput).forward(node.x);
+        continue;
+      }
+      const current = node.current!;
+      if (node.zeros) {
+        current.fill(-0); // (-0) + e === e for every e: the fold's first term
+        for (const e of node.incoming) e.connection.difference(e.from.layer.spikes, e.from.layer.trace, current);
+        (node.layer as FedeNeuron).forward(current, node.zeros);
+      } else {
+        current.fill(0);
+        for (const e of node.incoming) e.connection.current(e.from.layer.spikes, current);
+        (node.layer as BaseNeuron).forward(current);
+      }
+    }
+    this.t = t + 1;
+  }
+
+  /** Runs `steps` steps, recording as it goes; returns timing and spike counts. */
+  run(steps: number, options: NetworkRunOptions = {}): NetworkRunResult {
+    if (!Number.isSafeInteger(steps) || steps < 0) throw invalidParameter('steps', 'a whole number >= 0', steps, 'range');
+    const recorders = options.recorders ?? [];
+    const counts = this.nodes.map(() => new Float64Array(this.batch));
+    const opened: Recorder[] = [];
+    let failed = true;
+    const started = process.hrtime.bigint();
+    try {
+      for (const r of recorders) {
+        r.open(this, steps);
+        opened.push(r);
+      }
+      for (let done = 0; done < steps; done++) {
+        this.step();
+        for (let k = 0; k < this.nodes.length; k++) netNative.countSpikes(this.nodes[k].layer.spikes, counts[k]);
+        for (const r of recorders) r.record(this.t - 1);
+        options.onStep?.(done + 1);
+      }
+      failed = false;
+    } finally {
+      for (const r of opened) {
+        try {
+          r.close();
+        } catch (e) {
+          if (!failed) throw e;
+        }
+      }
+    }
+    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const spikeCounts: Record<string, Float64Array> = {};
+    this.nodes.forEach((node, k) => (spikeCounts[node.name] = counts[k]));
+    return { steps, wallSeconds, stepsPerSecond: wallSeconds > 0 ? steps / wallSeconds : Infinity, spikeCounts };
+  }
+
+  /**
+   * Resets every layer and connection (spikes in flight are dropped). With a
+   * mask (one entry per sample) only the selected samples are reset, and the
+   * step count goes on; without one the step count starts again at 0.
+   */
+  resetState(mask?: SampleMask): void {
+    for (const node of this.nodes) {
+      node.layer.resetState(mask);
+      if (mask === undefined) node.x?.fill(0);
+    }
+    for (const e of this.edges) e.connection.resetState(mask);
+    if (mask === undefined) this.t = 0;
+  }
+
+  /**
+   * The whole network's state, a new Uint8Array (README, "Saving a network"):
+   * the step count, every layer's full record, every input layer's x, and
+   * every connection's weights and spikes in flight. Encoders keep no state
+   * that changes as the network steps, so nothing of theirs is saved.
+   */
+  saveState(): Uint8Array {
+    const layers = new Map<string, FieldValue>();
+    for (const node of this.nodes) layers.set(node.name, inLayer(node.name, () => layerRecord(node.layer)));
+    const inputs = new Map<string, FieldValue>();
+    for (const node of this.nodes) if (node.x) inputs.set(node.name, node.x);
+    const connections = new Map<string, FieldValue>();
+    for (const e of this.edges) {
+      connections.set(e.name, {
+        kind: 'connection',
+        fields: new Map<string, FieldValue>([
+          ['from', e.from.name],
+          ['to', e.to.name],
+          ['link', e.connection.stateRecord()],
+        ]),
+      });
+    }
+    return encodeRecord({
+      kind: 'Network',
+      fields: new Map<string, FieldValue>([
+        ['time', Float64Array.of(this.t)],
+        ['layers', { kind: 'layers', fields: layers }],
+        ['inputs', { kind: 'inputs', fields: inputs }],
+        ['connections', { kind: 'connections', fields: connections }],
+      ]),
+    });
+  }
+
+  /** saveState() written to a file atomically: a temporary file in the same directory, fsync, rename. */
+  saveStateFile(path: string): void {
+    writeFileAtomic(path, this.saveState());
+  }
+
+  /**
+   * Restores a state saved by a network of the same structure (layer names in
+   * order, classes, shapes and options; connection names, ends, shapes, dt and
+   * delays): continuing then gives the same bits as if the run had never
+   * stopped. The weights are restored too. Every layer and connection record
+   * is checked before anything changes; anything else is rejected with an
+   * Error naming the field, and the network is left as it was.
+   */
+  loadState(bytes: Uint8Array): void {
+    const record = decodeRecord(bytes);
+    if (record.kind !== 'Network') throw corruptState('kind', 'a record of kind "Network"', JSON.stringify(record.kind));
+    onlyFields(record, ['time', 'layers', 'inputs', 'connections'], '');
+    const time = field(record, 'time', 'f64', '');
+    if (time.length !== 1 || !Number.isSafeInteger(time[0]) || time[0] < 0) {
+      throw corruptState('time', 'one whole number of steps >= 0', `[${time.join(', ')}]`);
+    }
+    const commits: (() => void)[] = [];
+    const layers = part(record, 'layers', this.layerNames, 'layers');
+    for (const node of this.nodes) {
+      const saved = field(layers, node.name, 'record', 'layers.');
+      commits.push(inLayer(node.name, () => prepareRestoreLayer(node.layer, saved)));
+    }
+    const inputNodes = this.nodes.filter((node) => node.x);
+    const inputs = part(record, 'inputs', inputNodes.map((node) => node.name), 'input layers');
+    for (const node of inputNodes) {
+      const x = field(inputs, node.name, 'u8', 'inputs.');
+      if (x.length !== node.x!.length) throw corruptState(`inputs.${node.name}`, `${node.x!.length} spikes`, `${x.length}`);
+      commits.push(() => node.x!.set(x));
+    }
+    const connections = part(record, 'connections', this.edges.map((e) => e.name), 'connections');
+    for (const e of this.edges) {
+      const where = `connections.${e.name}.`;
+      const saved = field(connections, e.name, 'record', 'connections.');
+      onlyFields(saved, ['from', 'to', 'link'], where);
+      for (const [end, node] of [['from', e.from], ['to', e.to]] as const) {
+        const name = field(saved, end, 'text', where);
+        if (name !== node.name) throw corruptState(`${where}${end}`, `layer ${JSON.stringify(node.name)} (this network's)`, JSON.stringify(name));
+      }
+      commits.push(e.connection.prepareRestore(field(saved, 'link', 'record', where), `${where}link.`));
+    }
+    for (const commit of commits) commit();
+    this.t = time[0];
+  }
+
+  /** loadState() from a file written by saveStateFile(). */
+  loadStateFile(path: string): void {
+    this.loadState(readStateFile(path));
+  }
+
+  private node(name: string): Node {
+    const node = this.byName.get(name);
+    if (!node) {
+      const known = this.nodes.map((n) => n.name).join(', ') || 'none yet';
+      throw new RangeError(`No layer named ${JSON.stringify(name)} in the network (layers: ${known})`);
+    }
+    return node;
+  }
+}
+
+/** A nested record of the network's record whose fields must be exactly `names`, in this order. */
+function part(record: StateRecord, name: string, names: readonly string[], what: string): StateRecord {
+  const nested = field(record, name, 'record', '');
+  const saved = [...nested.fields.keys()];
+  if (nested.kind !== name || saved.length !== names.length || saved.some((s, k) => s !== names[k])) {
+    const list = (l: readonly string[]) => (l.length ? l.map((n) => JSON.stringify(n)).join(', ') : 'none');
+    throw corruptState(name, `the ${what} ${list(names)} (this network's, in order)`, nested.kind === name ? list(saved) : `a record of kind ${JSON.stringify(nested.kind)}`);
+  }
+  return nested;
+}
+
+/** Runs one layer's save or check, naming the layer in any error ("layers.lif.vCell"). */
+function inLayer<T>(name: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    const marker = "the saved state's ";
+    const message = error.message.includes(marker)
+      ? error.message.replace(marker, `${marker}layers.${name}.`)
+      : `Layer ${JSON.stringify(name)}: ${error.message}`;
+    throw new (error.constructor as ErrorConstructor)(message, { cause: error });
+  }
+}

@@ -1,0 +1,215 @@
+import { BaseNeuron } from '../layers/base-neuron';
+import { invalidParameter } from '../errors';
+import type { NetworkLayer, NetworkView, Recorder } from './network';
+import { NpyStream, type NpyDescr } from '../io/npy';
+
+/** What a recorder wrote. */
+export interface Recording {
+  layer: string;
+  variable: string;
+  format: 'events' | 'bits' | 'values';
+  file: string;
+  descr: NpyDescr;
+  shape: number[];
+  /** Layout of the array, in words. */
+  layout: string;
+}
+
+/** The state variables a recorder can sample, per kind of layer. */
+export const STATE_VARIABLES = {
+  neuron: ['vCell', 'trace', 'thresh', 'refracCounts'],
+  input: ['trace'],
+} as const;
+
+abstract class FileRecorder implements Recorder {
+  protected stream: NpyStream | null = null;
+  protected target: NetworkLayer | null = null;
+  protected batch = 0;
+  protected perSample = 0;
+
+  constructor(readonly layer: string, readonly file: string) {}
+
+  open(net: NetworkView, steps: number): void {
+    this.target = net.layer(this.layer);
+    this.batch = this.target.cellsShape[0];
+    this.perSample = this.target.size / this.batch;
+    this.stream = this.begin(steps);
+  }
+
+  protected abstract begin(steps: number): NpyStream;
+  abstract record(t: number): void;
+  abstract describe(): Recording;
+
+  close(): void {
+    this.stream?.close();
+  }
+}
+
+/**
+ * A layer's spikes as an event list: an (E, 3) int32 array of rows
+ * (step, sample, neuron within the sample), in step order, then sample, then
+ * neuron. Grows with the spikes, never with silent steps.
+ */
+export class SpikeEventRecorder extends FileRecorder {
+  private chunk = new Int32Array(0);
+  private used = 0;
+
+  protected begin(): NpyStream {
+    this.chunk = new Int32Array(3 * 8192);
+    this.used = 0;
+    return new NpyStream(this.file, '<i4', [3]);
+  }
+
+  record(t: number): void {
+    const spikes = this.target!.spikes;
+    const per = this.perSample;
+    for (let k = 0; k < spikes.length; k++) {
+      if (spikes[k] === 0) continue;
+      if (this.used === this.chunk.length) this.flush();
+      const b = Math.floor(k / per);
+      this.chunk[this.used++] = t;
+      this.chunk[this.used++] = b;
+      this.chunk[this.used++] = k - b * per;
+    }
+  }
+
+  private flush(): void {
+    this.stream!.append(this.chunk.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  override close(): void {
+    if (this.stream && this.used) this.flush();
+    super.close();
+  }
+
+  describe(): Recording {
+    return {
+      layer: this.layer,
+      variable: 'spikes',
+      format: 'events',
+      file: this.file,
+      descr: '<i4',
+      shape: [this.stream?.length ?? 0, 3],
+      layout: 'rows of (step, sample, neuron)',
+    };
+  }
+}
+
+/**
+ * A layer's spikes as bit-packed rows: a (T, batch, ceil(n / 8)) uint8
+ * array, neuron i of a sample at bit i % 8 (least significant first) of byte
+ * i / 8: numpy.unpackbits(a, axis=-1, bitorder='little')[..., :n].
+ */
+export class SpikeBitsRecorder extends FileRecorder {
+  private row = new Uint8Array(0);
+  private bytesPerSample = 0;
+
+  protected begin(): NpyStream {
+    this.bytesPerSample = Math.ceil(this.perSample / 8);
+    this.row = new Uint8Array(this.batch * this.bytesPerSample);
+    return new NpyStream(this.file, '|u1', [this.batch, this.bytesPerSample]);
+  }
+
+  record(): void {
+    const spikes = this.target!.spikes;
+    const { row, perSample: per, bytesPerSample: bytes } = this;
+    row.fill(0);
+    for (let b = 0; b < this.batch; b++) {
+      for (let i = 0; i < per; i++) if (spikes[b * per + i]) row[b * bytes + (i >> 3)] |= 1 << (i & 7);
+    }
+    this.stream!.append(row);
+  }
+
+  describe(): Recording {
+    return {
+      layer: this.layer,
+      variable: 'spikes',
+      format: 'bits',
+      file: this.file,
+      descr: '|u1',
+      shape: [this.stream?.length ?? 0, this.batch, this.bytesPerSample],
+      layout: `(step, sample, byte): neuron i at bit i % 8 of byte i / 8, least significant first (n = ${this.perSample})`,
+    };
+  }
+}
+
+export interface StateRecorderOptions {
+  layer: string;
+  /** vCell, trace, thresh or refracCounts (input layers: trace). */
+  variable: string;
+  file: string;
+  /** Samples to record (indices into the batch). Default: all. */
+  samples?: readonly number[];
+  /** Neurons to record, indices within a sample. Default: all. */
+  neurons?: readonly number[];
+  /** Record steps 0, every, 2 * every, ... Default 1. */
+  every?: number;
+}
+
+/**
+ * A state variable of chosen neurons every k-th step: a (S, samples, neurons)
+ * float32 array, row s holding step s * every.
+ */
+export class StateRecorder extends FileRecorder {
+  readonly variable: string;
+  readonly every: number;
+  private samples: number[] = [];
+  private neurons: number[] = [];
+  private view: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private row = new Float32Array(0);
+
+  constructor(private readonly options: StateRecorderOptions) {
+    super(options.layer, options.file);
+    this.variable = options.variable;
+    const every = options.every ?? 1;
+    if (!Number.isSafeInteger(every) || every < 1) throw invalidParameter('every', 'a whole number of steps >= 1', every, 'range');
+    this.every = every;
+  }
+
+  protected begin(): NpyStream {
+    const layer = this.target!;
+    const allowed: readonly string[] = layer instanceof BaseNeuron ? STATE_VARIABLES.neuron : STATE_VARIABLES.input;
+    if (!allowed.includes(this.variable)) {
+      throw invalidParameter(`variable of the recording of layer "${this.layer}"`, `one of ${allowed.join(', ')}`, this.variable, 'range');
+    }
+    this.view = (layer as unknown as Record<string, Float32Array>)[this.variable];
+    const pick = (given: readonly number[] | undefined, count: number, what: string): number[] => {
+      const list = given ? [...given] : Array.from({ length: count }, (_, k) => k);
+      list.forEach((v, k) => {
+        if (!Number.isSafeInteger(v) || v < 0 || v >= count) {
+          throw invalidParameter(`${what}[${k}] of the recording of layer "${this.layer}"`, `an index in [0, ${count})`, v, 'range');
+        }
+      });
+      return list;
+    };
+    this.samples = pick(this.options.samples, this.batch, 'samples');
+    this.neurons = pick(this.options.neurons, this.perSample, 'neurons');
+    this.row = new Float32Array(this.samples.length * this.neurons.length);
+    return new NpyStream(this.file, '<f4', [this.samples.length, this.neurons.length]);
+  }
+
+  record(t: number): void {
+    if (t % this.every !== 0) return;
+    const { row, samples, neurons, view, perSample } = this;
+    let k = 0;
+    for (const b of samples) for (const i of neurons) row[k++] = view[b * perSample + i];
+    this.stream!.append(row);
+  }
+
+  describe(): Recording {
+    return {
+      layer: this.layer,
+      variable: this.variable,
+      format: 'values',
+      file: this.file,
+      descr: '<f4',
+      shape: [this.stream?.length ?? 0, this.samples.length, this.neurons.length],
+      layout: `(record, sample, neuron): record s is step s * ${this.every}; samples [${this.samples.join(', ')}], neurons [${summarise(this.neurons)}]`,
+    };
+  }
+}
+
+function summarise(list: readonly number[]): string {
+  return list.length > 12 ? `${list.slice(0, 12).join(', ')}, ... (${list.length})` : list.join(', ');
+}

@@ -1,0 +1,37 @@
+// The connection slab: one JS-owned ArrayBuffer per Linear connection, a
+// header of float64 slots followed by its arrays (lib/linear.ts lays it out
+// with these slot numbers, which the addon exports, so this file is the one
+// definition). Native code borrows it for one call and re-validates every
+// offset, as for the layer slab (layer_layout.hpp).
+#pragma once
+
+namespace spiking {
+
+namespace linkslot {
+constexpr int kMagic = 0;     // kLinkMagic
+constexpr int kBatch = 1;     // samples in the batch
+constexpr int kIn = 2;        // presynaptic neurons per sample
+constexpr int kOut = 3;       // postsynaptic neurons per sample
+constexpr int kStride = 4;    // floats per row of the input-major weights (out, padded)
+constexpr int kRows = 5;      // rows of the spike ring: maxDelay + 1
+constexpr int kHead = 6;      // ring row that this step's spikes are written to
+constexpr int kDelay = 7;     // the delay of every synapse, when kDelays is -1
+constexpr int kWeights = 8;   // byte offset: float32 [in][stride], weight (o, i) at [i][o]
+constexpr int kDelays = 9;    // byte offset of float32 [in][stride] whole-step delays, or -1
+constexpr int kRing = 10;     // byte offset: uint8 [rows][batch][in], spikes as sent
+constexpr int kEvents = 11;   // byte offset: uint32 scratch, 2 * E + batch + 1 entries, E = batch * in (* rows with kDelays)
+constexpr int kCount = 12;
+}  // namespace linkslot
+
+constexpr double kLinkMagic = 0x4c494e4b;  // "LINK"
+constexpr int kLinkHeaderBytes = linkslot::kCount * 8;
+// Largest delay in steps: bounds the spike ring (rows x batch x in bytes).
+constexpr double kMaxDelaySteps = 65535.0;
+// Rows of the input-major weights are padded to a multiple of this many
+// floats (the widest vector), so whole vectors never read past a row.
+constexpr int kLinkPad = 16;
+
+// What a Linear step writes (see connection.hpp).
+enum class LinkMode : int { Current = 0, Products = 1, Difference = 2 };
+
+}  // namespace spiking

@@ -1,0 +1,74 @@
+// What a connection kernel sees: plain pointers into a connection slab and
+// the caller's output, valid for one call. Built and checked by the N-API
+// layer (binding/connections.cpp); kernels trust it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "connection_layout.hpp"
+
+namespace spiking {
+
+struct Link {
+  std::size_t batch = 0, in = 0, out = 0;
+  std::size_t stride = 0;  // floats per row of `weights` and `delays`, a multiple of kLinkPad
+  std::size_t rows = 1;    // ring rows: maxDelay + 1
+  std::size_t head = 0;    // ring row holding this step's presynaptic spikes (already written)
+  std::size_t delay = 0;   // the delay of every synapse when `delays` is null
+  const float* weights = nullptr;  // [in][stride]: weight (o, i) at [i][o], padding 0
+  const float* delays = nullptr;   // [in][stride] whole steps, or null
+  const std::uint8_t* ring = nullptr;  // [rows][batch][in]
+  std::uint32_t* events = nullptr;     // scratch: 2 * eventCapacity() + batch + 1 entries
+  LinkMode mode = LinkMode::Current;
+  float* result = nullptr;  // Current, Difference: [batch][out]; Products: [batch][out][in]
+  std::size_t oBegin = 0, oEnd = 0;  // the outputs this call computes
+  const float* traceIn = nullptr;  // Difference: presynaptic trace, [batch][in]
+
+  // Arrivals a step can have, over the whole batch: one per input and sample,
+  // or with per-synapse delays one per input, sample and lag.
+  std::size_t eventCapacity() const { return batch * in * (delays ? rows : 1); }
+
+  // The spikes of sample b that were sent `lag` steps ago.
+  const std::uint8_t* sent(std::size_t lag, std::size_t b) const {
+    return ring + ((head + rows - lag) % rows) * batch * in + b * in;
+  }
+
+  // The scratch: arriving inputs, their lags, and where each sample's begin.
+  std::uint32_t* eventIndex() const { return events; }
+  std::uint32_t* eventLag() const { return events + eventCapacity(); }
+  std::uint32_t* eventStarts() const { return events + 2 * eventCapacity(); }
+
+  // Lists the inputs whose spikes arrive now, per sample in increasing order,
+  // with the lag each arrived from (per-synapse delays: one entry per lag).
+  // Returns how many arrived over the batch. Runs once per step, before the
+  // outputs are split across threads.
+  std::size_t listArrivals() const {
+    std::uint32_t* index = eventIndex();
+    std::uint32_t* lag = eventLag();
+    std::uint32_t* start = eventStarts();
+    std::uint32_t count = 0;
+    for (std::size_t b = 0; b < batch; ++b) {
+      start[b] = count;
+      if (!delays) {
+        const std::uint8_t* row = sent(delay, b);
+        for (std::size_t i = 0; i < in; ++i) {
+          if (row[i]) index[count++] = static_cast<std::uint32_t>(i);
+        }
+        continue;
+      }
+      for (std::size_t i = 0; i < in; ++i) {
+        for (std::size_t d = 0; d < rows; ++d) {
+          if (sent(d, b)[i]) {
+            index[count] = static_cast<std::uint32_t>(i);
+            lag[count++] = static_cast<std::uint32_t>(d);
+          }
+        }
+      }
+    }
+    start[batch] = count;
+    return count;
+  }
+};
+
+}  // namespace spiking

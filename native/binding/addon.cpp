@@ -1,0 +1,172 @@
+// The N-API entry points: each checks what JS passed (checks.cpp), then
+// forwards to the runner. Nothing here owns memory or keeps a pointer past
+// the call, except runAsync, which works on copies (run_async.cpp).
+#include <napi.h>
+
+#include "checks.hpp"
+#include "../runtime/dispatch.hpp"
+#include "../abi/layer_layout.hpp"
+#include "connections.hpp"
+#include "run_async.hpp"
+#include "../runtime/runner.hpp"
+#include "../runtime/thread_pool.hpp"
+
+namespace spiking {
+namespace {
+
+#ifndef SPIKING_BUILD_SYSTEM
+#define SPIKING_BUILD_SYSTEM "unknown"
+#endif
+
+// True in the AddressSanitizer build (CMake option SPIKING_SANITIZE).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+constexpr double kMaxThreads = 1024;
+
+using namespace checks;
+
+Napi::Value Step(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Entries x, preTrace;  // read first: reading a list may run JS
+  readEntries(env, info[1], "x", x);
+  readEntries(env, info[2], "preTrace", preTrace);
+  const Layer layer = decodeLayer(env, openSlab(env, info[0]));
+  Segments xs, pres;
+  const Drive drive = stepDrive(env, layer, x, preTrace, xs, pres);
+  stepLayerParallel(layer, drive);
+  return env.Undefined();
+}
+
+// run(slab, x, preTrace, steps, spikes, records)
+Napi::Value Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Entries records;  // read first: reading a list may run JS
+  readEntries(env, info[5], "records", records);
+  const Layer layer = decodeLayer(env, openSlab(env, info[0]));
+  const std::size_t steps = stepCount(env, info[3], layer);
+  RunPlan plan = runInputs(env, layer, steps, info[1], info[2]);
+  runOutputs(env, layer, steps, info[4], records, plan);
+  runLayer(layer, plan);
+  return env.Undefined();
+}
+
+Napi::Value NumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ThreadPool::instance().threads()));
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  ThreadPool::instance().setThreads(wholeCount(info.Env(), info[0], "threads", kMaxThreads));
+  return info.Env().Undefined();
+}
+
+// streamProbe(slab, x): the memory traffic of one LIF step with a
+// refractory stage, without its arithmetic; the benchmark's practical limit.
+Napi::Value StreamProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Entries x, none;
+  readEntries(env, info[1], "x", x);
+  const Layer layer = decodeLayer(env, openSlab(env, info[0]));
+  if (layer.model == Model::Input) fail(env, "streamProbe takes a neuron layer");
+  Segments xs, pres;
+  const Drive drive = stepDrive(env, layer, x, none, xs, pres);
+  if (drive.segments != 1 || drive.x[0].width != 1) fail(env, "streamProbe takes one value per neuron");
+  streamLayerParallel(layer, drive.x[0].data);
+  return env.Undefined();
+}
+
+Napi::Value InstructionSets(const Napi::CallbackInfo& info) {
+  std::size_t count = 0;
+  const InstructionSet* const* sets = usableInstructionSets(&count);
+  Napi::Array names = Napi::Array::New(info.Env(), count);
+  for (std::size_t i = 0; i < count; ++i) {
+    names.Set(static_cast<std::uint32_t>(i), Napi::String::New(info.Env(), sets[i]->name));
+  }
+  return names;
+}
+
+Napi::Value ActiveInstructionSet(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), activeInstructionSet().name);
+}
+
+Napi::Value SelectInstructionSet(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) fail(info.Env(), "Expected an instruction set name", true);
+  return Napi::Boolean::New(info.Env(),
+                            selectInstructionSet(info[0].As<Napi::String>().Utf8Value().c_str()));
+}
+
+Napi::Object Layout(Napi::Env env) {
+  Napi::Object slots = Napi::Object::New(env);
+  slots["magic"] = slot::kMagic;
+  slots["model"] = slot::kModel;
+  slots["update"] = slot::kUpdate;
+  slots["cells"] = slot::kCells;
+  slots["dt"] = slot::kDt;
+  slots["vRest"] = slot::kVRest;
+  slots["refracSteps"] = slot::kRefracSteps;
+  slots["vCell"] = slot::kV;
+  slots["trace"] = slot::kTrace;
+  slots["refracCounts"] = slot::kRefracCounts;
+  slots["refracLeft"] = slot::kRefracLeft;
+  slots["thresh"] = slot::kThresh;
+  slots["spikes"] = slot::kSpikes;
+  slots["params"] = slot::kParams;
+  slots["count"] = slot::kCount;
+
+  Napi::Object models = Napi::Object::New(env);
+  models["Input"] = static_cast<int>(Model::Input);
+  models["IFNeuron"] = static_cast<int>(Model::IF);
+  models["LIFNeuron"] = static_cast<int>(Model::LIF);
+  models["AdaptiveLIFNeuron"] = static_cast<int>(Model::AdaptiveLIF);
+  models["FedeNeuron"] = static_cast<int>(Model::Fede);
+
+  Napi::Array params = Napi::Array::New(env);
+  const char* names[] = {"alphaV", "alphaT", "tauV", "tauT", "alphaThresh", "tauThresh"};
+  for (int p = 0; p < static_cast<int>(ParamId::Count); ++p) params.Set(p, names[p]);
+
+  Napi::Object layout = Napi::Object::New(env);
+  layout["slots"] = slots;
+  layout["models"] = models;
+  layout["params"] = params;
+  layout["magic"] = kSlabMagic;
+  layout["headerBytes"] = kHeaderBytes;
+  layout["maxRefracSteps"] = kMaxRefracSteps;
+  return layout;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports["step"] = Napi::Function::New(env, Step, "step");
+  exports["run"] = Napi::Function::New(env, Run, "run");
+  exports["runAsync"] = Napi::Function::New(env, RunAsync, "runAsync");
+  exports["numThreads"] = Napi::Function::New(env, NumThreads, "numThreads");
+  exports["setNumThreads"] = Napi::Function::New(env, SetNumThreads, "setNumThreads");
+  exports["streamProbe"] = Napi::Function::New(env, StreamProbe, "streamProbe");
+  exports["instructionSets"] = Napi::Function::New(env, InstructionSets, "instructionSets");
+  exports["instructionSet"] = Napi::Function::New(env, ActiveInstructionSet, "instructionSet");
+  exports["setInstructionSet"] =
+      Napi::Function::New(env, SelectInstructionSet, "setInstructionSet");
+  exports["layout"] = Layout(env);
+  exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
+  exports["apiVersion"] = kAddonApi;
+  registerNet(env, exports);
+  exports["sanitized"] = Napi::Boolean::New(env, kSanitized);
+  return exports;
+}
+
+}  // namespace
+}  // namespace spiking
+
+Napi::Object InitSpiking(Napi::Env env, Napi::Object exports) {
+  return spiking::Init(env, exports);
+}
+
+NODE_API_MODULE(spiking, InitSpiking)

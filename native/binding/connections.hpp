@@ -1,0 +1,8 @@
+// Registers the network functions (connections.cpp) on the addon's exports.
+#pragma once
+
+#include <napi.h>
+
+namespace spiking {
+void registerNet(Napi::Env env, Napi::Object exports);
+}  // namespace spiking

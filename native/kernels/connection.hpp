@@ -1,0 +1,183 @@
+// linkStep<Arch>: one step of a Linear connection (PySNN's pysnn.connection
+// Linear) for the outputs [oBegin, oEnd), arch-generic; instantiated by each
+// native/isa/*.cpp and picked through the dispatcher's InstructionSet table.
+// The caller splits the outputs across threads (each output's arithmetic is
+// the same whatever the split). The spikes that arrive now (sent `delay`
+// steps ago) are read from the ring, and:
+//
+//   Current     out[b][o] += W[o][i] for each input i that arrives, in
+//               increasing i: event driven (only the weights of inputs that
+//               spiked are read, from the list Link::listArrivals made), a
+//               vector of outputs at a time. Each add is one float32
+//               operation; nothing is added for silent inputs.
+//   Products    out[b][o][i] = W[o][i] * s[b][i]: PySNN's activation
+//               potential, the layout (*cellsShape, k = in) that a neuron folds.
+//   Difference  out[b][o] += (W[o][i] * s[b][i]) - traceIn[b][i], in
+//               increasing i: the fold that FedeNeuron applies to PySNN's
+//               (activation, trace) pair, one float32 operation per step.
+//
+// With per-synapse delays, synapse (o, i) takes the spike of input i sent
+// delays[i][o] steps ago. Arithmetic follows the build's -ffp-contract=off.
+#pragma once
+
+#include <cstring>
+#include <type_traits>
+
+#include "vector_loop.hpp"
+#include "../abi/connection_view.hpp"
+
+namespace spiking {
+namespace kernel {
+
+// K vectors of outputs from o0: acc += the arriving weights, event by event.
+template <class A, std::size_t K>
+inline void accumulateTile(const Link& L, float* dst, std::size_t o0, const std::uint32_t* index,
+                           const std::uint32_t* lag, std::size_t events) {
+  using B = Batch<A>;
+  constexpr std::size_t W = B::size;
+  B acc[K];
+  for (std::size_t k = 0; k < K; ++k) acc[k] = B::load_unaligned(dst + k * W);
+  if (!L.delays) {
+    constexpr std::size_t kAhead = 8;  // rows are picked by the spikes: fetch them ahead
+    for (std::size_t e = 0; e < events; ++e) {
+      if (e + kAhead < events) {
+        const float* next = L.weights + index[e + kAhead] * L.stride + o0;
+        for (std::size_t k = 0; k < K * W; k += 16) __builtin_prefetch(next + k);
+      }
+      const float* w = L.weights + index[e] * L.stride + o0;
+      for (std::size_t k = 0; k < K; ++k) acc[k] = acc[k] + B::load_unaligned(w + k * W);
+    }
+  } else {
+    for (std::size_t e = 0; e < events; ++e) {
+      const float* w = L.weights + index[e] * L.stride + o0;
+      const float* d = L.delays + index[e] * L.stride + o0;
+      const B arrived(static_cast<float>(lag[e]));
+      for (std::size_t k = 0; k < K; ++k) {
+        acc[k] = xsimd::select(B::load_unaligned(d + k * W) == arrived,
+                               acc[k] + B::load_unaligned(w + k * W), acc[k]);
+      }
+    }
+  }
+  for (std::size_t k = 0; k < K; ++k) acc[k].store_unaligned(dst + k * W);
+}
+
+// Difference mode for K vectors of outputs from o0, every input in order.
+template <class A, std::size_t K>
+inline void differenceTile(const Link& L, std::size_t b, float* dst, std::size_t o0) {
+  using B = Batch<A>;
+  constexpr std::size_t W = B::size;
+  B acc[K];
+  for (std::size_t k = 0; k < K; ++k) acc[k] = B::load_unaligned(dst + k * W);
+  const float* trace = L.traceIn + b * L.in;
+  for (std::size_t i = 0; i < L.in; ++i) {
+    const float* w = L.weights + i * L.stride + o0;
+    const B t(trace[i]);
+    if (!L.delays) {
+      const B s(L.sent(L.delay, b)[i] ? 1.0f : 0.0f);
+      for (std::size_t k = 0; k < K; ++k) acc[k] = acc[k] + ((B::load_unaligned(w + k * W) * s) - t);
+      continue;
+    }
+    const float* d = L.delays + i * L.stride + o0;
+    for (std::size_t k = 0; k < K; ++k) {
+      const B lags = B::load_unaligned(d + k * W);
+      B s(0.0f);
+      for (std::size_t lag = 0; lag < L.rows; ++lag) {
+        if (L.sent(lag, b)[i]) s = xsimd::select(lags == B(static_cast<float>(lag)), B(1.0f), s);
+      }
+      acc[k] = acc[k] + ((B::load_unaligned(w + k * W) * s) - t);
+    }
+  }
+  for (std::size_t k = 0; k < K; ++k) acc[k].store_unaligned(dst + k * W);
+}
+
+// Splits the outputs [begin, end) into whole tiles of kTile vectors, then
+// single vectors, then a last partial vector; calls tile(K, o0, count) for
+// each, where K is the tile's vector count and count the outputs it covers
+// (< K * W only for the partial vector, which only the layer's end has).
+template <class A, class Tile>
+inline void overOutputs(std::size_t begin, std::size_t end, Tile tile) {
+  constexpr std::size_t W = Batch<A>::size;
+  constexpr std::size_t kTile = 4;
+  std::size_t o = begin;
+  for (; o + kTile * W <= end; o += kTile * W) tile(std::integral_constant<std::size_t, kTile>{}, o, kTile * W);
+  for (; o + W <= end; o += W) tile(std::integral_constant<std::size_t, 1>{}, o, W);
+  if (o < end) tile(std::integral_constant<std::size_t, 1>{}, o, end - o);
+}
+
+// Runs body on `count` floats at row: in place for whole vectors; a partial
+// vector works on a zero-padded copy, so no second, scalar version exists.
+template <class A, class Body>
+inline void withRow(float* row, std::size_t count, Body body) {
+  constexpr std::size_t W = Batch<A>::size;
+  if (count % W == 0) return body(row);
+  alignas(64) float padded[W] = {};
+  std::memcpy(padded, row, count * sizeof(float));
+  body(padded);
+  std::memcpy(row, padded, count * sizeof(float));
+}
+
+// The arrivals are already listed (Link::listArrivals); walks the outputs
+// [oBegin, oEnd) a tile at a time and, within a tile, every sample: the
+// tile's weight rows stay in cache across the batch. Per output the adds
+// still come in increasing input order.
+template <class A>
+inline void linkCurrent(const Link& L) {
+  const std::uint32_t* start = L.eventStarts();
+  if (start[L.batch] == 0) return;
+  overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
+    for (std::size_t b = 0; b < L.batch; ++b) {
+      const std::size_t events = start[b + 1] - start[b];
+      if (events == 0) continue;
+      withRow<A>(L.result + b * L.out + o0, count, [&](float* dst) {
+        accumulateTile<A, decltype(k)::value>(L, dst, o0, L.eventIndex() + start[b], L.eventLag() + start[b], events);
+      });
+    }
+  });
+}
+
+template <class A>
+inline void linkDifference(const Link& L) {
+  for (std::size_t b = 0; b < L.batch; ++b) {
+    overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
+      withRow<A>(L.result + b * L.out + o0, count, [&](float* dst) { differenceTile<A, decltype(k)::value>(L, b, dst, o0); });
+    });
+  }
+}
+
+// Non-template helpers are static (see vector_loop.hpp): one copy per ISA.
+// PySNN's dense activation potential; one multiply per synapse, no sums.
+static inline void linkProducts(const Link& L) {
+  for (std::size_t b = 0; b < L.batch; ++b) {
+    for (std::size_t o = L.oBegin; o < L.oEnd; ++o) {
+      float* dst = L.result + (b * L.out + o) * L.in;
+      for (std::size_t i = 0; i < L.in; ++i) {
+        const std::size_t at = i * L.stride + o;
+        bool arrived = false;
+        if (!L.delays) {
+          arrived = L.sent(L.delay, b)[i] != 0;
+        } else {
+          const float lag = L.delays[at];  // used as an index only when in range
+          arrived = lag >= 0.0f && lag < static_cast<float>(L.rows) &&
+                    L.sent(static_cast<std::size_t>(lag), b)[i] != 0;
+        }
+        dst[i] = L.weights[at] * (arrived ? 1.0f : 0.0f);
+      }
+    }
+  }
+}
+
+}  // namespace kernel
+
+template <class Arch>
+void linkStep(const Link& L) {
+  switch (L.mode) {
+    case LinkMode::Current:
+      return kernel::linkCurrent<Arch>(L);
+    case LinkMode::Difference:
+      return kernel::linkDifference<Arch>(L);
+    case LinkMode::Products:
+      return kernel::linkProducts(L);
+  }
+}
+
+}  // namespace spiking

@@ -1,0 +1,72 @@
+// stepLayer<Arch>: picks the fused kernel for the layer's model, update type
+// and refractory setting. Included by each native/isa/*.cpp, which
+// instantiates it for its instruction set.
+#pragma once
+
+#include "../runtime/dispatch.hpp"
+#include "models/adaptive_lif.hpp"
+#include "models/fede.hpp"
+#include "models/if.hpp"
+#include "models/input.hpp"
+#include "models/lif.hpp"
+
+namespace spiking {
+
+namespace kernel {
+static inline bool isGeneral(const Layer& L) {
+  for (const Param& p : L.params) {
+    if (p.ptr) return true;
+  }
+  return L.recordV || L.recordTrace || L.recordRefracCounts || L.recordThresh;
+}
+
+template <class Model, Update U, bool Refrac, class A>
+inline void stepRefrac(const Layer& L, const Drive& d, std::size_t begin, std::size_t end) {
+  if (isGeneral(L)) {
+    Stepper<Model, U, Refrac, true, A>::range(L, d, begin, end);
+  } else {
+    Stepper<Model, U, Refrac, false, A>::range(L, d, begin, end);
+  }
+}
+
+template <class Model, Update U, class A>
+inline void stepWith(const Layer& L, const Drive& d, std::size_t begin, std::size_t end) {
+  if (L.refracSteps > 0.0f) {
+    stepRefrac<Model, U, true, A>(L, d, begin, end);
+  } else {
+    stepRefrac<Model, U, false, A>(L, d, begin, end);
+  }
+}
+
+template <class Model, class A>
+inline void stepModel(const Layer& L, const Drive& d, std::size_t begin, std::size_t end) {
+  if (L.update == Update::Exponential) {
+    stepWith<Model, Update::Exponential, A>(L, d, begin, end);
+  } else {
+    stepWith<Model, Update::Linear, A>(L, d, begin, end);
+  }
+}
+}  // namespace kernel
+
+template <class Arch>
+void stepLayer(const Layer& L, const Drive& d, std::size_t begin, std::size_t end) {
+  using namespace kernel;
+  switch (L.model) {
+    case Model::Input:
+      // Input has no refractory stage.
+      if (L.update == Update::Exponential) {
+        return stepRefrac<InputModel, Update::Exponential, false, Arch>(L, d, begin, end);
+      }
+      return stepRefrac<InputModel, Update::Linear, false, Arch>(L, d, begin, end);
+    case Model::IF:
+      return stepModel<IFModel, Arch>(L, d, begin, end);
+    case Model::LIF:
+      return stepModel<LIFModel, Arch>(L, d, begin, end);
+    case Model::AdaptiveLIF:
+      return stepModel<AdaptiveLIFModel, Arch>(L, d, begin, end);
+    case Model::Fede:
+      return stepWith<FedeModel, Update::Exponential, Arch>(L, d, begin, end);
+  }
+}
+
+}  // namespace spiking

@@ -1,8 +1,0 @@
-// Registers the network functions (net_addon.cpp) on the addon's exports.
-#pragma once
-
-#include <napi.h>
-
-namespace spiking {
-void registerNet(Napi::Env env, Napi::Object exports);
-}  // namespace spiking

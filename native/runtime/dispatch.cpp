@@ -1,0 +1,91 @@
+// Runtime choice of instruction set, made once: the best compiled set this
+// CPU (and its OS) can run, unless SPIKING_ISA or selectInstructionSet()
+// names another usable one. Compiled for the baseline architecture.
+#include <xsimd/xsimd.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "dispatch.hpp"
+
+namespace spiking {
+namespace {
+
+struct Candidate {
+  InstructionSet set;
+  bool (*usable)();
+};
+
+#if defined(__x86_64__) || defined(_M_X64)
+// __builtin_cpu_supports also checks that the OS saves the wider registers.
+bool hasAvx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl");
+}
+bool hasAvx2() { return __builtin_cpu_supports("avx2"); }
+bool always() { return true; }
+
+const Candidate kCompiled[] = {
+    {{"avx512bw", &stepLayer<xsimd::avx512bw>, &streamLayer<xsimd::avx512bw>, &linkStep<xsimd::avx512bw>,
+      &bernoulliStep<xsimd::avx512bw>}, &hasAvx512},
+    {{"avx2", &stepLayer<xsimd::avx2>, &streamLayer<xsimd::avx2>, &linkStep<xsimd::avx2>,
+      &bernoulliStep<xsimd::avx2>}, &hasAvx2},
+    {{"sse2", &stepLayer<xsimd::sse2>, &streamLayer<xsimd::sse2>, &linkStep<xsimd::sse2>,
+      &bernoulliStep<xsimd::sse2>}, &always},
+};
+#elif defined(__aarch64__)
+bool always() { return true; }
+const Candidate kCompiled[] = {
+    {{"neon64", &stepLayer<xsimd::neon64>, &streamLayer<xsimd::neon64>, &linkStep<xsimd::neon64>,
+      &bernoulliStep<xsimd::neon64>}, &always},
+};
+#else
+#error "spiking: no kernels for this architecture (x86-64 and AArch64 are supported)"
+#endif
+
+constexpr std::size_t kCompiledCount = sizeof(kCompiled) / sizeof(kCompiled[0]);
+
+struct Registry {
+  const InstructionSet* usable[kCompiledCount];
+  std::size_t count = 0;
+  std::atomic<const InstructionSet*> active{nullptr};
+
+  Registry() {
+    for (const Candidate& c : kCompiled) {
+      if (c.usable()) usable[count++] = &c.set;
+    }
+    active.store(usable[0]);
+    const char* forced = std::getenv("SPIKING_ISA");
+    if (forced && *forced) select(forced);
+  }
+
+  bool select(const char* name) {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (std::strcmp(usable[i]->name, name) == 0) {
+        active.store(usable[i]);
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+Registry& registry() {
+  static Registry r;  // thread-safe initialisation, shared by all workers
+  return r;
+}
+
+}  // namespace
+
+const InstructionSet* const* usableInstructionSets(std::size_t* count) {
+  *count = registry().count;
+  return registry().usable;
+}
+
+const InstructionSet& activeInstructionSet() { return *registry().active.load(); }
+
+bool selectInstructionSet(const char* name) { return registry().select(name); }
+
+}  // namespace spiking

@@ -1,0 +1,50 @@
+// The one entry point each instruction set provides, and the dispatcher that
+// picks the best one the CPU runs (or the one a test forces).
+#pragma once
+
+#include <cstddef>
+
+#include "../abi/layer_view.hpp"
+#include "../kernels/encode.hpp"
+#include "../abi/connection_view.hpp"
+
+namespace spiking {
+
+// Steps neurons [begin, end) of the layer once. Never allocates, never throws.
+template <class Arch>
+void stepLayer(const Layer& layer, const Drive& drive, std::size_t begin, std::size_t end);
+
+// The memory traffic of one LIF step without its arithmetic (benchmarks).
+template <class Arch>
+void streamLayer(const Layer& layer, const float* x, std::size_t begin, std::size_t end);
+
+using StepFn = void (*)(const Layer&, const Drive&, std::size_t, std::size_t);
+using StreamFn = void (*)(const Layer&, const float*, std::size_t, std::size_t);
+
+// One step of a Linear connection (connection.hpp). Never allocates, never throws.
+template <class Arch>
+void linkStep(const Link& link);
+
+using LinkFn = void (*)(const Link&);
+
+// One step of the Poisson encoder (encode.hpp). Never allocates, never throws.
+template <class Arch>
+void bernoulliStep(const BernoulliCall& call);
+
+using BernoulliFn = void (*)(const BernoulliCall&);
+
+struct InstructionSet {
+  const char* name;
+  StepFn step;
+  StreamFn stream;
+  LinkFn link;
+  BernoulliFn bernoulli;
+};
+
+// Compiled instruction sets that this CPU runs, best first.
+const InstructionSet* const* usableInstructionSets(std::size_t* count);
+const InstructionSet& activeInstructionSet();
+// False when `name` is not usable here; the active set is then unchanged.
+bool selectInstructionSet(const char* name);
+
+}  // namespace spiking
