@@ -5,6 +5,7 @@ import { FedeNeuron } from '../layers/fede-neuron';
 import { invalidParameter } from '../errors';
 import { layerRecord, prepareRestoreLayer } from '../state/layer-state';
 import { Linear } from './linear';
+import { NetworkPlan, TAP_VARIABLES, type Tap, type TapVariable } from './plan';
 import { net as netNative } from '../binding';
 import type { SampleMask } from '../layers/sample-mask';
 import {
@@ -29,6 +30,12 @@ export interface NetworkView {
   readonly dt: number;
 }
 
+/** The one layer variable a recorder reads, so that the engine can buffer it (Recorder.tap). */
+export interface RecorderTap {
+  layer: string;
+  variable: TapVariable;
+}
+
 /** Records something each step of a run (see recorders.ts). */
 export interface Recorder {
   /** Before the first step of a run. */
@@ -37,14 +44,35 @@ export interface Recorder {
   record(t: number): void;
   /** After the last step: flushes and closes. */
   close(): void;
+  /**
+   * Optional, read after open(): the one variable record() reads. With it
+   * (and recordValues) the engine copies that variable after every step
+   * natively and hands the copies over once per block of steps; without it
+   * the run returns to JavaScript after every step to call record().
+   */
+  readonly tap?: RecorderTap | null;
+  /** With tap: what record(t) would do, given the variable's values after step t. */
+  recordValues?(t: number, values: Uint8Array | Float32Array): void;
 }
 
 export interface NetworkRunOptions {
   /** Recorders, opened before the first step and closed after the last (also when a step throws). */
   recorders?: readonly Recorder[];
-  /** Called after each step with the number of steps done in this run. */
+  /**
+   * Called with the number of steps done in this run after each block of at
+   * most BLOCK_STEPS (256) steps, and after the last step.
+   */
   onStep?: (done: number) => void;
 }
+
+/**
+ * Steps the engine runs between two returns to JavaScript when a run has an
+ * onStep callback or recorders (K): callbacks come at most every K steps.
+ * Recorder copies are also bounded by TAP_BYTES, which may shorten a block.
+ */
+export const BLOCK_STEPS = 256;
+const TAP_BYTES = 64 * 2 ** 20;
+const TWO_32 = 4294967296;
 
 export interface NetworkRunResult {
   steps: number;
@@ -68,6 +96,13 @@ interface Node {
   /** FedeNeuron layers: a zero preTrace (the difference is already in `current`). */
   zeros: Float32Array | null;
   incoming: Edge[];
+}
+
+/** A tap before its buffer is allocated. */
+interface TapSpec {
+  layer: number;
+  variable: TapVariable;
+  size: number;
 }
 
 interface Edge {
@@ -113,6 +148,7 @@ export class Network implements NetworkView {
   private readonly byName = new Map<string, Node>();
   private readonly edges: Edge[] = [];
   private t = 0;
+  private busy: string | null = null;
 
   /** Samples per batch: the first dimension of every layer's cellsShape (0 while empty). */
   get batch(): number {
@@ -134,6 +170,17 @@ export class Network implements NetworkView {
     return this.nodes.map((n) => n.name);
   }
 
+  /**
+   * How run() steps this network: 'native' (the engine: the whole graph in
+   * one native plan), or the reason it steps in JavaScript instead (a layer
+   * class of your own, an overridden stage, storeTrace, an encoder of your
+   * own). Both give the same bits.
+   */
+  get engine(): string {
+    const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), this.nodes.map(() => new Float64Array(this.batch)));
+    return typeof plan === 'string' ? plan : 'native';
+  }
+
   get connections(): ConnectionInfo[] {
     return this.edges.map((e) => ({ name: e.name, from: e.from.name, to: e.to.name, connection: e.connection, feedback: e.feedback }));
   }
@@ -143,6 +190,7 @@ export class Network implements NetworkView {
    * layer may have a source that encodes its spikes for each step.
    */
   addLayer(name: string, layer: NetworkLayer, options: { source?: Encoder } = {}): this {
+    this.checkIdle('addLayer');
     checkName(name, 'layer');
     if (this.byName.has(name)) throw new RangeError(`A layer named "${name}" already exists`);
     const isInput = layer instanceof BaseInput;
@@ -180,6 +228,7 @@ export class Network implements NetworkView {
 
   /** Connects two layers (the target must be a neuron layer). The default name is "from_to". */
   connect(from: string, to: string, connection: Linear, name = `${from}_${to}`): this {
+    this.checkIdle('connect');
     const source = this.node(from);
     const target = this.node(to);
     if (this.edges.some((e) => e.name === name)) throw new RangeError(`A connection named "${name}" already exists`);
@@ -210,8 +259,13 @@ export class Network implements NetworkView {
     return node.x;
   }
 
-  /** One step of every layer, in order. */
+  /** One step of every layer, in order (in JavaScript: run() steps the same bits natively). */
   step(): void {
+    this.checkIdle('step');
+    this.stepOnce();
+  }
+
+  private stepOnce(): void {
     const t = this.t;
     for (const node of this.nodes) {
       if (node.x) {
@@ -233,27 +287,56 @@ export class Network implements NetworkView {
     this.t = t + 1;
   }
 
-  /** Runs `steps` steps, recording as it goes; returns timing and spike counts. */
+  /**
+   * Runs `steps` steps, recording as it goes; returns timing and spike counts.
+   * The bits are those of calling step() `steps` times. When the network has
+   * a native form (see `engine`), the engine runs the steps in native code on
+   * the thread pool, returning to JavaScript only every BLOCK_STEPS steps for
+   * onStep and the recorders (every step for a recorder without a tap), or
+   * never when there are neither. The network is busy meanwhile: step, run,
+   * resets and saves called from a callback throw.
+   */
   run(steps: number, options: NetworkRunOptions = {}): NetworkRunResult {
     if (!Number.isSafeInteger(steps) || steps < 0) throw invalidParameter('steps', 'a whole number >= 0', steps, 'range');
+    this.checkIdle('run');
     const recorders = options.recorders ?? [];
     const counts = this.nodes.map(() => new Float64Array(this.batch));
     const opened: Recorder[] = [];
     let failed = true;
     const started = process.hrtime.bigint();
+    this.busy = 'run';
     try {
       for (const r of recorders) {
         r.open(this, steps);
         opened.push(r);
       }
-      for (let done = 0; done < steps; done++) {
-        this.step();
-        for (let k = 0; k < this.nodes.length; k++) netNative.countSpikes(this.nodes[k].layer.spikes, counts[k]);
-        for (const r of recorders) r.record(this.t - 1);
-        options.onStep?.(done + 1);
+      const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), counts);
+      const native = typeof plan === 'string' ? null : plan;
+      const wanted = native ? this.tapsOf(recorders) : null;
+      const block = this.blockSteps(steps, options, recorders, wanted);
+      const taps = wanted && wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
+      for (let done = 0; done < steps; ) {
+        let n = Math.min(block, steps - done);
+        if (native?.encodes) n = Math.min(n, TWO_32 - this.t); // past it, stepOnce throws the encoder's error
+        if (native && n > 0) {
+          const first = this.t;
+          native.run(first, n, taps ?? []);
+          this.t = first + n;
+          this.replay(recorders, taps, first, n);
+        } else {
+          n = Math.max(n, 1);
+          for (let j = 0; j < n; j++) {
+            this.stepOnce();
+            for (let k = 0; k < this.nodes.length; k++) netNative.countSpikes(this.nodes[k].layer.spikes, counts[k]);
+            for (const r of recorders) r.record(this.t - 1);
+          }
+        }
+        done += n;
+        options.onStep?.(done);
       }
       failed = false;
     } finally {
+      this.busy = null;
       for (const r of opened) {
         try {
           r.close();
@@ -268,12 +351,60 @@ export class Network implements NetworkView {
     return { steps, wallSeconds, stepsPerSecond: wallSeconds > 0 ? steps / wallSeconds : Infinity, spikeCounts };
   }
 
+  /** Steps per native call: all of them without callbacks; BLOCK_STEPS, or fewer for big taps; 1 for a recorder without a tap. */
+  private blockSteps(steps: number, options: NetworkRunOptions, recorders: readonly Recorder[], taps: TapSpec[] | null): number {
+    if (recorders.length === 0 && !options.onStep) return Math.max(steps, 1);
+    if (recorders.length > 0 && taps === null) return 1;
+    const bytesPerStep = (taps ?? []).reduce((sum, t) => sum + t.size * (t.variable === 'spikes' ? 1 : 4), 0);
+    return Math.max(1, Math.min(BLOCK_STEPS, Math.floor(TAP_BYTES / Math.max(bytesPerStep, 1))));
+  }
+
+  /** What each recorder taps, or null when one of them has no tap. */
+  private tapsOf(recorders: readonly Recorder[]): TapSpec[] | null {
+    const taps: TapSpec[] = [];
+    for (const r of recorders) {
+      const tap = r.tap;
+      if (!tap || typeof r.recordValues !== 'function' || !TAP_VARIABLES.includes(tap.variable)) return null;
+      const node = this.node(tap.layer);
+      if (node.x && tap.variable !== 'spikes' && tap.variable !== 'trace') return null;
+      taps.push({ layer: node.index, variable: tap.variable, size: node.layer.size });
+    }
+    return taps;
+  }
+
+  /** Hands each recorder its tap's copies, step by step, as record() would have seen them. */
+  private replay(recorders: readonly Recorder[], taps: Tap[] | null, first: number, n: number): void {
+    for (let j = 0; j < n; j++) {
+      recorders.forEach((r, i) => {
+        if (!taps) return r.record(first + j);
+        const size = this.nodes[taps[i].layer].layer.size;
+        r.recordValues!(first + j, taps[i].out.subarray(j * size, (j + 1) * size));
+      });
+    }
+  }
+
+  private planNodes() {
+    return this.nodes.map((n) => ({ name: n.name, layer: n.layer, x: n.x, source: n.source, current: n.current, zeros: n.zeros }));
+  }
+
+  private planEdges() {
+    return this.edges.map((e) => ({ name: e.name, connection: e.connection, from: e.from.index, to: e.to.index }));
+  }
+
+  /** Refuses `action` while a run is under way (from its callbacks, say). */
+  private checkIdle(action: string): void {
+    if (this.busy !== null) {
+      throw new Error(`Network.${action}: the network is busy with ${this.busy}; wait for it to end before using the network`);
+    }
+  }
+
   /**
    * Resets every layer and connection (spikes in flight are dropped). With a
    * mask (one entry per sample) only the selected samples are reset, and the
    * step count goes on; without one the step count starts again at 0.
    */
   resetState(mask?: SampleMask): void {
+    this.checkIdle('resetState');
     for (const node of this.nodes) {
       node.layer.resetState(mask);
       if (mask === undefined) node.x?.fill(0);
@@ -289,6 +420,7 @@ export class Network implements NetworkView {
    * that changes as the network steps, so nothing of theirs is saved.
    */
   saveState(): Uint8Array {
+    this.checkIdle('saveState');
     const layers = new Map<string, FieldValue>();
     for (const node of this.nodes) layers.set(node.name, inLayer(node.name, () => layerRecord(node.layer)));
     const inputs = new Map<string, FieldValue>();
@@ -329,6 +461,7 @@ export class Network implements NetworkView {
    * Error naming the field, and the network is left as it was.
    */
   loadState(bytes: Uint8Array): void {
+    this.checkIdle('loadState');
     const record = decodeRecord(bytes);
     if (record.kind !== 'Network') throw corruptState('kind', 'a record of kind "Network"', JSON.stringify(record.kind));
     onlyFields(record, ['time', 'layers', 'inputs', 'connections'], '');

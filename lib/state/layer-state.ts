@@ -66,6 +66,14 @@ function internalsOf(layer: object, action: string): LayerInternals {
   return parts;
 }
 
+/**
+ * @internal The layer's state slab, for the network engine (lib/network/plan.ts),
+ * which steps it natively; refused like `action` while runAsync works on it.
+ */
+export function layerSlab(layer: object, action: string): Slab {
+  return internalsOf(layer, action).state;
+}
+
 /** The library class a class is or extends, by walking its prototype chain. */
 function kindOfClass(cls: unknown): LayerKind {
   for (let c = cls; c; c = Object.getPrototypeOf(c)) {

@@ -105,12 +105,12 @@ void splitOutputs(const Link& L, double work) {
   pool.parallelFor(chunks, chunk);
 }
 
-// linkStep(slab, pre: Uint8Array [batch][in], result: Float32Array, mode, traceIn?)
-// Writes this step's presynaptic spikes into the ring, runs the kernel on the
-// spikes that arrive now, then moves the ring on by one row.
-Napi::Value LinkStep(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const LinkSlab slab = openLink(env, info[0]);
+}  // namespace
+
+// The connection slab's header, every offset and size checked against the
+// buffer; headSlot receives where its float64 head slot lies.
+Link decodeLink(Napi::Env env, const Napi::Value& value, std::uint8_t** headSlot) {
+  const LinkSlab slab = openLink(env, value);
   const double limit = static_cast<double>(slab.bytes);
   Link L;
   L.batch = slab.count(env, linkslot::kBatch, limit);
@@ -138,11 +138,24 @@ Napi::Value LinkStep(const Napi::CallbackInfo& info) {
   if (slab.header[linkslot::kDelays] != -1) {
     L.delays = slab.at<float>(env, slab.header[linkslot::kDelays], weights, "delays");
   }
-  std::uint8_t* ring = slab.at<std::uint8_t>(env, slab.header[linkslot::kRing], L.rows * sent, "the spike ring");
-  L.ring = ring;
+  L.ring = slab.at<std::uint8_t>(env, slab.header[linkslot::kRing], L.rows * sent, "the spike ring");
   L.events = slab.at<std::uint32_t>(env, slab.header[linkslot::kEvents], 2 * L.eventCapacity() + L.batch + 1,
                                     "the event scratch");
+  *headSlot = slab.base + linkslot::kHead * sizeof(double);
+  return L;
+}
 
+namespace {
+
+// linkStep(slab, pre: Uint8Array [batch][in], result: Float32Array, mode, traceIn?)
+// Writes this step's presynaptic spikes into the ring, runs the kernel on the
+// spikes that arrive now, then moves the ring on by one row.
+Napi::Value LinkStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::uint8_t* headSlot = nullptr;
+  Link L = decodeLink(env, info[0], &headSlot);
+  std::uint8_t* ring = const_cast<std::uint8_t*>(L.ring);  // the slab's own, writable memory
+  const std::size_t sent = L.batch * L.in;
   const Napi::Uint8Array pre = typedArg<Napi::Uint8Array>(env, info[1], napi_uint8_array, "the presynaptic spikes", sent);
   const double mode = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1.0;
   if (!whole(mode) || mode < 0 || mode > static_cast<double>(LinkMode::Difference)) {
@@ -161,7 +174,7 @@ Napi::Value LinkStep(const Napi::CallbackInfo& info) {
   if (L.mode == LinkMode::Current) work = static_cast<double>(L.listArrivals()) * static_cast<double>(L.out);
   if (work > 0) splitOutputs(L, work);
   const double next = static_cast<double>((L.head + 1) % L.rows);
-  std::memcpy(slab.base + linkslot::kHead * sizeof(double), &next, sizeof(double));
+  std::memcpy(headSlot, &next, sizeof(double));
   return env.Undefined();
 }
 

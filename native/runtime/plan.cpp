@@ -1,0 +1,275 @@
+#include "plan.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "dispatch.hpp"
+#include "runner.hpp"
+#include "thread_pool.hpp"
+#include "../kernels/philox.hpp"
+
+namespace spiking {
+namespace {
+
+// Below this many operations a stage is not worth waking other threads for.
+constexpr double kParallelWork = 1 << 17;
+constexpr double kParallelDraws = 1 << 14;
+
+// Runs f(begin, end) over [0, n): on the caller alone when the work is small,
+// else in chunks of whole `align`-sized pieces, a few per thread.
+template <class F>
+void splitRange(std::size_t n, double work, double minimum, std::size_t align, F&& f) {
+  ThreadPool& pool = ThreadPool::instance();
+  const std::size_t threads = pool.threads();
+  if (threads == 1 || work < minimum || n <= align) return f(std::size_t(0), n);
+  const std::size_t size = (n / (threads * 4) + align - 1) / align * align;
+  const std::size_t chunks = (n + size - 1) / size;
+  auto chunk = [&](std::size_t c) { f(c * size, std::min(n, (c + 1) * size)); };
+  pool.parallelFor(chunks, chunk);
+}
+
+// Where a neuron layer's connections write: +0, or -0 for FedeNeuron, whose
+// first difference must come out exactly ((-0) + e == e).
+void clearCurrent(const PlanLayer& p) {
+  const float zero = p.layer.model == Model::Fede ? -0.0f : 0.0f;
+  std::fill(p.current, p.current + p.layer.n, zero);
+}
+
+// Poisson: kernels/encode.hpp's bernoulliStep, split over samples (each
+// sample's draws depend on its own counter only).
+void encodePoisson(const PlanLayer& p, std::uint32_t step) {
+  const PlanSource& s = p.source;
+  const BernoulliFn bernoulli = activeInstructionSet().bernoulli;
+  const double work = static_cast<double>(p.layer.n);
+  splitRange(p.batch, work, kParallelDraws, 1, [&](std::size_t b0, std::size_t b1) {
+    BernoulliCall call;
+    call.out = p.x + b0 * s.perSample;
+    call.thresholds = s.thresholds + (s.shared ? 0 : b0 * s.perSample);
+    call.n = s.perSample;
+    call.batch = b1 - b0;
+    call.shared = s.shared;
+    call.key0 = s.key0;
+    call.key1 = s.key1;
+    call.step = step;
+    call.firstSample = s.firstSample + static_cast<std::uint32_t>(b0);
+    call.domain = s.domain;
+    bernoulli(call);
+  });
+}
+
+// Latency: the offsets of one window (LatencyEncoder.layOut's arithmetic, in
+// double as in JavaScript), then the neurons whose offset is this step's.
+struct LatencyState {
+  std::vector<double> offsets;
+  double window = -1;  // the window `offsets` holds
+};
+
+void layOutLatency(const PlanLayer& p, LatencyState& state, double w) {
+  const PlanSource& s = p.source;
+  const double jitter = s.jitter, window = s.window;
+  const double span = 2 * jitter + 1;
+  splitRange(p.batch, static_cast<double>(p.layer.n) * (jitter > 0 ? 8 : 1), kParallelDraws, 1,
+             [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const std::uint32_t sample = s.firstSample + static_cast<std::uint32_t>(b);
+      Philox4x32 block{};
+      std::size_t drawn = ~std::size_t(0);  // the block of words `block` holds
+      for (std::size_t i = 0; i < s.perSample; ++i) {
+        const std::size_t k = b * s.perSample + i;
+        double t = s.base[k];
+        if (t >= 0 && jitter > 0) {
+          if (drawn != i / 4) {
+            drawn = i / 4;
+            block = philox4x32_10(static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(drawn), sample, s.domain,
+                                  s.key0, s.key1);
+          }
+          const double u = static_cast<double>(block.v[i % 4]) / 4294967296.0;
+          t += std::floor(u * span) - jitter;
+          t = std::min(window - 1, std::max(0.0, t));
+        }
+        state.offsets[k] = t;
+      }
+    }
+  });
+  state.window = w;
+}
+
+void encodeLatency(const PlanLayer& p, LatencyState& state, std::uint32_t step) {
+  const double t = step, w = std::floor(t / p.source.window);
+  if (w != state.window) layOutLatency(p, state, w);
+  const double offset = t - w * p.source.window;
+  for (std::size_t k = 0; k < p.layer.n; ++k) p.x[k] = state.offsets[k] == offset ? 1 : 0;
+}
+
+// The scratch of one connection's gathered arrivals (Gathered).
+struct GatherState {
+  std::vector<std::uint32_t> input, start, sample, cursor;
+  Gathered list;
+};
+
+// Lists the inputs that arrive now, per sample in increasing order, into the
+// slab's event scratch (as Link::listArrivals, eight spikes at a time), then
+// regroups them by input (a counting sort, samples kept in order).
+std::size_t gatherArrivals(const Link& L, GatherState& g) {
+  std::uint32_t* index = L.eventIndex();
+  std::uint32_t* begin = L.eventStarts();
+  std::uint32_t count = 0;
+  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
+  for (std::size_t b = 0; b < L.batch; ++b) {
+    begin[b] = count;
+    const std::uint8_t* row = L.sent(L.delay, b);
+    std::size_t i = 0;
+    for (; i + 8 <= L.in; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, row + i, 8);
+      std::uint64_t nonzero = (((word & kLow7) + kLow7) | word) & kHigh;  // 0x80 in each nonzero byte
+      while (nonzero) {
+        index[count++] = static_cast<std::uint32_t>(i + (__builtin_ctzll(nonzero) >> 3));
+        nonzero &= nonzero - 1;
+      }
+    }
+    for (; i < L.in; ++i) {
+      if (row[i]) index[count++] = static_cast<std::uint32_t>(i);
+    }
+  }
+  begin[L.batch] = count;
+  g.list.count = 0;
+  if (count == 0) return 0;
+  std::uint32_t* cursor = g.cursor.data();
+  std::fill(cursor, cursor + L.in, 0u);
+  for (std::uint32_t e = 0; e < count; ++e) ++cursor[index[e]];
+  std::uint32_t at = 0;
+  std::size_t inputs = 0;
+  for (std::size_t i = 0; i < L.in; ++i) {
+    const std::uint32_t c = cursor[i];
+    if (c == 0) continue;
+    g.input[inputs] = static_cast<std::uint32_t>(i);
+    g.start[inputs++] = at;
+    cursor[i] = at;
+    at += c;
+  }
+  g.start[inputs] = at;
+  for (std::size_t b = 0; b < L.batch; ++b) {
+    for (std::uint32_t e = begin[b]; e < begin[b + 1]; ++e) g.sample[cursor[index[e]]++] = static_cast<std::uint32_t>(b);
+  }
+  g.list.input = g.input.data();
+  g.list.start = g.start.data();
+  g.list.sample = g.sample.data();
+  g.list.count = inputs;
+  return count;
+}
+
+bool gathers(const Link& L) { return L.mode == LinkMode::Current && !L.delays && L.batch >= 2; }
+
+// One step of a connection (the work of binding/connections.cpp's linkStep):
+// this step's presynaptic spikes into the ring, the arrivals listed, the
+// kernel over the outputs split across the pool, the ring moved on a row.
+void stepConnection(PlanConnection& c, const PlanLayer& from, float* result, GatherState& g) {
+  Link& L = c.link;
+  const std::size_t sent = L.batch * L.in;
+  std::memcpy(c.ring + L.head * sent, from.layer.spikes, sent);
+  L.result = result;
+  double work = static_cast<double>(sent) * static_cast<double>(L.out);
+  if (L.mode == LinkMode::Current) {
+    std::size_t events = 0;
+    if (gathers(L)) {
+      events = gatherArrivals(L, g);
+      L.gathered = &g.list;
+    } else {
+      events = L.listArrivals();
+      L.gathered = nullptr;
+    }
+    work = static_cast<double>(events) * static_cast<double>(L.out);
+  } else {
+    L.traceIn = from.layer.trace;
+  }
+  if (work > 0) {
+    const LinkFn link = activeInstructionSet().link;
+    splitRange(L.out, work, kParallelWork, 64, [&](std::size_t begin, std::size_t end) {
+      Link part = L;
+      part.oBegin = begin;
+      part.oEnd = end;
+      link(part);
+    });
+  }
+  L.head = (L.head + 1) % L.rows;
+}
+
+void countSpikes(const PlanLayer& p) {
+  const std::uint8_t* s = p.layer.spikes;
+  for (std::size_t b = 0; b < p.batch; ++b) {
+    std::size_t c = 0;
+    for (std::size_t i = 0; i < p.perSample; ++i) c += s[b * p.perSample + i] != 0;
+    p.counts[b] = p.counts[b] + static_cast<double>(c);
+  }
+}
+
+void copyTap(const NetworkPlan& plan, const PlanTap& tap, std::size_t j) {
+  const Layer& L = plan.layers[tap.layer].layer;
+  if (tap.variable == TapVariable::Spikes) {
+    std::memcpy(static_cast<std::uint8_t*>(tap.out) + j * L.n, L.spikes, L.n);
+    return;
+  }
+  const float* from = tap.variable == TapVariable::VCell    ? L.v
+                      : tap.variable == TapVariable::Trace  ? L.trace
+                      : tap.variable == TapVariable::Thresh ? L.thresh
+                                                            : L.refracCounts;
+  std::memcpy(static_cast<float*>(tap.out) + j * L.n, from, L.n * sizeof(float));
+}
+
+}  // namespace
+
+void runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
+  std::vector<GatherState> gather(plan.connections.size());
+  for (std::size_t c = 0; c < plan.connections.size(); ++c) {
+    const Link& L = plan.connections[c].link;
+    if (!gathers(L)) continue;
+    gather[c].input.resize(L.in);
+    gather[c].start.resize(L.in + 1);
+    gather[c].cursor.resize(L.in);
+    gather[c].sample.resize(L.batch * L.in);
+  }
+  std::vector<LatencyState> latency(plan.layers.size());
+  for (std::size_t k = 0; k < plan.layers.size(); ++k) {
+    if (plan.layers[k].source.kind == SourceKind::Latency) latency[k].offsets.resize(plan.layers[k].layer.n);
+  }
+
+  for (std::size_t j = 0; j < steps; ++j) {
+    const std::uint64_t t = first + j;
+    for (std::size_t k = 0; k < plan.layers.size(); ++k) {
+      PlanLayer& p = plan.layers[k];
+      Drive drive;
+      Segment x, preTrace;
+      if (p.input) {
+        if (p.source.kind == SourceKind::Poisson) encodePoisson(p, static_cast<std::uint32_t>(t));
+        if (p.source.kind == SourceKind::Latency) encodeLatency(p, latency[k], static_cast<std::uint32_t>(t));
+        drive.bytes = p.x;
+      } else {
+        clearCurrent(p);
+        for (std::size_t c : p.incoming) {
+          PlanConnection& conn = plan.connections[c];
+          stepConnection(conn, plan.layers[conn.from], p.current, gather[c]);
+        }
+        x = Segment{p.current, 1};
+        drive.x = &x;
+        drive.segments = 1;
+        if (p.layer.model == Model::Fede) {
+          preTrace = Segment{p.zeros, 1};
+          drive.preTrace = &preTrace;
+        }
+      }
+      stepLayerParallel(p.layer, drive);
+    }
+    for (const PlanLayer& p : plan.layers) countSpikes(p);
+    for (const PlanTap& tap : plan.taps) copyTap(plan, tap, j);
+    if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
+  }
+
+  for (const PlanConnection& c : plan.connections) {
+    const double head = static_cast<double>(c.link.head);
+    std::memcpy(c.headSlot, &head, sizeof(double));
+  }
+}
+
+}  // namespace spiking
