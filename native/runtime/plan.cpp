@@ -1,6 +1,7 @@
 #include "plan.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -102,10 +103,23 @@ void encodeLatency(const PlanLayer& p, LatencyState& state, std::uint32_t step) 
   for (std::size_t k = 0; k < p.layer.n; ++k) p.x[k] = state.offsets[k] == offset ? 1 : 0;
 }
 
-// The scratch of one connection's gathered arrivals (Gathered).
+// The scratch of one connection's gathered arrivals (Gathered), and the
+// choice between the two kernels that give the same bits: by input (each
+// weight row read once per step, but a load and a store per add) or by
+// sample (register accumulators, a row read once per sample it arrives in).
+// Which is faster depends on the sizes and the machine, so the first
+// kTrialSteps steps of a call alternate between them and time each; the rest
+// use the faster.
+constexpr std::size_t kTrialSteps = 8;
+
 struct GatherState {
   std::vector<std::uint32_t> input, start, sample, cursor;
   Gathered list;
+  std::size_t trials = 0;
+  double seconds[2] = {0, 0};  // by sample, by input
+  bool byInput() const {
+    return trials < kTrialSteps ? trials % 2 == 1 : seconds[1] < seconds[0];
+  }
 };
 
 // Lists the inputs that arrive now, per sample in increasing order, into the
@@ -162,6 +176,18 @@ std::size_t gatherArrivals(const Link& L, GatherState& g) {
 
 bool gathers(const Link& L) { return L.mode == LinkMode::Current && !L.delays && L.batch >= 2; }
 
+// The connection kernel over all outputs, split across the pool when large.
+void runKernel(const Link& L, double work) {
+  if (work <= 0) return;
+  const LinkFn link = activeInstructionSet().link;
+  splitRange(L.out, work, kParallelWork, 64, [&](std::size_t begin, std::size_t end) {
+    Link part = L;
+    part.oBegin = begin;
+    part.oEnd = end;
+    link(part);
+  });
+}
+
 // One step of a connection (the work of binding/connections.cpp's linkStep):
 // this step's presynaptic spikes into the ring, the arrivals listed, the
 // kernel over the outputs split across the pool, the ring moved on a row.
@@ -172,8 +198,10 @@ void stepConnection(PlanConnection& c, const PlanLayer& from, float* result, Gat
   L.result = result;
   double work = static_cast<double>(sent) * static_cast<double>(L.out);
   if (L.mode == LinkMode::Current) {
+    const bool timed = gathers(L) && g.trials < kTrialSteps;
+    const auto started = std::chrono::steady_clock::now();
     std::size_t events = 0;
-    if (gathers(L)) {
+    if (gathers(L) && g.byInput()) {
       events = gatherArrivals(L, g);
       L.gathered = &g.list;
     } else {
@@ -181,17 +209,14 @@ void stepConnection(PlanConnection& c, const PlanLayer& from, float* result, Gat
       L.gathered = nullptr;
     }
     work = static_cast<double>(events) * static_cast<double>(L.out);
+    runKernel(L, work);
+    if (timed) {
+      g.seconds[L.gathered ? 1 : 0] += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      ++g.trials;
+    }
   } else {
     L.traceIn = from.layer.trace;
-  }
-  if (work > 0) {
-    const LinkFn link = activeInstructionSet().link;
-    splitRange(L.out, work, kParallelWork, 64, [&](std::size_t begin, std::size_t end) {
-      Link part = L;
-      part.oBegin = begin;
-      part.oEnd = end;
-      link(part);
-    });
+    runKernel(L, work);
   }
   L.head = (L.head + 1) % L.rows;
 }
