@@ -309,3 +309,163 @@ describe('blocks, callbacks and recorders', () => {
     expect(Array.from(custom.layer('in').spikes)).toEqual([0, 0]);
   });
 });
+
+// ---- runAsync ----------------------------------------------------------------------
+
+describe('property: Network.runAsync equals stepping, also when aborted and continued', () => {
+  test('random graphs: runAsync, then (after a random abort) run, equal the uninterrupted stepping', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        networkArbOf({ batch: 4, width: 30 }),
+        sourceArb,
+        fc.integer({ min: 0, max: 700 }),
+        fc.option(fc.integer({ min: 0, max: 700 })),
+        fc.constantFrom(1, 2),
+        async (c, source, steps, abortAt, threads) => {
+          spiking.setNumThreads(threads);
+          const config = withSource(c, source);
+          const net = buildNetwork(config);
+          const twin = buildNetwork(config);
+          const controller = new AbortController();
+          let error: unknown = null;
+          // Aborts before the start (abortAt 0), or from a recorder's hand-over
+          // (between blocks of 256 steps), or from the progress callback.
+          if (abortAt === 0) controller.abort();
+          const abortAfter = (t: number) => abortAt !== null && t + 1 >= abortAt && controller.abort();
+          const recorder: spiking.Recorder = {
+            tap: { layer: 'in', variable: 'spikes' },
+            open: () => {},
+            record: () => {},
+            recordValues: (t) => abortAfter(t),
+            close: () => {},
+          };
+          await net
+            .runAsync(steps, { signal: controller.signal, recorders: [recorder], onProgress: (done) => abortAfter(done - 1) })
+            .catch((e) => (error = e));
+          const ran = net.time;
+          if (error !== null) {
+            if (!(error instanceof DOMException) || error.name !== 'AbortError') throw error;
+            if (abortAt === null) throw new Error('aborted without a signal');
+          } else if (ran !== steps) {
+            throw new Error(`runAsync ran ${ran} of ${steps} steps`);
+          }
+          net.run(steps - ran);
+          for (let t = 0; t < steps; t++) twin.step();
+          const difference = stateDifference(networkStateOf(net), networkStateOf(twin));
+          if (difference) throw new Error(difference);
+          if (!sameBytes([net.saveState()], [twin.saveState()])) throw new Error('the saved states differ');
+        },
+      ),
+      { numRuns: runs(60) },
+    );
+  }, timeout(60));
+});
+
+describe('runAsync', () => {
+  function longNetwork(): spiking.Network {
+    const batch = 16, n = 300, dt = 1;
+    const net = new spiking.Network();
+    net.addLayer('in', new spiking.Input({ cellsShape: [batch, n], dt, alphaT: 1, tauT: 0.5 }), {
+      source: new spiking.PoissonEncoder({ cellsShape: [batch, n], rates: 100, dt, seed: 3 }),
+    });
+    net.addLayer('lif', new spiking.LIFNeuron({ cellsShape: [batch, n], thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt, durationRefrac: 1, tauV: 0.9, tauT: 0.8 }));
+    net.connect('in', 'lif', new spiking.Linear({ inFeatures: n, outFeatures: n, batchSize: batch, dt, weight: { init: 'uniform', low: -0.05, high: 0.1, seed: 1 } }));
+    net.connect('lif', 'lif', new spiking.Linear({ inFeatures: n, outFeatures: n, batchSize: batch, dt, delay: 2, weight: { init: 'uniform', low: -0.05, high: 0.05, seed: 2 } }));
+    return net;
+  }
+
+  test('the network and its layers are busy meanwhile, with clear errors', async () => {
+    const net = longNetwork();
+    const run = net.runAsync(200);
+    const messages: string[] = [];
+    for (const attempt of [() => net.step(), () => net.run(1), () => net.resetState(), () => net.saveState(), () => net.runAsync(1), () => net.layer('lif').resetState()]) {
+      try {
+        await attempt();
+        messages.push('no error');
+      } catch (e) {
+        messages.push((e as Error).message);
+      }
+    }
+    await run;
+    const busy = (action: string) => `Network.${action}: the network is busy with runAsync; wait for it to end before using the network`;
+    expect(messages).toEqual([
+      busy('step'), busy('run'), busy('resetState'), busy('saveState'), busy('runAsync'),
+      'LIFNeuron.resetState: the layer is busy with Network.runAsync; await it before using the layer',
+    ]);
+    expect(net.time).toBe(200);
+    net.step();
+  });
+
+  test('an abort stops the run within 100 ms, a 5 ms timer never waits 50 ms, and a save after the abort restores exactly', async () => {
+    const net = longNetwork();
+    const controller = new AbortController();
+    let worst = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 5);
+    let abortedAt = 0;
+    setTimeout(() => {
+      abortedAt = performance.now();
+      controller.abort();
+    }, 300);
+    const error = await net.runAsync(10_000_000, { signal: controller.signal }).catch((e) => e);
+    const latency = performance.now() - abortedAt;
+    clearInterval(timer);
+    expect(error).toBeInstanceOf(DOMException);
+    expect((error as DOMException).name).toBe('AbortError');
+    expect((error as DOMException).message).toBe(`Network.runAsync was aborted after ${net.time} of 10000000 steps`);
+    expect(net.time).toBeGreaterThan(0);
+    expect(latency).toBeLessThan(100);
+    expect(worst).toBeLessThan(50);
+    const saved = net.saveState();
+    const restored = longNetwork();
+    restored.loadState(saved);
+    net.run(25);
+    restored.run(25);
+    expect(Buffer.from(restored.saveState()).equals(Buffer.from(net.saveState()))).toBe(true);
+    const twin = longNetwork();
+    twin.run(net.time);
+    expect(Buffer.from(twin.saveState()).equals(Buffer.from(net.saveState()))).toBe(true);
+  });
+
+  test('recorder files of an aborted runAsync hold exactly the steps that ran', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spiking-engine-'));
+    const file = (tag: string) => path.join(dir, `${tag}.npy`);
+    const net = longNetwork();
+    const controller = new AbortController();
+    const progress: number[] = [];
+    const error = await net
+      .runAsync(2000, {
+        recorders: [new spiking.SpikeBitsRecorder('lif', file('async'))],
+        signal: controller.signal,
+        onProgress: (done) => {
+          progress.push(done);
+          if (done >= 300) controller.abort();
+        },
+      })
+      .catch((e) => e);
+    expect((error as Error).name).toBe('AbortError');
+    const twin = longNetwork();
+    twin.run(net.time, { recorders: [new spiking.SpikeBitsRecorder('lif', file('stepped'))] });
+    expect(fs.readFileSync(file('async')).equals(fs.readFileSync(file('stepped')))).toBe(true);
+    expect(spiking.readNpy(file('async')).shape[0]).toBe(net.time);
+    expect(progress.length).toBeGreaterThan(0);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('bad arguments and networks without a native form are refused before anything runs', async () => {
+    const net = longNetwork();
+    await expect(net.runAsync(-1)).rejects.toThrow('Expected a whole number >= 0 for steps but received number -1');
+    await expect(net.runAsync(5, { signal: {} as AbortSignal })).rejects.toThrow('Expected an AbortSignal for signal but received an object of type Object');
+    await expect(net.runAsync(5, { every: 2 } as never)).rejects.toThrow('Unknown option "every" for Network.runAsync; its options are: recorders, onProgress, signal');
+    const live: spiking.Recorder = { open: () => {}, record: () => {}, close: () => {} };
+    await expect(net.runAsync(5, { recorders: [live] })).rejects.toThrow(/every recorder needs a tap/);
+    const layer = net.layer('lif');
+    layer.forward = layer.forward;
+    await expect(net.runAsync(5)).rejects.toThrow('Network.runAsync needs a network the engine runs natively, but layer "lif" overrides forward; use run()');
+    expect(net.time).toBe(0);
+  });
+});

@@ -3,7 +3,7 @@ import { BaseNeuron } from '../layers/base-neuron';
 import type { Encoder } from './encoders';
 import { FedeNeuron } from '../layers/fede-neuron';
 import { invalidParameter } from '../errors';
-import { layerRecord, prepareRestoreLayer } from '../state/layer-state';
+import { holdLayers, layerRecord, prepareRestoreLayer } from '../state/layer-state';
 import { Linear } from './linear';
 import { NetworkPlan, TAP_VARIABLES, type Tap, type TapVariable } from './plan';
 import { net as netNative } from '../binding';
@@ -64,6 +64,18 @@ export interface NetworkRunOptions {
    */
   onStep?: (done: number) => void;
 }
+
+export interface NetworkRunAsyncOptions {
+  /** Recorders with taps (all the library's recorders have one), opened before the first step and closed after the last. */
+  recorders?: readonly Recorder[];
+  /** Called with the steps done so far, at most every PROGRESS_MS (100) ms and after the last step. */
+  onProgress?: (done: number) => void;
+  /** Stops the run at a step boundary; the promise then rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+/** How often runAsync reports progress, in milliseconds. */
+export const PROGRESS_MS = 100;
 
 /**
  * Steps the engine runs between two returns to JavaScript when a run has an
@@ -336,6 +348,89 @@ export class Network implements NetworkView {
       }
       failed = false;
     } finally {
+      this.busy = null;
+      for (const r of opened) {
+        try {
+          r.close();
+        } catch (e) {
+          if (!failed) throw e;
+        }
+      }
+    }
+    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const spikeCounts: Record<string, Float64Array> = {};
+    this.nodes.forEach((node, k) => (spikeCounts[node.name] = counts[k]));
+    return { steps, wallSeconds, stepsPerSecond: wallSeconds > 0 ? steps / wallSeconds : Infinity, spikeCounts };
+  }
+
+  /**
+   * run() off the event loop: the engine runs the steps on a libuv thread
+   * (and the thread pool), returning to JavaScript only to hand recorders
+   * their copies, every BLOCK_STEPS steps. Meanwhile the network and its
+   * layers are busy (step, run, resets, saves and the layers' own calls
+   * throw); leave its connections alone too. `signal` stops the run at the
+   * next step boundary: the promise rejects with an AbortError, `time` counts
+   * the steps that ran, recorder files hold them, and run() continues with
+   * exactly the bits of an uninterrupted run. Needs a network the engine runs
+   * natively (see `engine`).
+   */
+  async runAsync(steps: number, options: NetworkRunAsyncOptions = {}): Promise<NetworkRunResult> {
+    if (!Number.isSafeInteger(steps) || steps < 0) throw invalidParameter('steps', 'a whole number >= 0', steps, 'range');
+    if (typeof options !== 'object' || options === null) throw invalidParameter('the options of runAsync', 'an options object', options);
+    const unknown = Object.keys(options).find((k) => !['recorders', 'onProgress', 'signal'].includes(k));
+    if (unknown) throw new TypeError(`Unknown option ${JSON.stringify(unknown)} for Network.runAsync; its options are: recorders, onProgress, signal`);
+    const { recorders = [], onProgress, signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidParameter('signal', 'an AbortSignal', signal);
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidParameter('onProgress', 'a function', onProgress);
+    this.checkIdle('runAsync');
+    const counts = this.nodes.map(() => new Float64Array(this.batch));
+    const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), counts);
+    if (typeof plan === 'string') throw new TypeError(`Network.runAsync needs a network the engine runs natively, but ${plan}; use run()`);
+    const aborted = (done: number) => new DOMException(`Network.runAsync was aborted after ${done} of ${steps} steps`, 'AbortError');
+    if (signal?.aborted) throw aborted(0);
+    const control = new Int32Array(new SharedArrayBuffer(8));
+    const stop = () => Atomics.store(control, 0, 1);
+    signal?.addEventListener('abort', stop, { once: true });
+    let done = 0;
+    let reported = -1;
+    const report = () => {
+      const now = done + Atomics.load(control, 1);
+      if (now !== reported) onProgress?.((reported = now));
+    };
+    const timer = onProgress ? setInterval(report, PROGRESS_MS) : null;
+    const opened: Recorder[] = [];
+    let failed = true;
+    const started = process.hrtime.bigint();
+    this.busy = 'runAsync';
+    try {
+      await holdLayers(plan.layerObjects, 'Network.runAsync', async () => {
+        for (const r of recorders) {
+          r.open(this, steps);
+          opened.push(r);
+        }
+        const wanted = this.tapsOf(recorders);
+        if (!wanted) throw new TypeError('Network.runAsync: every recorder needs a tap (Recorder.tap and recordValues), as the library\'s recorders have');
+        const block = recorders.length ? this.blockSteps(steps, {}, recorders, wanted) : Math.max(steps, 1);
+        const taps = wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
+        while (done < steps) {
+          if (signal?.aborted) throw aborted(done);
+          let n = Math.min(block, steps - done);
+          if (plan.encodes) n = Math.min(n, TWO_32 - this.t);
+          if (n === 0) this.stepOnce(); // past 2^32 steps: throws the encoder's error
+          const first = this.t;
+          const ran = await plan.runAsync(first, n, taps, control);
+          this.t = first + ran;
+          done += ran;
+          Atomics.store(control, 1, 0);
+          this.replay(recorders, taps, first, ran);
+          if (ran < n) throw aborted(done);
+        }
+      });
+      if (onProgress) report();
+      failed = false;
+    } finally {
+      if (timer) clearInterval(timer);
+      signal?.removeEventListener('abort', stop);
       this.busy = null;
       for (const r of opened) {
         try {

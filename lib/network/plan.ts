@@ -57,6 +57,14 @@ interface EngineBinding {
     first: number,
     steps: number,
   ): void;
+  networkRunAsync(
+    layers: NativeLayer[],
+    connections: [ArrayBuffer, number, number][],
+    taps: [number, number, Uint8Array | Float32Array][],
+    first: number,
+    steps: number,
+    control: Int32Array,
+  ): Promise<number>;
 }
 const engine = native as unknown as EngineBinding;
 
@@ -101,6 +109,10 @@ function sourceObstacle(node: PlanNode): string | null {
   return method ? `the source of layer "${node.name}" overrides ${method}` : null;
 }
 
+function nativeTaps(taps: readonly Tap[]): [number, number, Uint8Array | Float32Array][] {
+  return taps.map((t) => [t.layer, TAP_VARIABLES.indexOf(t.variable), t.out]);
+}
+
 /** A network compiled for the engine. Holds the live buffers; compile again when the network changes. */
 export class NetworkPlan {
   /** Whether an input layer has an encoder (whose counter word is the step: steps stay below 2^32). */
@@ -141,7 +153,21 @@ export class NetworkPlan {
   /** Runs steps [first, first + steps) natively; each tap receives steps x n values. */
   run(first: number, steps: number, taps: readonly Tap[] = []): void {
     for (const node of this.nodes) layerSlab(node.layer, 'forward'); // a layer may have become busy since
-    const native = taps.map((t): [number, number, Uint8Array | Float32Array] => [t.layer, TAP_VARIABLES.indexOf(t.variable), t.out]);
-    engine.networkRun(this.layers, this.connections, native, first, steps);
+    engine.networkRun(this.layers, this.connections, nativeTaps(taps), first, steps);
+  }
+
+  /**
+   * run() on a libuv thread, on the network's own buffers (the caller keeps
+   * the layers busy meanwhile). control: an Int32Array of 2 on a
+   * SharedArrayBuffer; Atomics.store(control, 0, 1) stops the run at the next
+   * step boundary; control[1] counts the steps done. Resolves with the steps run.
+   */
+  runAsync(first: number, steps: number, taps: readonly Tap[], control: Int32Array): Promise<number> {
+    return engine.networkRunAsync(this.layers, this.connections, nativeTaps(taps), first, steps, control);
+  }
+
+  /** The layers the plan steps. */
+  get layerObjects(): object[] {
+    return this.nodes.map((n) => n.layer);
   }
 }

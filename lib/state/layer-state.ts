@@ -74,6 +74,15 @@ export function layerSlab(layer: object, action: string): Slab {
   return internalsOf(layer, action).state;
 }
 
+/**
+ * @internal Keeps every layer busy, as its own runAsync does, until `work`
+ * settles (the network engine's runAsync); refused if one is busy already.
+ */
+export function holdLayers<T>(layers: readonly object[], what: string, work: () => Promise<T>): Promise<T> {
+  const guards = [...new Set(layers.map((layer) => internalsOf(layer, what).guard))];
+  return guards.reduce<() => Promise<T>>((inner, guard) => () => guard.hold(what, inner), work)();
+}
+
 /** The library class a class is or extends, by walking its prototype chain. */
 function kindOfClass(cls: unknown): LayerKind {
   for (let c = cls; c; c = Object.getPrototypeOf(c)) {

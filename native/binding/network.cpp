@@ -6,9 +6,11 @@
 #include "network.hpp"
 
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "borrowed_work.hpp"
 #include "checks.hpp"
 #include "connections.hpp"
 #include "../runtime/plan.hpp"
@@ -58,13 +60,19 @@ struct RawLayer {
   std::vector<Napi::Value> fields, incoming, source;
 };
 
+// The JS values a plan points into (slabs, arrays): networkRunAsync holds them until it settles.
+using Kept = std::vector<Napi::Value>;
+
 // layers: [slab, x | null, current | null, zeros | null, counts, incoming[], source | null]
 // source: [kind, perSample, key0, key1, firstSample, domain, thresholds | base, window, jitter]
-void decodeLayers(Napi::Env env, const std::vector<RawLayer>& raw, std::size_t connections, NetworkPlan& plan) {
+void decodeLayers(Napi::Env env, const std::vector<RawLayer>& raw, std::size_t connections, NetworkPlan& plan,
+                  Kept& kept) {
   std::size_t batch = 0;
   for (std::size_t k = 0; k < raw.size(); ++k) {
     const std::string where = "layers[" + std::to_string(k) + "]";
     const std::vector<Napi::Value>& f = raw[k].fields;
+    for (int i : {0, 1, 2, 3, 4}) kept.push_back(f[i]);
+    if (!raw[k].source.empty()) kept.push_back(raw[k].source[6]);
     PlanLayer p;
     p.layer = decodeLayer(env, openSlab(env, f[0]));
     const std::size_t n = p.layer.n;
@@ -119,7 +127,7 @@ void decodeLayers(Napi::Env env, const std::vector<RawLayer>& raw, std::size_t c
 }
 
 // connections: [slab, from, to]; the mode follows from the target (Fede: difference).
-void decodeConnections(Napi::Env env, const std::vector<std::vector<Napi::Value>>& raw, NetworkPlan& plan) {
+void decodeConnections(Napi::Env env, const std::vector<std::vector<Napi::Value>>& raw, NetworkPlan& plan, Kept& kept) {
   std::vector<int> seen(raw.size(), 0);
   for (std::size_t t = 0; t < plan.layers.size(); ++t) {
     for (std::size_t c : plan.layers[t].incoming) {
@@ -131,6 +139,7 @@ void decodeConnections(Napi::Env env, const std::vector<std::vector<Napi::Value>
     if (!seen[c]) fail(env, "Expected " + where + " in its target's incoming list");
     const double layers = static_cast<double>(plan.layers.size()) - 1;
     PlanConnection conn;
+    kept.push_back(raw[c][0]);
     conn.link = decodeLink(env, raw[c][0], &conn.headSlot);
     conn.ring = const_cast<std::uint8_t*>(conn.link.ring);  // the slab's own, writable memory
     conn.from = static_cast<std::size_t>(number(env, raw[c][1], where + ".from", 0, layers));
@@ -149,10 +158,12 @@ void decodeConnections(Napi::Env env, const std::vector<std::vector<Napi::Value>
 }
 
 // taps: [layer, variable, out] with out of steps x n (Uint8Array for spikes, else Float32Array).
-void decodeTaps(Napi::Env env, const std::vector<std::vector<Napi::Value>>& raw, std::size_t steps, NetworkPlan& plan) {
+void decodeTaps(Napi::Env env, const std::vector<std::vector<Napi::Value>>& raw, std::size_t steps, NetworkPlan& plan,
+                Kept& kept) {
   for (std::size_t i = 0; i < raw.size(); ++i) {
     const std::string where = "taps[" + std::to_string(i) + "]";
     PlanTap tap;
+    kept.push_back(raw[i][2]);
     tap.layer = static_cast<std::size_t>(number(env, raw[i][0], where + ".layer", 0, static_cast<double>(plan.layers.size()) - 1));
     tap.variable = static_cast<TapVariable>(static_cast<int>(number(env, raw[i][1], where + ".variable", 0, 4)));
     const Layer& L = plan.layers[tap.layer].layer;
@@ -176,9 +187,15 @@ std::vector<std::vector<Napi::Value>> rows(Napi::Env env, const Napi::Value& val
   return out;
 }
 
-// networkRun(layers, connections, taps, first, steps): runs steps
-// [first, first + steps) of the compiled network in one call.
-Napi::Value NetworkRun(const Napi::CallbackInfo& info) {
+struct Decoded {
+  NetworkPlan plan;
+  std::uint64_t first = 0;
+  std::size_t steps = 0;
+  Kept kept;
+};
+
+// (layers, connections, taps, first, steps) as a plan, every part checked.
+Decoded decodePlan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   // Read everything first: no pointer into JS memory is taken before this ends.
   std::vector<RawLayer> layers;
@@ -199,23 +216,69 @@ Napi::Value NetworkRun(const Napi::CallbackInfo& info) {
   const double steps = number(env, info[4], "steps", 0, kTwo53);
   if (layers.empty()) fail(env, "Expected at least one layer");
 
-  NetworkPlan plan;
-  decodeLayers(env, layers, connections.size(), plan);
-  decodeConnections(env, connections, plan);
-  decodeTaps(env, taps, static_cast<std::size_t>(steps), plan);
-  for (const PlanLayer& p : plan.layers) {
+  Decoded d;
+  decodeLayers(env, layers, connections.size(), d.plan, d.kept);
+  decodeConnections(env, connections, d.plan, d.kept);
+  decodeTaps(env, taps, static_cast<std::size_t>(steps), d.plan, d.kept);
+  for (const PlanLayer& p : d.plan.layers) {
     if (p.source.kind != SourceKind::None && first + steps > kTwo32) {
       fail(env, "Expected the steps of a network with an encoder to stay below 2^32");
     }
   }
-  runPlan(plan, static_cast<std::uint64_t>(first), static_cast<std::size_t>(steps));
-  return env.Undefined();
+  d.first = static_cast<std::uint64_t>(first);
+  d.steps = static_cast<std::size_t>(steps);
+  return d;
+}
+
+// networkRun(layers, connections, taps, first, steps): runs steps
+// [first, first + steps) of the compiled network in one call.
+Napi::Value NetworkRun(const Napi::CallbackInfo& info) {
+  Decoded d = decodePlan(info);
+  runPlan(d.plan, d.first, d.steps);
+  return info.Env().Undefined();
+}
+
+// The plan run on a libuv thread, on the network's own buffers (borrowed).
+class NetworkRunWork : public BorrowedWork {
+ public:
+  NetworkRunWork(Napi::Env env, Decoded decoded, std::int32_t* control)
+      : BorrowedWork(env, "Network.runAsync"), d_(std::move(decoded)) {
+    d_.plan.control = control;
+    for (const Napi::Value& value : d_.kept) {
+      if (value.IsObject()) borrow(value);  // the arrays and slabs (not the nulls of unused slots)
+    }
+  }
+
+ protected:
+  void execute() override { ran_ = runPlan(d_.plan, d_.first, d_.steps); }
+  Napi::Value settle(Napi::Env env) override { return Napi::Number::New(env, static_cast<double>(ran_)); }
+
+ private:
+  Decoded d_;
+  std::size_t ran_ = 0;
+};
+
+// networkRunAsync(layers, connections, taps, first, steps, control) -> Promise<steps run>:
+// networkRun off the event loop. control: an Int32Array of 2 (lib/ puts it on
+// a SharedArrayBuffer and writes it with Atomics); setting [0] to non-zero
+// stops the run at the next step boundary, [1] counts the steps done.
+Napi::Value NetworkRunAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Napi::Value controlValue = info[5];
+  Decoded d = decodePlan(info);
+  const TypedView control = typedView(controlValue);
+  if (control.type != napi_int32_array || control.length != 2) {
+    fail(env, "Expected an Int32Array of 2 (on a SharedArrayBuffer) for control", true);
+  }
+  d.kept.push_back(controlValue);
+  return BorrowedWork::start(std::make_unique<NetworkRunWork>(env, std::move(d), static_cast<std::int32_t*>(control.data)));
 }
 
 }  // namespace
 
 void registerNetworkPlan(Napi::Env env, Napi::Object exports) {
   exports["networkRun"] = Napi::Function::New(env, NetworkRun, "networkRun");
+  exports["networkRunAsync"] = Napi::Function::New(env, NetworkRunAsync, "networkRunAsync");
 }
 
 }  // namespace spiking

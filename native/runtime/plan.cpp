@@ -245,7 +245,7 @@ void copyTap(const NetworkPlan& plan, const PlanTap& tap, std::size_t j) {
 
 }  // namespace
 
-void runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
+std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
   std::vector<GatherState> gather(plan.connections.size());
   for (std::size_t c = 0; c < plan.connections.size(); ++c) {
     const Link& L = plan.connections[c].link;
@@ -260,7 +260,9 @@ void runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     if (plan.layers[k].source.kind == SourceKind::Latency) latency[k].offsets.resize(plan.layers[k].layer.n);
   }
 
-  for (std::size_t j = 0; j < steps; ++j) {
+  std::size_t j = 0;
+  for (; j < steps; ++j) {
+    if (plan.control && __atomic_load_n(plan.control, __ATOMIC_ACQUIRE) != 0) break;
     const std::uint64_t t = first + j;
     for (std::size_t k = 0; k < plan.layers.size(); ++k) {
       PlanLayer& p = plan.layers[k];
@@ -289,12 +291,14 @@ void runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     for (const PlanLayer& p : plan.layers) countSpikes(p);
     for (const PlanTap& tap : plan.taps) copyTap(plan, tap, j);
     if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
+    if (plan.control) __atomic_store_n(plan.control + 1, static_cast<std::int32_t>(std::min<std::size_t>(j + 1, 0x7fffffff)), __ATOMIC_RELEASE);
   }
 
   for (const PlanConnection& c : plan.connections) {
     const double head = static_cast<double>(c.link.head);
     std::memcpy(c.headSlot, &head, sizeof(double));
   }
+  return j;
 }
 
 }  // namespace spiking

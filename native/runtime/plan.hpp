@@ -92,11 +92,15 @@ struct NetworkPlan {
   std::vector<PlanConnection> connections;
   std::vector<PlanTap> taps;
   StepHook hook;
+  // Optional, shared with another thread: control[0] non-zero stops the run
+  // at the next step boundary; control[1] is set to the steps done so far.
+  std::int32_t* control = nullptr;
 };
 
-// Runs steps [first, first + steps) of the network. Never allocates after
-// its scratch is sized at the start, never throws from a kernel. The
+// Runs steps [first, first + steps) of the network, or fewer when stopped
+// through plan.control; returns the steps run. Never allocates after its
+// scratch is sized at the start, never throws from a kernel. The
 // connections' ring heads are written back to their slabs at the end.
-void runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps);
+std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps);
 
 }  // namespace spiking
