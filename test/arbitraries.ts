@@ -276,6 +276,30 @@ export function buildNetwork(config: NetworkConfig): spiking.Network {
   return net;
 }
 
+/** The operations on a network that the property tests share. */
+export type CommonNetOp = { op: 'step' } | { op: 'reset' } | { op: 'resetMask'; mask: boolean[] } | { op: 'feed'; seed: number } | { op: 'saveLoad' };
+
+/** Applies a shared operation (feed writes seeded random spikes into input 'in' when it has no encoder). */
+export function applyCommonOp(net: spiking.Network, config: NetworkConfig, op: CommonNetOp): void {
+  switch (op.op) {
+    case 'step':
+      return net.step();
+    case 'reset':
+      return net.resetState();
+    case 'resetMask':
+      return net.resetState(op.mask.slice(0, config.batch));
+    case 'feed': {
+      if (config.poisson || config.latency) return;
+      const r = prng(op.seed);
+      const x = net.input('in');
+      for (let i = 0; i < x.length; i++) x[i] = r() < 0.4 ? 1 : 0;
+      return;
+    }
+    case 'saveLoad':
+      return net.loadState(net.saveState());
+  }
+}
+
 /** Every layer's state, layer by layer (stateOf), for exact comparison with stateDifference. */
 export function networkStateOf(net: spiking.Network): Record<string, ArrayLike<number>> {
   const out: Record<string, ArrayLike<number>> = {};

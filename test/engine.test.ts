@@ -15,14 +15,15 @@ import fc from 'fast-check';
 import * as spiking from '../lib';
 import {
   buildNetwork,
+  applyCommonOp,
   networkArbOf,
   networkStateOf,
-  prng,
   PROPERTY_SEED,
   runs,
   sameBytes,
   stateDifference,
   timeout,
+  type CommonNetOp,
   type NetworkConfig,
 } from './arbitraries';
 
@@ -59,13 +60,7 @@ function withSource(config: NetworkConfig, source: Source): NetworkConfig {
   };
 }
 
-type Op =
-  | { op: 'run'; steps: number; onStep: boolean }
-  | { op: 'step' }
-  | { op: 'reset' }
-  | { op: 'resetMask'; mask: boolean[] }
-  | { op: 'feed'; seed: number }
-  | { op: 'saveLoad' };
+type Op = { op: 'run'; steps: number; onStep: boolean } | CommonNetOp;
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('run' as const), steps: fc.integer({ min: 0, max: 30 }), onStep: fc.boolean() }) },
@@ -94,25 +89,8 @@ function apply(net: spiking.Network, config: NetworkConfig, op: Op, native: bool
       }
       return counts;
     }
-    case 'step':
-      net.step();
-      break;
-    case 'reset':
-      net.resetState();
-      break;
-    case 'resetMask':
-      net.resetState(op.mask.slice(0, config.batch));
-      break;
-    case 'feed':
-      if (!config.poisson && !config.latency) {
-        const r = prng(op.seed);
-        const x = net.input('in');
-        for (let i = 0; i < x.length; i++) x[i] = r() < 0.4 ? 1 : 0;
-      }
-      break;
-    case 'saveLoad':
-      net.loadState(net.saveState());
-      break;
+    default:
+      applyCommonOp(net, config, op);
   }
   return null;
 }

@@ -349,18 +349,9 @@ export class Network implements NetworkView {
       failed = false;
     } finally {
       this.busy = null;
-      for (const r of opened) {
-        try {
-          r.close();
-        } catch (e) {
-          if (!failed) throw e;
-        }
-      }
+      closeRecorders(opened, failed);
     }
-    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const spikeCounts: Record<string, Float64Array> = {};
-    this.nodes.forEach((node, k) => (spikeCounts[node.name] = counts[k]));
-    return { steps, wallSeconds, stepsPerSecond: wallSeconds > 0 ? steps / wallSeconds : Infinity, spikeCounts };
+    return this.result(steps, started, counts);
   }
 
   /**
@@ -432,14 +423,13 @@ export class Network implements NetworkView {
       if (timer) clearInterval(timer);
       signal?.removeEventListener('abort', stop);
       this.busy = null;
-      for (const r of opened) {
-        try {
-          r.close();
-        } catch (e) {
-          if (!failed) throw e;
-        }
-      }
+      closeRecorders(opened, failed);
     }
+    return this.result(steps, started, counts);
+  }
+
+  /** What run and runAsync return: timing since `started` and the spike counts by layer. */
+  private result(steps: number, started: bigint, counts: Float64Array[]): NetworkRunResult {
     const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     const spikeCounts: Record<string, Float64Array> = {};
     this.nodes.forEach((node, k) => (spikeCounts[node.name] = counts[k]));
@@ -604,6 +594,17 @@ export class Network implements NetworkView {
       throw new RangeError(`No layer named ${JSON.stringify(name)} in the network (layers: ${known})`);
     }
     return node;
+  }
+}
+
+/** Closes every opened recorder; a close error is thrown unless the run already failed (its error wins). */
+function closeRecorders(opened: readonly Recorder[], failed: boolean): void {
+  for (const r of opened) {
+    try {
+      r.close();
+    } catch (e) {
+      if (!failed) throw e;
+    }
   }
 }
 
