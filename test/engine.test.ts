@@ -226,12 +226,13 @@ describe('blocks, callbacks and recorders', () => {
     const c = config();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spiking-engine-'));
     const record = (net: spiking.Network, tag: string): Buffer[] => {
-      const files = ['events', 'bits', 'v', 'trace'].map((f) => path.join(dir, `${tag}-${f}.npy`));
+      const files = ['events', 'bits', 'v', 'trace', 'raster'].map((f) => path.join(dir, `${tag}-${f}.npy`));
       const recorders = [
         new spiking.SpikeEventRecorder('n1', files[0]),
         new spiking.SpikeBitsRecorder('in', files[1]),
         new spiking.StateRecorder({ layer: 'n1', variable: 'vCell', file: files[2], every: 3, samples: [0], neurons: [0] }),
         new spiking.StateRecorder({ layer: 'in', variable: 'trace', file: files[3] }),
+        new spiking.RasterPlot({ file: files[4], layers: ['in', 'n1'], sample: 1 }), // taps two layers
       ];
       net.run(300, { recorders });
       net.run(40, { recorders: [recorders[0]] });

@@ -175,13 +175,12 @@ function runOne(prepared: Prepared, built: Built, file: string, dir: string, thr
   const bar = showBar
     ? new SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total} steps | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true })
     : null;
-  const every = Math.max(1, Math.floor(steps / 200));
   bar?.start(steps, 0);
   let result: NetworkRunResult;
   try {
     result = built.network.run(steps, {
       recorders: [...built.recorders, built.plot!],
-      onStep: bar ? (done) => (done % every === 0 || done === steps) && bar.update(done) : undefined,
+      onStep: bar ? (done) => bar.update(done) : undefined, // every 256 steps (BLOCK_STEPS) and at the end
     });
   } finally {
     bar?.stop();

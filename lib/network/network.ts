@@ -45,14 +45,15 @@ export interface Recorder {
   /** After the last step: flushes and closes. */
   close(): void;
   /**
-   * Optional, read after open(): the one variable record() reads. With it
-   * (and recordValues) the engine copies that variable after every step
-   * natively and hands the copies over once per block of steps; without it
-   * the run returns to JavaScript after every step to call record().
+   * Optional, read after open(): the variable record() reads (or several,
+   * for a recorder of many layers). With it (and recordValues) the engine
+   * copies those variables after every step natively and hands the copies
+   * over once per block of steps; without it the run returns to JavaScript
+   * after every step to call record().
    */
-  readonly tap?: RecorderTap | null;
-  /** With tap: what record(t) would do, given the variable's values after step t. */
-  recordValues?(t: number, values: Uint8Array | Float32Array): void;
+  readonly tap?: RecorderTap | readonly RecorderTap[] | null;
+  /** With tap: what record(t) would do, given each tapped variable's values after step t, in tap order. */
+  recordValues?(t: number, ...values: (Uint8Array | Float32Array)[]): void;
 }
 
 export interface NetworkRunOptions {
@@ -112,6 +113,8 @@ interface Node {
 
 /** A tap before its buffer is allocated. */
 interface TapSpec {
+  /** The recorder's index. */
+  owner: number;
   layer: number;
   variable: TapVariable;
   size: number;
@@ -444,26 +447,29 @@ export class Network implements NetworkView {
     return Math.max(1, Math.min(BLOCK_STEPS, Math.floor(TAP_BYTES / Math.max(bytesPerStep, 1))));
   }
 
-  /** What each recorder taps, or null when one of them has no tap. */
+  /** What each recorder taps, in recorder order, or null when one of them has no tap. */
   private tapsOf(recorders: readonly Recorder[]): TapSpec[] | null {
     const taps: TapSpec[] = [];
-    for (const r of recorders) {
+    for (const [owner, r] of recorders.entries()) {
       const tap = r.tap;
-      if (!tap || typeof r.recordValues !== 'function' || !TAP_VARIABLES.includes(tap.variable)) return null;
-      const node = this.node(tap.layer);
-      if (node.x && tap.variable !== 'spikes' && tap.variable !== 'trace') return null;
-      taps.push({ layer: node.index, variable: tap.variable, size: node.layer.size });
+      if (!tap || typeof r.recordValues !== 'function') return null;
+      for (const { layer, variable } of Array.isArray(tap) ? tap : [tap as RecorderTap]) {
+        if (!TAP_VARIABLES.includes(variable)) return null;
+        const node = this.node(layer);
+        if (node.x && variable !== 'spikes' && variable !== 'trace') return null;
+        taps.push({ owner, layer: node.index, variable, size: node.layer.size });
+      }
     }
     return taps;
   }
 
-  /** Hands each recorder its tap's copies, step by step, as record() would have seen them. */
-  private replay(recorders: readonly Recorder[], taps: Tap[] | null, first: number, n: number): void {
+  /** Hands each recorder its taps' copies, step by step, as record() would have seen them. */
+  private replay(recorders: readonly Recorder[], taps: (Tap & TapSpec)[] | null, first: number, n: number): void {
     for (let j = 0; j < n; j++) {
       recorders.forEach((r, i) => {
         if (!taps) return r.record(first + j);
-        const size = this.nodes[taps[i].layer].layer.size;
-        r.recordValues!(first + j, taps[i].out.subarray(j * size, (j + 1) * size));
+        const values = taps.filter((t) => t.owner === i).map((t) => t.out.subarray(j * t.size, (j + 1) * t.size));
+        r.recordValues!(first + j, ...values);
       });
     }
   }
