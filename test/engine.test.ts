@@ -300,7 +300,8 @@ describe('property: Network.runAsync equals stepping, also when aborted and cont
         fc.integer({ min: 0, max: 700 }),
         fc.option(fc.integer({ min: 0, max: 700 })),
         fc.constantFrom(1, 2),
-        async (c, source, steps, abortAt, threads) => {
+        fc.option(fc.integer({ min: 0, max: 4 })),
+        async (c, source, steps, abortAt, threads, abortAfterMs) => {
           spiking.setNumThreads(threads);
           const config = withSource(c, source);
           const net = buildNetwork(config);
@@ -318,13 +319,16 @@ describe('property: Network.runAsync equals stepping, also when aborted and cont
             recordValues: (t) => abortAfter(t),
             close: () => {},
           };
+          // Or from a timer, at whatever step the native loop has reached then.
+          const timer = abortAfterMs === null ? null : setTimeout(() => controller.abort(), abortAfterMs);
           await net
             .runAsync(steps, { signal: controller.signal, recorders: [recorder], onProgress: (done) => abortAfter(done - 1) })
             .catch((e) => (error = e));
+          if (timer) clearTimeout(timer);
           const ran = net.time;
           if (error !== null) {
             if (!(error instanceof DOMException) || error.name !== 'AbortError') throw error;
-            if (abortAt === null) throw new Error('aborted without a signal');
+            if (abortAt === null && abortAfterMs === null) throw new Error('aborted without a signal');
           } else if (ran !== steps) {
             throw new Error(`runAsync ran ${ran} of ${steps} steps`);
           }
