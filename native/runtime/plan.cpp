@@ -123,9 +123,9 @@ struct GatherState {
 };
 
 // Lists the inputs that arrive now, per sample in increasing order, into the
-// slab's event scratch (as Link::listArrivals, eight spikes at a time), then
-// regroups them by input (a counting sort, samples kept in order).
-std::size_t gatherArrivals(const Link& L, GatherState& g) {
+// slab's event scratch: Link::listArrivals without per-synapse delays, eight
+// spikes at a time (no branch per silent input). Returns the arrivals.
+std::size_t listBySample(const Link& L) {
   std::uint32_t* index = L.eventIndex();
   std::uint32_t* begin = L.eventStarts();
   std::uint32_t count = 0;
@@ -148,6 +148,15 @@ std::size_t gatherArrivals(const Link& L, GatherState& g) {
     }
   }
   begin[L.batch] = count;
+  return count;
+}
+
+// The arrivals listed by sample (listBySample), regrouped by input: a
+// counting sort that keeps each input's samples in increasing order.
+std::size_t gatherArrivals(const Link& L, GatherState& g) {
+  const std::uint32_t count = static_cast<std::uint32_t>(listBySample(L));
+  const std::uint32_t* index = L.eventIndex();
+  const std::uint32_t* begin = L.eventStarts();
   g.list.count = 0;
   if (count == 0) return 0;
   std::uint32_t* cursor = g.cursor.data();
@@ -205,7 +214,7 @@ void stepConnection(PlanConnection& c, const PlanLayer& from, float* result, Gat
       events = gatherArrivals(L, g);
       L.gathered = &g.list;
     } else {
-      events = L.listArrivals();
+      events = L.delays ? L.listArrivals() : listBySample(L);
       L.gathered = nullptr;
     }
     work = static_cast<double>(events) * static_cast<double>(L.out);
