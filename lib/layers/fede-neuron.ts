@@ -1,9 +1,8 @@
-import type { StepResult } from './base-input';
-import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
+import { defineLayerClass, type StepResult } from './layer';
 import { checkFedeInputs, concatLast, sumLast, type NeuronInput } from './neuron-input';
-import { stageCheck, validatedSpec } from './stage-checks';
-import { registerLayerClass } from '../state/layer-state';
+import type { RunOptions } from './run';
+import { validatedSpec } from './stage-checks';
 import type { PerNeuron } from './options';
 import { valueAt } from './stages';
 
@@ -66,7 +65,7 @@ export class FedeNeuron extends BaseNeuron {
    */
   override forward(x: NeuronInput, preTrace: NeuronInput): StepResult {
     checkFedeInputs(x, preTrace, this.size, this.cellsShape);
-    if (!this.fusedStep(UNTOUCHED, x, preTrace)) {
+    if (!this.fusedStep(x, preTrace)) {
       const [xs, pre] = this.fold(x, preTrace);
       this.updateVoltage(xs, pre);
       const spikes = this.spiking();
@@ -77,22 +76,10 @@ export class FedeNeuron extends BaseNeuron {
     return this.result;
   }
 
-  /**
-   * Runs options.steps steps in one native call, bit-identical to as many
-   * forward calls. x and preTrace: Float32Arrays of steps x n x k values,
-   * time-major. Returns the spikes of every step and the recorded variables.
-   */
-  run(x: Float32Array, preTrace: Float32Array, options: RunOptions): RunResult {
-    return this.runSteps(UNTOUCHED, x, preTrace, options);
-  }
-
-  /** run() off the event loop; the layer is busy until the promise settles. */
-  runAsync(x: Float32Array, preTrace: Float32Array, options: RunOptions): Promise<RunResult> {
-    return this.runStepsAsync(UNTOUCHED, x, preTrace, options);
+  /** @internal run takes (x, preTrace, options). */
+  protected override runArguments(rest: readonly unknown[]): [unknown, RunOptions] {
+    return [rest[0], rest[1] as RunOptions];
   }
 }
 
-/** Whether forward may run the fused kernel: no stage of FedeNeuron overridden. */
-const UNTOUCHED = stageCheck(FedeNeuron.prototype, STAGES);
-
-registerLayerClass('FedeNeuron', FedeNeuron);
+defineLayerClass('FedeNeuron', FedeNeuron, STAGES);

@@ -1,4 +1,7 @@
 import { invalidParameter } from '../errors';
+import { native } from '../binding';
+import type { Slab } from './slab';
+import type { SpikeHistory } from './spike-history';
 
 /** State variables run() can record, in the order the addon takes them. */
 export const RECORDABLE = ['vCell', 'trace', 'refracCounts', 'thresh'] as const;
@@ -19,6 +22,85 @@ export interface RunOptions {
 
 /** What run() returns: spikes of every step (steps x n, time-major) and each recorded variable. */
 export type RunResult = { spikes: Uint8Array } & Partial<Record<RecordName, Float32Array>>;
+
+/** How a kind of layer runs: the variables it can record, and whether x may be spikes as bytes. */
+export interface RunKind {
+  record: readonly RecordName[];
+  bytes: boolean;
+}
+/** Neurons: every variable; x of steps x n x k float32 values, and Fede's preTrace alike. */
+export const NEURON_RUN: RunKind = { record: RECORDABLE, bytes: false };
+/** Input: the trace; x of steps x n values, float32 or bytes. */
+export const INPUT_RUN: RunKind = { record: ['trace'], bytes: true };
+
+/** What the runner needs of a layer (the Layer base builds it once). */
+export interface Runner {
+  layer: object;
+  size: number;
+  state: Slab;
+  guard: BusyGuard;
+  history: SpikeHistory | null;
+  /** Whether the fused kernel may run (no stage overridden). */
+  fused: () => boolean;
+  /** forward() of one step's x (and preTrace, when given). */
+  step: (x: Float32Array | Uint8Array, preTrace?: Float32Array) => unknown;
+}
+
+/**
+ * run() of every layer: `steps` steps in one native call through the fused
+ * kernel, or, when a stage is overridden, forward step by step; the same bits
+ * either way. x (and preTrace) hold the steps time-major.
+ */
+export function runLayer(runner: Runner, kind: RunKind, x: unknown, preTrace: unknown, options: unknown): RunResult {
+  const { layer, size, state, guard, history } = runner;
+  guard.check(layer, 'run');
+  const { steps, record, out, width } = checkRun(runner, kind, x, preTrace, options, true);
+  history?.reserve(steps);
+  const xs = x as Float32Array | Uint8Array;
+  const pre = preTrace as Float32Array | undefined;
+  if (!runner.fused()) {
+    const rows = size * width;
+    const at = (t: number) => t * rows;
+    const stepOnce = pre
+      ? (t: number) => runner.step(xs.subarray(at(t), at(t + 1)), pre.subarray(at(t), at(t + 1)))
+      : (t: number) => runner.step(xs.subarray(at(t), at(t + 1)));
+    return stagedRun(steps, size, record, out, stepOnce, (name) => state[name]);
+  }
+  const run = allocateRun(size, steps, record, out);
+  native.run(state.buffer, xs, pre, steps, run.spikes, run.records);
+  history?.append(run.spikes);
+  return run.result;
+}
+
+/** runAsync() of every layer: runLayer off the event loop, on a copy of the state; the layer is busy until it settles. */
+export async function runLayerAsync(runner: Runner, kind: RunKind, x: unknown, preTrace: unknown, options: unknown): Promise<RunResult> {
+  const { layer, state, guard, history } = runner;
+  const name = layer.constructor.name;
+  guard.check(layer, 'runAsync');
+  const { steps, record } = checkRun(runner, kind, x, preTrace, options, false);
+  if (!runner.fused()) {
+    throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
+  }
+  history?.reserve(steps);
+  return guard.hold(`${name}.runAsync`, async () => {
+    const result = asyncResult(await native.runAsync(state.buffer, x, preTrace, steps, recordMask(record)));
+    history?.append(result.spikes);
+    return result;
+  });
+}
+
+function checkRun(runner: Runner, kind: RunKind, x: unknown, preTrace: unknown, options: unknown, outAllowed: boolean) {
+  const { size } = runner;
+  const { steps, record, out } = checkRunOptions(options, size, kind.record, outAllowed);
+  const width = checkRunValues(x, size, steps, 'x', kind.bytes);
+  if (preTrace !== undefined) {
+    checkRunValues(preTrace, size, steps, 'preTrace', false);
+    if ((preTrace as Float32Array).length !== (x as Float32Array).length) {
+      throw invalidParameter('preTrace', `a Float32Array of the length of x (${(x as Float32Array).length})`, preTrace, 'range');
+    }
+  }
+  return { steps, record, out, width };
+}
 
 const MAX_STEPS = 2 ** 52;
 

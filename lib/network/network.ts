@@ -3,21 +3,12 @@ import { BaseNeuron } from '../layers/base-neuron';
 import type { Encoder } from './encoders';
 import { FedeNeuron } from '../layers/fede-neuron';
 import { invalidParameter } from '../errors';
-import { layerRecord, prepareRestoreLayer } from '../state/layer-state';
+import { layerRecord, prepareRestoreLayer } from '../state/layer-record';
 import { Linear } from './linear';
 import { net as netNative } from '../binding';
 import type { SampleMask } from '../layers/sample-mask';
-import {
-  corruptState,
-  decodeRecord,
-  encodeRecord,
-  field,
-  onlyFields,
-  readStateFile,
-  writeFileAtomic,
-  type FieldValue,
-  type StateRecord,
-} from '../state/codec';
+import { corruptState, decodeRecord, encodeRecord, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
+import { readStateFile, writeFileAtomic } from '../state/files';
 
 /** A layer of a network: an input layer (spikes from outside) or a neuron layer (current from connections). */
 export type NetworkLayer = BaseInput | BaseNeuron;
@@ -86,6 +77,11 @@ export interface ConnectionInfo {
   to: string;
   connection: Linear;
   feedback: boolean;
+}
+
+/** The name of a connection that is not given one: "from_to". */
+export function defaultConnectionName(from: string, to: string): string {
+  return `${from}_${to}`;
 }
 
 function checkName(name: unknown, what: string): string {
@@ -178,8 +174,8 @@ export class Network implements NetworkView {
     return this;
   }
 
-  /** Connects two layers (the target must be a neuron layer). The default name is "from_to". */
-  connect(from: string, to: string, connection: Linear, name = `${from}_${to}`): this {
+  /** Connects two layers (the target must be a neuron layer). The default name is "from_to" (defaultConnectionName). */
+  connect(from: string, to: string, connection: Linear, name = defaultConnectionName(from, to)): this {
     const source = this.node(from);
     const target = this.node(to);
     if (this.edges.some((e) => e.name === name)) throw new RangeError(`A connection named "${name}" already exists`);
