@@ -2,8 +2,6 @@ import { NotImplementedError } from '../errors';
 import { defineLayerClass, Layer, type StepResult } from './layer';
 import { specFor } from './stage-checks';
 
-export type { StepResult } from './layer';
-
 export interface BaseInputOptions {
   /** Shape of the layer, batch first: [batch, ...dims]. */
   cellsShape: readonly number[];

@@ -4,7 +4,7 @@ import type { Slab } from './slab';
 import type { SpikeHistory } from './spike-history';
 
 /** State variables run() can record, in the order the addon takes them. */
-export const RECORDABLE = ['vCell', 'trace', 'refracCounts', 'thresh'] as const;
+const RECORDABLE = ['vCell', 'trace', 'refracCounts', 'thresh'] as const;
 export type RecordName = (typeof RECORDABLE)[number];
 
 export interface RunOptions {
@@ -104,7 +104,7 @@ function checkRun(runner: Runner, kind: RunKind, x: unknown, preTrace: unknown, 
 
 const MAX_STEPS = 2 ** 52;
 
-export function checkRunOptions(
+function checkRunOptions(
   options: unknown,
   n: number,
   allowed: readonly RecordName[],
@@ -151,7 +151,7 @@ function checkOut(out: unknown, rows: number, record: readonly RecordName[], all
 }
 
 /** Checks run()'s time-major input and returns k, the values per neuron and step. */
-export function checkRunValues(x: unknown, n: number, steps: number, name: string, bytesAllowed: boolean): number {
+function checkRunValues(x: unknown, n: number, steps: number, name: string, bytesAllowed: boolean): number {
   const rows = steps * n;
   const types = bytesAllowed ? 'a Float32Array or Uint8Array' : 'a Float32Array';
   const expected = bytesAllowed ? `${types} of steps x ${n} = ${rows} values` : `${types} of steps x ${n} x k values (time-major)`;
@@ -168,12 +168,12 @@ export function checkRunValues(x: unknown, n: number, steps: number, name: strin
 }
 
 /** Bit flags of the recorded variables, in the addon's order. */
-export function recordMask(record: readonly RecordName[]): number {
+function recordMask(record: readonly RecordName[]): number {
   return record.reduce((mask, name) => mask | (1 << RECORDABLE.indexOf(name)), 0);
 }
 
 /** Output arrays for a run (the caller's `out`, else new ones), as the addon takes them, and the result that holds them. */
-export function allocateRun(
+function allocateRun(
   n: number,
   steps: number,
   record: readonly RecordName[],
@@ -195,7 +195,7 @@ export function allocateRun(
 }
 
 /** The result of the addon's runAsync, keyed by name. */
-export function asyncResult(native: { spikes: Uint8Array; records: (Float32Array | undefined)[] }): RunResult {
+function asyncResult(native: { spikes: Uint8Array; records: (Float32Array | undefined)[] }): RunResult {
   const result: RunResult = { spikes: native.spikes };
   RECORDABLE.forEach((name, r) => {
     const out = native.records[r];
@@ -205,7 +205,7 @@ export function asyncResult(native: { spikes: Uint8Array; records: (Float32Array
 }
 
 /** Runs `steps` single steps through `stepOnce`, copying spikes and records out after each. */
-export function stagedRun(
+function stagedRun(
   steps: number,
   n: number,
   record: readonly RecordName[],

@@ -79,6 +79,13 @@ export interface ConnectionInfo {
   feedback: boolean;
 }
 
+/**
+ * The field of a saved connection entry that holds the connection's own
+ * record (weights, delays, spikes in flight). Format version 1 calls it
+ * "link"; the name stays so that saved networks keep loading.
+ */
+const CONNECTION_FIELD = 'link';
+
 /** The name of a connection that is not given one: "from_to". */
 export function defaultConnectionName(from: string, to: string): string {
   return `${from}_${to}`;
@@ -296,7 +303,7 @@ export class Network implements NetworkView {
         fields: new Map<string, FieldValue>([
           ['from', e.from.name],
           ['to', e.to.name],
-          ['link', e.connection.stateRecord()],
+          [CONNECTION_FIELD, e.connection.stateRecord()],
         ]),
       });
     }
@@ -349,12 +356,12 @@ export class Network implements NetworkView {
     for (const e of this.edges) {
       const where = `connections.${e.name}.`;
       const saved = field(connections, e.name, 'record', 'connections.');
-      onlyFields(saved, ['from', 'to', 'link'], where);
+      onlyFields(saved, ['from', 'to', CONNECTION_FIELD], where);
       for (const [end, node] of [['from', e.from], ['to', e.to]] as const) {
         const name = field(saved, end, 'text', where);
         if (name !== node.name) throw corruptState(`${where}${end}`, `layer ${JSON.stringify(node.name)} (this network's)`, JSON.stringify(name));
       }
-      commits.push(e.connection.prepareRestore(field(saved, 'link', 'record', where), `${where}link.`));
+      commits.push(e.connection.prepareRestore(field(saved, CONNECTION_FIELD, 'record', where), `${where}${CONNECTION_FIELD}.`));
     }
     for (const commit of commits) commit();
     this.t = time[0];

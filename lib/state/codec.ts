@@ -32,7 +32,7 @@ import { crc32 } from 'node:zlib';
 
 import { expectedBut, invalidParameter } from '../errors';
 
-export const STATE_MAGIC = 'SPKS';
+const STATE_MAGIC = 'SPKS';
 export const STATE_FORMAT_VERSION = 1;
 const HEADER_FIXED = 17;
 const CRC_BYTES = 4;

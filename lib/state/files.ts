@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { invalidParameter } from '../errors';
 
 /** A file path argument, checked. */
-export function checkPath(path: unknown): string {
+function checkPath(path: unknown): string {
   if (typeof path !== 'string' || path === '' || path.includes('\0')) {
     throw invalidParameter('path', 'a non-empty file path string', path);
   }

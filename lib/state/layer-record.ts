@@ -25,7 +25,6 @@ import type { SpikeHistory } from '../layers/spike-history';
 import {
   corruptState,
   decodeRecord,
-  encodeRecord,
   field,
   onlyFields,
   type FieldValue,
@@ -286,7 +285,7 @@ function checkLength(values: ArrayLike<number>, n: number, name: string): void {
 }
 
 /** Builds a layer of the saved class and options, with the saved state. */
-export function layerFromRecord<T extends object>(cls: abstract new (options: never) => T, record: StateRecord): T {
+function layerFromRecord<T extends object>(cls: abstract new (options: never) => T, record: StateRecord): T {
   const kind = kindOfClass(cls);
   if (record.kind !== kind) throw corruptState('class', article(kind), JSON.stringify(record.kind));
   const options = optionsFrom(field(record, 'options', 'record', ''), kind);
