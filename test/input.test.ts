@@ -6,7 +6,6 @@ import { arr, countCalls, expectIdentical, F, f32, perNeuron, randomSpikes, rand
 const base: InputOptions = { cellsShape: [1, 4], dt: 1, alphaT: 0.5, tauT: 0.5 };
 const make = (over: Partial<InputOptions> = {}) => new Input({ ...base, ...over });
 
-
 function expectSameInputState(a: Input, b: Input, where: string): void {
   expectIdentical(a.spikes, b.spikes, `${where}: spikes`);
   expectIdentical(a.trace, b.trace, `${where}: trace`);

@@ -4,9 +4,7 @@ import { checkFedeInputs, concatLast, sumLast, type NeuronInput } from './neuron
 import type { RunOptions } from './run';
 import { validatedSpec } from './stage-checks';
 import type { PerNeuron } from './options';
-import { valueAt } from './stages';
-
-const f32 = Math.fround;
+import { lifVoltage } from './stages';
 
 export interface FedeNeuronOptions extends BaseNeuronOptions {
   alphaV: PerNeuron;
@@ -48,15 +46,8 @@ export class FedeNeuron extends BaseNeuron {
   /** v += (dt / tauV) * (alphaV * sum(x - preTrace) - (v - vRest)) where not refractory. */
   override updateVoltage(x: Float32Array, preTrace?: Float32Array): void {
     checkFedeInputs(x, preTrace, this.size, this.cellsShape);
-    const difference = sumLast(x, this.size, preTrace);
-    const { vCell, refracLeft, params } = this.state;
-    const { vRest, dt } = this;
-    for (let i = 0; i < vCell.length; i++) {
-      const open = refracLeft[i] === 0 ? 1 : 0;
-      const forcing = f32(valueAt(params.alphaV!, i) * difference[i]);
-      const v = vCell[i];
-      vCell[i] = v + f32(f32(f32(dt / valueAt(params.tauV!, i)) * f32(forcing - f32(v - vRest))) * open);
-    }
+    // LIF's exponential update, driven by the difference.
+    lifVoltage(this.state, sumLast(x, this.size, preTrace), this.vRest, this.dt, 'exponential');
   }
 
   /**

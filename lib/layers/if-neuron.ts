@@ -2,9 +2,7 @@ import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import { defineLayerClass } from './layer';
 import type { PerNeuron, UpdateType } from './options';
 import { validatedSpec } from './stage-checks';
-import { valueAt } from './stages';
-
-const f32 = Math.fround;
+import { ifVoltage } from './stages';
 
 export interface IFNeuronOptions extends BaseNeuronOptions {
   alphaV: PerNeuron;
@@ -31,11 +29,7 @@ export class IFNeuron extends BaseNeuron {
 
   /** v += alphaV * current where not refractory. */
   override updateVoltage(current: Float32Array): void {
-    const { vCell, refracLeft, params } = this.state;
-    for (let i = 0; i < vCell.length; i++) {
-      const open = refracLeft[i] === 0 ? 1 : 0;
-      vCell[i] = vCell[i] + f32(f32(valueAt(params.alphaV!, i) * current[i]) * open);
-    }
+    ifVoltage(this.state, current);
   }
 }
 

@@ -31,8 +31,18 @@ export function decayTowards(
   }
 }
 
+/** The IF voltage update, where not refractory: `v = v + alphaV * I * open` (no leak). */
+export function ifVoltage(state: Slab, current: Float32Array): void {
+  const { vCell, refracLeft, params } = state;
+  for (let i = 0; i < vCell.length; i++) {
+    const open = refracLeft[i] === 0 ? 1 : 0;
+    vCell[i] = vCell[i] + f32(f32(valueAt(params.alphaV!, i) * current[i]) * open);
+  }
+}
+
 /**
- * The LIF voltage update (also AdaptiveLIF's), where not refractory:
+ * The LIF voltage update (also AdaptiveLIF's, and Fede's exponential one
+ * on the summed difference x - preTrace), where not refractory:
  * linear `v = vRest + ((v - vRest) * tauV + alphaV * I) * open` (held at vRest while refractory),
  * exponential `v = v + ((dt / tauV) * (alphaV * I - (v - vRest))) * open`.
  */
