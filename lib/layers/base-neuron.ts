@@ -1,4 +1,4 @@
-import { NotImplementedError } from '../errors';
+import { invalidParameter, NotImplementedError } from '../errors';
 import { defineLayerClass, Layer, type StepResult } from './layer';
 import { assertNeuronInput, checkNeuronInput, concatLast, sumLast, type NeuronInput } from './neuron-input';
 import type { PerNeuron, Resolved, UpdateType } from './options';
@@ -194,7 +194,7 @@ export class BaseNeuron extends Layer {
   /** run() off the event loop; the layer is busy until the promise settles. */
   runAsync(x: Float32Array, options: RunOptions): Promise<RunResult>;
   runAsync(x: Float32Array, preTrace: Float32Array, options: RunOptions): Promise<RunResult>;
-  runAsync(x: Float32Array, ...rest: [RunOptions] | [Float32Array, RunOptions]): Promise<RunResult> {
+  async runAsync(x: Float32Array, ...rest: [RunOptions] | [Float32Array, RunOptions]): Promise<RunResult> {
     const [preTrace, options] = this.runArguments(rest);
     return this.runStepsAsync(NEURON_RUN, x, preTrace, options);
   }
@@ -215,6 +215,10 @@ export class BaseNeuron extends Layer {
    * alone, (preTrace, options) for FedeNeuron, which overrides this.
    */
   protected runArguments(rest: readonly unknown[]): [unknown, RunOptions] {
+    if (rest[0] instanceof Float32Array) {
+      const takes = `${this.constructor.name}.run takes x and the options; only FedeNeuron takes a preTrace`;
+      throw invalidParameter('the run options', `an object { steps, record?, out? } (${takes})`, rest[0]);
+    }
     return [undefined, rest[0] as RunOptions];
   }
 

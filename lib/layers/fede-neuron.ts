@@ -1,3 +1,4 @@
+import { invalidParameter } from '../errors';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
 import { defineLayerClass, type StepResult } from './layer';
 import { checkFedeInputs, concatLast, sumLast, type NeuronInput } from './neuron-input';
@@ -69,6 +70,9 @@ export class FedeNeuron extends BaseNeuron {
 
   /** @internal run takes (x, preTrace, options). */
   protected override runArguments(rest: readonly unknown[]): [unknown, RunOptions] {
+    if (rest.length < 2 && !(rest[0] instanceof Float32Array)) {
+      throw invalidParameter('preTrace', 'a Float32Array of the length of x (FedeNeuron.run takes x, preTrace and the options)', rest[0]);
+    }
     return [rest[0], rest[1] as RunOptions];
   }
 }

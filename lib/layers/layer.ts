@@ -91,6 +91,7 @@ export abstract class Layer implements Persistent {
       state: this.state,
       guard: this.guard,
       history: this.history,
+      kernel: this.fusable !== undefined,
       fused: () => this.fusable?.(this) === true,
       step: (x, preTrace) => {
         const forward = this.forward as (x: unknown, preTrace?: unknown) => StepResult;

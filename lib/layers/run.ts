@@ -40,6 +40,8 @@ export interface Runner {
   state: Slab;
   guard: BusyGuard;
   history: SpikeHistory | null;
+  /** Whether the class has a fused kernel (the library's models do; the base classes do not). */
+  kernel: boolean;
   /** Whether the fused kernel may run (no stage overridden). */
   fused: () => boolean;
   /** forward() of one step's x (and preTrace, when given). */
@@ -79,7 +81,8 @@ export async function runLayerAsync(runner: Runner, kind: RunKind, x: unknown, p
   guard.check(layer, 'runAsync');
   const { steps, record } = checkRun(runner, kind, x, preTrace, options, false);
   if (!runner.fused()) {
-    throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
+    const why = runner.kernel ? 'this layer overrides a stage' : 'this class has no native kernel, its forward';
+    throw new TypeError(`${name}.runAsync: ${why}, which only runs on the main thread; use run()`);
   }
   history?.reserve(steps);
   return guard.hold(`${name}.runAsync`, async () => {
