@@ -1,6 +1,6 @@
 import { BaseInput } from './base-input';
 import { defineLayerClass, type StepResult } from './layer';
-import { checkInputValues } from './neuron-input';
+import { checkInputLayerX } from './neuron-input';
 import type { PerNeuron, UpdateType } from './options';
 import { INPUT_RUN, type RunOptions, type RunResult } from './run';
 import { validatedSpec } from './stage-checks';
@@ -27,7 +27,7 @@ export class Input extends BaseInput {
 
   /** Converts x and updates the trace with it. */
   override updateTrace(x: Float32Array | Uint8Array): void {
-    const values = this.convertInput(checkInputValues(x, this.size));
+    const values = this.convertInput(checkInputLayerX(x, this.size));
     const { alphaT, tauT } = this.state.params;
     decayTowards(this.state.trace, values, alphaT!, tauT!, this.dt, this.updateType);
   }
@@ -37,7 +37,7 @@ export class Input extends BaseInput {
    * x: Float32Array or Uint8Array of one value per neuron.
    */
   override forward(x: Float32Array | Uint8Array): StepResult {
-    checkInputValues(x, this.size);
+    checkInputLayerX(x, this.size);
     if (!this.fusedStep(x)) {
       this.updateTrace(x);
       const { spikes } = this.state;
