@@ -16,7 +16,6 @@ export type { NeuronInput } from './layers/neuron-input';
 export type { PerNeuron, UpdateType } from './layers/options';
 export type { RecordName, RunOptions, RunResult } from './layers/run';
 export { instructionSets, instructionSet, setInstructionSet, numThreads, setNumThreads, buildSystem } from './runtime';
-
 export { Linear, type LinearOptions, type LinearForward, type WeightInit } from './network/linear';
 export { readNpy, writeNpy, parseNpy, NpyStream, type NpyArray, type NpyDescr } from './io/npy';
 export { DOMAINS, philoxWords, uniformFill, normalFill } from './network/random';
