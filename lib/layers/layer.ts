@@ -15,26 +15,6 @@ export interface StepResult {
   readonly trace: Float32Array;
 }
 
-/** Save and restore, as every layer has them. */
-export interface Persistent {
-  /**
-   * The layer's whole state, a new Uint8Array: its class, every constructor
-   * option, every state array (the whole-step refractory counter included)
-   * and the complete spike history; versioned and checksummed (README, "Saving state").
-   */
-  saveState(): Uint8Array;
-  /** saveState() written to a file atomically: a temporary file in the same directory, fsync, rename. */
-  saveStateFile(path: string): void;
-  /**
-   * Restores a state saved by a layer of the same class, shape and options:
-   * continuing then gives the same bits as if the run had never stopped.
-   * Rejects anything else with an Error naming the field, and changes nothing then.
-   */
-  loadState(bytes: Uint8Array): void;
-  /** loadState() from a file written by saveStateFile(). */
-  loadStateFile(path: string): void;
-}
-
 /**
  * Registers a library layer class: loadLayer can rebuild it by name, and,
  * given the PySNN stages its forward runs, forward/run take its fused native
@@ -54,7 +34,7 @@ export function defineLayerClass(kind: LayerKind, cls: abstract new (options: ne
  * (neurons with storeTrace), the getters, sample masks, saving and loading,
  * and the fused-or-staged step and run.
  */
-export abstract class Layer implements Persistent {
+export abstract class Layer {
   /** Shape of the layer, batch first. */
   readonly cellsShape: readonly number[];
   /** Number of neurons: the product of cellsShape. */
@@ -132,15 +112,27 @@ export abstract class Layer implements Persistent {
     if (mask === undefined) this.history?.clear();
   }
 
+  /**
+   * The layer's whole state, a new Uint8Array: its class, every constructor
+   * option, every state array (the whole-step refractory counter included)
+   * and the complete spike history; versioned and checksummed (README, "Saving state").
+   */
   saveState(): Uint8Array {
     return encodeRecord(layerRecord(this));
   }
+  /** saveState() written to a file atomically: a temporary file in the same directory, fsync, rename. */
   saveStateFile(path: string): void {
     writeFileAtomic(path, this.saveState());
   }
+  /**
+   * Restores a state saved by a layer of the same class, shape and options:
+   * continuing then gives the same bits as if the run had never stopped.
+   * Rejects anything else with an Error naming the field, and changes nothing then.
+   */
   loadState(bytes: Uint8Array): void {
     restoreLayer(this, decodeRecord(bytes));
   }
+  /** loadState() from a file written by saveStateFile(). */
   loadStateFile(path: string): void {
     this.loadState(readStateFile(path));
   }
@@ -175,3 +167,6 @@ export abstract class Layer implements Persistent {
     return runLayerAsync(this.runner, kind, x, preTrace, options);
   }
 }
+
+/** Save and restore, as every layer has them. */
+export type Persistent = Pick<Layer, 'saveState' | 'saveStateFile' | 'loadState' | 'loadStateFile'>;
