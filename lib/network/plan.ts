@@ -4,7 +4,7 @@ import { FedeNeuron } from '../layers/fede-neuron';
 import { IFNeuron } from '../layers/if-neuron';
 import { Input } from '../layers/input';
 import { LIFNeuron } from '../layers/lif-neuron';
-import { layerSlab } from '../state/layer-state';
+import { layerSlab } from '../state/layer-record';
 import { LatencyEncoder, PoissonEncoder, type Encoder, type NativeSource } from './encoders';
 import { Linear } from './linear';
 
