@@ -41,7 +41,7 @@ export class BaseInput {
     this.size = spec.n;
     this.dt = spec.dt;
     this.updateType = spec.update;
-    this.state = createSlab(spec, spec.kind === 'Input' ? native.layout.models.Input : -1);
+    this.state = createSlab(spec, spec.kind === 'Input' ? native.layerLayout.models.Input : -1);
     this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });
     attachState(this, { spec, state: this.state, history: null, guard: this.guard });
     this.initNeuron();

@@ -83,7 +83,7 @@ export class BaseNeuron {
     this.updateType = spec.update;
     this.storeTrace = spec.storeTrace;
     this.initialThresh = spec.thresh;
-    const model = spec.kind === 'BaseNeuron' ? -1 : native.layout.models[spec.kind as 'LIFNeuron'];
+    const model = spec.kind === 'BaseNeuron' ? -1 : native.layerLayout.models[spec.kind as 'LIFNeuron'];
     this.state = createSlab(spec, model);
     this.history = spec.storeTrace ? new SpikeHistory(spec.n) : null;
     this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });

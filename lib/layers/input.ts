@@ -9,6 +9,7 @@ import {
   asyncResult,
   checkRunOptions,
   checkRunValues,
+  recordableOf,
   recordMask,
   stagedRun,
   type RunOptions,
@@ -93,7 +94,7 @@ export class Input extends BaseInput {
   }
 
   private checkRun(x: unknown, options: unknown, outAllowed: boolean) {
-    const checked = checkRunOptions(options, this.size, ['trace'], outAllowed);
+    const checked = checkRunOptions(options, this.size, recordableOf('Input'), outAllowed);
     checkRunValues(x, this.size, checked.steps, 'x', true);
     return checked;
   }

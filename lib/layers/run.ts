@@ -1,8 +1,13 @@
+import { layerLayout, type ModelName, type RecordName } from '../binding';
 import { invalidParameter } from '../errors';
 
-/** State variables run() can record, in the order the addon takes them. */
-export const RECORDABLE = ['vCell', 'trace', 'refracCounts', 'thresh'] as const;
-export type RecordName = (typeof RECORDABLE)[number];
+export type { RecordName };
+/** State variables run() can record, in the order the addon takes them (native/abi/layer_layout.hpp). */
+export const RECORDABLE: readonly RecordName[] = layerLayout.records;
+/** The variables a model can record. */
+export function recordableOf(model: ModelName): readonly RecordName[] {
+  return layerLayout.recordsOf[model];
+}
 
 export interface RunOptions {
   /** Number of steps; x holds them time-major. */

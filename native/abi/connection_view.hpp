@@ -1,6 +1,7 @@
 // What a connection kernel sees: plain pointers into a connection slab and
 // the caller's output, valid for one call. Built and checked by the N-API
-// layer (binding/connections.cpp); kernels trust it.
+// layer (binding/connections.cpp); the runtime (runtime/connection_step.cpp)
+// and the kernels trust it.
 #pragma once
 
 #include <cstddef>
@@ -10,17 +11,17 @@
 
 namespace spiking {
 
-struct Link {
+struct Connection {
   std::size_t batch = 0, in = 0, out = 0;
-  std::size_t stride = 0;  // floats per row of `weights` and `delays`, a multiple of kLinkPad
+  std::size_t stride = 0;  // floats per row of `weights` and `delays`, a multiple of kConnectionPad
   std::size_t rows = 1;    // ring rows: maxDelay + 1
   std::size_t head = 0;    // ring row holding this step's presynaptic spikes (already written)
   std::size_t delay = 0;   // the delay of every synapse when `delays` is null
   const float* weights = nullptr;  // [in][stride]: weight (o, i) at [i][o], padding 0
   const float* delays = nullptr;   // [in][stride] whole steps, or null
-  const std::uint8_t* ring = nullptr;  // [rows][batch][in]
+  std::uint8_t* ring = nullptr;  // [rows][batch][in]
   std::uint32_t* events = nullptr;     // scratch: 2 * eventCapacity() + batch + 1 entries
-  LinkMode mode = LinkMode::Current;
+  ConnectionMode mode = ConnectionMode::Current;
   float* result = nullptr;  // Current, Difference: [batch][out]; Products: [batch][out][in]
   std::size_t oBegin = 0, oEnd = 0;  // the outputs this call computes
   const float* traceIn = nullptr;  // Difference: presynaptic trace, [batch][in]
