@@ -140,7 +140,16 @@ if (forced && native.instructionSet() !== forced) {
   );
 }
 
+/** A value and everything in it made read-only: the contracts are the addon's, not lib/'s to change. */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    Object.values(value).forEach(frozen);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** The layer slab's contract. */
-export const layerLayout = native.layerLayout;
+export const layerLayout = frozen(native.layerLayout);
 /** The connection slab's contract. */
-export const connectionLayout = native.connectionLayout;
+export const connectionLayout = frozen(native.connectionLayout);

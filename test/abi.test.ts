@@ -94,6 +94,7 @@ describe('the exported tables', () => {
     // One name per thing: the connection entry points are named so, not "link".
     expect(Object.keys(native).filter((name) => /link/i.test(name))).toEqual([]);
     expect(native.connectionLayout).toBe(connectionLayout);
+    expect(Object.isFrozen(layerLayout.params) && Object.isFrozen(layerLayout.recordsOf.Input) && Object.isFrozen(connectionLayout.slots)).toBe(true);
   });
 });
 

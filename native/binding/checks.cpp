@@ -103,18 +103,6 @@ Layer decodeLayer(Napi::Env env, const SlabView& slab) {
   return L;
 }
 
-Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name) {
-  const TypedView array = typedView(value);
-  if (array.type != napi_float32_array) {
-    fail(env, std::string("Expected a Float32Array (or a list of them) for ") + name, true);
-  }
-  if (array.length == 0 || array.length % n != 0) {
-    fail(env, std::string("Expected ") + name + " to hold a whole multiple of " +
-                  std::to_string(n) + " values but it holds " + std::to_string(array.length));
-  }
-  return Segment{static_cast<const float*>(array.data), array.length / n};
-}
-
 void readEntries(Napi::Env env, const Napi::Value& value, const char* name, Entries& out) {
   out.list = value.IsArray();
   if (!out.list) {
@@ -142,6 +130,18 @@ void readEntries(Napi::Env env, const Napi::Value& value, const char* name, Entr
 }
 
 namespace {
+Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name) {
+  const TypedView array = typedView(value);
+  if (array.type != napi_float32_array) {
+    fail(env, std::string("Expected a Float32Array (or a list of them) for ") + name, true);
+  }
+  if (array.length == 0 || array.length % n != 0) {
+    fail(env, std::string("Expected ") + name + " to hold a whole multiple of " +
+                  std::to_string(n) + " values but it holds " + std::to_string(array.length));
+  }
+  return Segment{static_cast<const float*>(array.data), array.length / n};
+}
+
 void collect(Napi::Env env, const Entries& entries, std::size_t n, const char* name, Segments& out) {
   if (entries.count > Segments::kInline) out.spilled.resize(entries.count);
   Segment* segments = out.data();

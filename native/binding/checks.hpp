@@ -85,7 +85,6 @@ struct Entries {
 };
 void readEntries(Napi::Env env, const Napi::Value& value, const char* name, Entries& out);
 
-Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name);
 // The input of one step (x, and preTrace for Fede), from entries already
 // read; xs and pres hold its segments.
 Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& x, const Entries& preTrace,
