@@ -97,6 +97,8 @@ export interface NativeBinding {
   /** True for the AddressSanitizer + UBSan build (npm run test:asan). */
   sanitized: boolean;
   apiVersion: number;
+  /** The largest thread pool (setNumThreads, SPIKING_NUM_THREADS). */
+  maxThreads: number;
 }
 
 /** native/abi/layer_layout.hpp's kAddonApi for the sources this lib/ was written against. */

@@ -33,13 +33,16 @@ struct ModelTraits {
   const char* name;        // the lib/ class that runs it
   bool neuronState;        // vCell, thresh and a refractory stage; without: trace and spikes only
   std::uint32_t updates;   // the update types it takes, as updateBit()s
+  bool folds;              // x is k values per neuron, summed (a list of arrays joins along k);
+                           // without: one value per neuron, a Float32Array or a Uint8Array
+  bool preTrace;           // folds x - preTrace, element by element (PySNN's FedeNeuron)
 };
 constexpr ModelTraits kModelTraits[kModelCount] = {
-    {"Input", false, kAnyUpdate},
-    {"IFNeuron", true, kAnyUpdate},
-    {"LIFNeuron", true, kAnyUpdate},
-    {"AdaptiveLIFNeuron", true, kAnyUpdate},
-    {"FedeNeuron", true, updateBit(Update::Exponential)},  // PySNN's FedeNeuron is exponential only
+    {"Input", false, kAnyUpdate, false, false},
+    {"IFNeuron", true, kAnyUpdate, true, false},
+    {"LIFNeuron", true, kAnyUpdate, true, false},
+    {"AdaptiveLIFNeuron", true, kAnyUpdate, true, false},
+    {"FedeNeuron", true, updateBit(Update::Exponential), true, true},  // PySNN's Fede: exponential only
 };
 constexpr const ModelTraits& traits(Model m) { return kModelTraits[static_cast<int>(m)]; }
 

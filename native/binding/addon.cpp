@@ -77,7 +77,7 @@ Napi::Value StreamProbe(const Napi::CallbackInfo& info) {
   Entries x, none;
   readEntries(env, info[1], "x", x);
   const Layer layer = decodeLayer(env, openSlab(env, info[0]));
-  if (layer.model == Model::Input) fail(env, "streamProbe takes a neuron layer");
+  if (!traits(layer.model).neuronState) fail(env, "streamProbe takes a neuron layer");
   Segments xs, pres;
   const Drive drive = stepDrive(env, layer, x, none, xs, pres);
   if (drive.segments != 1 || drive.x[0].width != 1) fail(env, "streamProbe takes one value per neuron");
@@ -122,6 +122,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["layerLayout"] = layerLayout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
   exports["apiVersion"] = kAddonApi;
+  exports["maxThreads"] = static_cast<double>(kMaxThreads);
   registerNetwork(env, exports);
   exports["sanitized"] = Napi::Boolean::New(env, kSanitized);
   return exports;

@@ -155,7 +155,8 @@ void collect(Napi::Env env, const Entries& entries, std::size_t n, const char* n
 Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& xEntries,
                 const Entries& preEntries, Segments& xs, Segments& pres) {
   Drive drive;
-  if (layer.model == Model::Input) {
+  const ModelTraits& model = traits(layer.model);
+  if (!model.folds) {
     if (xEntries.list) fail(env, "Expected a Float32Array or Uint8Array for x", true);
     const TypedView x = typedView(xEntries[0]);
     if (x.type != napi_float32_array && x.type != napi_uint8_array) {
@@ -170,7 +171,7 @@ Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& xEntries,
     }
   } else {
     collect(env, xEntries, layer.n, "x", xs);
-    if (layer.model == Model::Fede) {
+    if (model.preTrace) {
       collect(env, preEntries, layer.n, "preTrace", pres);
       bool same = pres.count == xs.count;
       for (std::size_t s = 0; same && s < xs.count; ++s) {
@@ -224,7 +225,7 @@ RunPlan runInputs(Napi::Env env, const Layer& layer, std::size_t steps, const Na
   const std::size_t rows = steps * layer.n;
   const TypedView input = typedView(x);
   const napi_typedarray_type type = input.type;
-  const bool bytesAllowed = layer.model == Model::Input;
+  const bool bytesAllowed = !traits(layer.model).folds;
   if (type != napi_float32_array && !(bytesAllowed && type == napi_uint8_array)) {
     fail(env, bytesAllowed ? "Expected a Float32Array or Uint8Array for x"
                            : "Expected a Float32Array for x",
@@ -242,7 +243,7 @@ RunPlan runInputs(Napi::Env env, const Layer& layer, std::size_t steps, const Na
   } else {
     plan.x = static_cast<const float*>(input.data);
   }
-  if (layer.model == Model::Fede) {
+  if (traits(layer.model).preTrace) {
     const TypedView pre = typedView(preTrace);
     if (pre.type != napi_float32_array || pre.length != length) {
       fail(env, "Expected preTrace to be a Float32Array of the length of x", true);

@@ -20,6 +20,8 @@ static_assert(LIFModel::kHasVoltage == traits(Model::LIF).neuronState, "LIF's st
 static_assert(AdaptiveLIFModel::kHasVoltage == traits(Model::AdaptiveLIF).neuronState, "AdaptiveLIF's state");
 static_assert(FedeModel::kHasVoltage == traits(Model::Fede).neuronState, "Fede's state");
 static_assert(traits(Model::Fede).updates == updateBit(Update::Exponential), "Fede runs exponential only");
+// Only FedeNeuron reads preTrace (models/fede.hpp); only Input takes bytes.
+static_assert(traits(Model::Fede).preTrace && !traits(Model::LIF).preTrace && !traits(Model::Input).folds, "inputs");
 
 static inline bool isGeneral(const Layer& L) {
   for (const Param& p : L.params) {
