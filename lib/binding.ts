@@ -56,6 +56,8 @@ export interface ConnectionLayout {
   /** Rows of the input-major weights are padded to a multiple of this many floats. */
   pad: number;
   maxDelay: number;
+  /** The entries of the uint32 event scratch a connection of this size needs. */
+  eventEntries(batch: number, inFeatures: number, rows: number, perSynapse: boolean): number;
 }
 
 /** Everything the addon exports: native/binding/addon.cpp and connections.cpp. */

@@ -86,6 +86,22 @@ describe('the exported tables', () => {
     expect(connectionLayout.modes).toEqual({ current: 0, products: 1, difference: 2 });
     expect(connectionLayout.pad).toBe(16);
     expect(connectionLayout.maxDelay).toBe(65535);
+    // The event scratch: index and lag per possible arrival, and batch + 1 starts.
+    expect(connectionLayout.eventEntries(2, 3, 4, false)).toBe(2 * (2 * 3) + 2 + 1);
+    expect(connectionLayout.eventEntries(2, 3, 4, true)).toBe(2 * (2 * 3 * 4) + 2 + 1);
+  });
+
+  test('a Linear slab holds the event scratch the addon asks for, and the addon checks it', () => {
+    const link = new spiking.Linear({ inFeatures: 3, outFeatures: 5, batchSize: 2, dt: 1, delay: [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2] });
+    const h = new Float64Array(link.buffer, 0, connectionLayout.slots.count);
+    const { slots } = connectionLayout;
+    const entries = connectionLayout.eventEntries(2, 3, 3, true);
+    expect(h[slots.ring] - h[slots.events]).toBeGreaterThanOrEqual(4 * entries);
+    const pre = Uint8Array.of(1, 0, 1, 1, 1, 0);
+    expect(Array.from(link.current(pre, new Float32Array(10)))).toHaveLength(10);
+    // An event scratch one entry short (moved to the end of the buffer) is refused.
+    h[slots.events] = link.buffer.byteLength - 4 * (entries - 1);
+    expect(() => link.current(pre, new Float32Array(10))).toThrow('Connection state buffer has a corrupt offset for the event scratch');
   });
 
   test('lib/ reads them rather than keeping its own copy', () => {

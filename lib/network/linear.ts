@@ -111,8 +111,8 @@ export class Linear {
     const rows = this.maxDelay + 1;
     this.stride = Math.ceil(outF / layout.pad) * layout.pad;
     const weightBytes = 4 * inF * this.stride;
-    const events = batch * inF * (perSynapse ? rows : 1); // native/abi/connection_view.hpp eventCapacity()
-    const placed = placeArrays(layout.headerBytes, [weightBytes, perSynapse ? weightBytes : 0, 4 * (2 * events + batch + 1), rows * batch * inF]);
+    const events = layout.eventEntries(batch, inF, rows, perSynapse !== null);
+    const placed = placeArrays(layout.headerBytes, [weightBytes, perSynapse ? weightBytes : 0, 4 * events, rows * batch * inF]);
     const [weightsAt, delaysAt, eventsAt, ringAt] = placed.offsets;
     this.buffer = placed.buffer;
     this.weightsT = new Float32Array(this.buffer, weightsAt, inF * this.stride);

@@ -22,7 +22,7 @@ constexpr int kDelay = 7;     // the delay of every synapse, when kDelays is -1
 constexpr int kWeights = 8;   // byte offset: float32 [in][stride], weight (o, i) at [i][o]
 constexpr int kDelays = 9;    // byte offset of float32 [in][stride] whole-step delays, or -1
 constexpr int kRing = 10;     // byte offset: uint8 [rows][batch][in], spikes as sent
-constexpr int kEvents = 11;   // byte offset: uint32 scratch, 2 * E + batch + 1 entries, E = batch * in (* rows with kDelays)
+constexpr int kEvents = 11;   // byte offset: uint32 scratch of eventEntries() entries
 constexpr int kCount = 12;
 }  // namespace connslot
 
@@ -38,6 +38,17 @@ constexpr double kConnectionMagic = 0x434f4e4e;  // "CONN"
 constexpr int kConnectionHeaderBytes = connslot::kCount * 8;
 // Largest delay in steps: bounds the spike ring (rows x batch x in bytes).
 constexpr double kMaxDelaySteps = 65535.0;
+// Arrivals a step can have over the batch: one per input and sample, or with
+// per-synapse delays one per input, sample and lag (rows).
+constexpr double eventCapacity(double batch, double in, double rows, bool perSynapse) {
+  return batch * in * (perSynapse ? rows : 1.0);
+}
+// Entries of the uint32 event scratch: the index and the lag of each arrival,
+// and where each sample's arrivals begin (batch + 1).
+constexpr double eventEntries(double batch, double in, double rows, bool perSynapse) {
+  return 2 * eventCapacity(batch, in, rows, perSynapse) + batch + 1;
+}
+
 // Rows of the input-major weights are padded to a multiple of this many
 // floats (the widest vector), so whole vectors never read past a row.
 constexpr int kConnectionPad = 16;

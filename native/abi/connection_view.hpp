@@ -20,15 +20,17 @@ struct Connection {
   const float* weights = nullptr;  // [in][stride]: weight (o, i) at [i][o], padding 0
   const float* delays = nullptr;   // [in][stride] whole steps, or null
   std::uint8_t* ring = nullptr;  // [rows][batch][in]
-  std::uint32_t* events = nullptr;     // scratch: 2 * eventCapacity() + batch + 1 entries
+  std::uint32_t* events = nullptr;     // scratch: eventEntries() (connection_layout.hpp)
   ConnectionMode mode = ConnectionMode::Current;
   float* result = nullptr;  // Current, Difference: [batch][out]; Products: [batch][out][in]
   std::size_t oBegin = 0, oEnd = 0;  // the outputs this call computes
   const float* traceIn = nullptr;  // Difference: presynaptic trace, [batch][in]
 
-  // Arrivals a step can have, over the whole batch: one per input and sample,
-  // or with per-synapse delays one per input, sample and lag.
-  std::size_t eventCapacity() const { return batch * in * (delays ? rows : 1); }
+  // Arrivals a step can have over the batch (connection_layout.hpp).
+  std::size_t eventCapacity() const {
+    return static_cast<std::size_t>(spiking::eventCapacity(static_cast<double>(batch), static_cast<double>(in),
+                                                           static_cast<double>(rows), delays != nullptr));
+  }
 
   // The spikes of sample b that were sent `lag` steps ago.
   const std::uint8_t* sent(std::size_t lag, std::size_t b) const {

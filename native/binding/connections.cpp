@@ -46,9 +46,9 @@ Connection decodeConnection(Napi::Env env, const SlabView& slab) {
   }
   const bool perSynapse = h[connslot::kDelays] != -1;
   const double in = static_cast<double>(c.in), batch = static_cast<double>(c.batch);
-  const double capacity = batch * in * (perSynapse ? static_cast<double>(c.rows) : 1.0);
+  const double events = eventEntries(batch, in, static_cast<double>(c.rows), perSynapse);
   if (in * static_cast<double>(c.stride) > limit || static_cast<double>(c.rows) * batch * in > limit ||
-      2 * capacity + batch + 1 > limit || batch * static_cast<double>(c.out) * in > 9007199254740992.0) {
+      events > limit || batch * static_cast<double>(c.out) * in > 9007199254740992.0) {
     fail(env, "Connection state buffer has corrupt sizes");
   }
   const std::size_t weights = c.in * c.stride;
@@ -57,8 +57,7 @@ Connection decodeConnection(Napi::Env env, const SlabView& slab) {
   // so a corrupt value cannot reach memory outside the ring; lib/ checks them.
   if (perSynapse) c.delays = arrayAt<float>(env, slab, h[connslot::kDelays], weights, "delays");
   c.ring = arrayAt<std::uint8_t>(env, slab, h[connslot::kRing], c.rows * c.batch * c.in, "the spike ring");
-  c.events = arrayAt<std::uint32_t>(env, slab, h[connslot::kEvents], 2 * c.eventCapacity() + c.batch + 1,
-                                    "the event scratch");
+  c.events = arrayAt<std::uint32_t>(env, slab, h[connslot::kEvents], static_cast<std::size_t>(events), "the event scratch");
   return c;
 }
 

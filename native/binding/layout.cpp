@@ -31,6 +31,16 @@ Napi::Array recordNames(Napi::Env env, std::uint32_t mask) {
   return strings(env, table, kRecordCount, mask);
 }
 
+// eventEntries(batch, in, rows, perSynapse): the event scratch's uint32 entries.
+Napi::Value EventEntries(const Napi::CallbackInfo& info) {
+  double size[3];
+  for (int i = 0; i < 3; ++i) {
+    if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), "Expected batch, in and rows as numbers");
+    size[i] = info[i].As<Napi::Number>().DoubleValue();
+  }
+  return Napi::Number::New(info.Env(), eventEntries(size[0], size[1], size[2], info[3].ToBoolean().Value()));
+}
+
 }  // namespace
 
 Napi::Object layerLayout(Napi::Env env) {
@@ -61,6 +71,7 @@ Napi::Object layerLayout(Napi::Env env) {
 
 Napi::Object connectionLayout(Napi::Env env) {
   Napi::Object layout = Napi::Object::New(env);
+  layout["eventEntries"] = Napi::Function::New(env, EventEntries, "eventEntries");
   layout["slots"] = named(env, kConnectionSlots);
   layout["modes"] = named(env, kConnectionModes);
   layout["magic"] = kConnectionMagic;
