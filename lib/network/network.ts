@@ -6,7 +6,7 @@ import { invalidParameter } from '../errors';
 import { holdLayers, layerRecord, prepareRestoreLayer } from '../state/layer-record';
 import { Linear } from './linear';
 import { NetworkPlan, TAP_VARIABLES, type Tap, type TapVariable } from './plan';
-import { net as netNative } from '../binding';
+import { native } from '../binding';
 import type { SampleMask } from '../layers/sample-mask';
 import { corruptState, decodeRecord, encodeRecord, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
 import { readStateFile, writeFileAtomic } from '../state/files';
@@ -329,23 +329,23 @@ export class Network implements NetworkView {
         opened.push(r);
       }
       const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), counts);
-      const native = typeof plan === 'string' ? null : plan;
-      const wanted = native ? this.tapsOf(recorders) : null;
+      const compiled = typeof plan === 'string' ? null : plan;
+      const wanted = compiled ? this.tapsOf(recorders) : null;
       const block = this.blockSteps(steps, options, recorders, wanted);
       const taps = wanted && wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
       for (let done = 0; done < steps; ) {
         let n = Math.min(block, steps - done);
-        if (native?.encodes) n = Math.min(n, TWO_32 - this.t); // past it, stepOnce throws the encoder's error
-        if (native && n > 0) {
+        if (compiled?.encodes) n = Math.min(n, TWO_32 - this.t); // past it, stepOnce throws the encoder's error
+        if (compiled && n > 0) {
           const first = this.t;
-          native.run(first, n, taps ?? []);
+          compiled.run(first, n, taps ?? []);
           this.t = first + n;
           this.replay(recorders, taps, first, n);
         } else {
           n = Math.max(n, 1);
           for (let j = 0; j < n; j++) {
             this.stepOnce();
-            for (let k = 0; k < this.nodes.length; k++) netNative.countSpikes(this.nodes[k].layer.spikes, counts[k]);
+            for (let k = 0; k < this.nodes.length; k++) native.countSpikes(this.nodes[k].layer.spikes, counts[k]);
             for (const r of recorders) r.record(this.t - 1);
           }
         }

@@ -3,14 +3,13 @@
 
 #include <napi.h>
 
-#include <cstdint>
-
+#include "checks.hpp"
 #include "../abi/connection_view.hpp"
 
 namespace spiking {
-void registerNet(Napi::Env env, Napi::Object exports);
+void registerNetwork(Napi::Env env, Napi::Object exports);
 
-// A connection slab (lib/network/linear.ts) as a Link, every offset checked;
-// *headSlot is set to its float64 head slot. Throws a JS error on anything else.
-Link decodeLink(Napi::Env env, const Napi::Value& slab, std::uint8_t** headSlot);
+// A connection slab (lib/network/linear.ts, opened with openSlab) as a
+// Connection view, every offset and size checked. Throws a JS error on anything else.
+Connection decodeConnection(Napi::Env env, const checks::SlabView& slab);
 }  // namespace spiking

@@ -13,6 +13,7 @@
 #include "borrowed_work.hpp"
 #include "checks.hpp"
 #include "connections.hpp"
+#include "../abi/connection_layout.hpp"
 #include "../runtime/plan.hpp"
 
 namespace spiking {
@@ -140,8 +141,10 @@ void decodeConnections(Napi::Env env, const std::vector<std::vector<Napi::Value>
     const double layers = static_cast<double>(plan.layers.size()) - 1;
     PlanConnection conn;
     kept.push_back(raw[c][0]);
-    conn.link = decodeLink(env, raw[c][0], &conn.headSlot);
-    conn.ring = const_cast<std::uint8_t*>(conn.link.ring);  // the slab's own, writable memory
+    const SlabView slab = openSlab(env, raw[c][0], kConnectionSlab);
+    conn.link = decodeConnection(env, slab);
+    conn.headSlot = slab.base + connslot::kHead * sizeof(double);
+    conn.ring = conn.link.ring;
     conn.from = static_cast<std::size_t>(number(env, raw[c][1], where + ".from", 0, layers));
     const std::size_t to = static_cast<std::size_t>(number(env, raw[c][2], where + ".to", 0, layers));
     bool listed = false;
@@ -152,7 +155,7 @@ void decodeConnections(Napi::Env env, const std::vector<std::vector<Napi::Value>
     if (conn.link.batch != target.batch || conn.link.in != from.perSample || conn.link.out != target.perSample) {
       fail(env, "Expected " + where + " to fit its layers (batch, in, out)");
     }
-    conn.link.mode = target.layer.model == Model::Fede ? LinkMode::Difference : LinkMode::Current;
+    conn.link.mode = target.layer.model == Model::Fede ? ConnectionMode::Difference : ConnectionMode::Current;
     plan.connections.push_back(conn);
   }
 }

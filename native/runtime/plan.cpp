@@ -7,27 +7,28 @@
 
 #include "dispatch.hpp"
 #include "runner.hpp"
+#include "split.hpp"
 #include "thread_pool.hpp"
 #include "../kernels/philox.hpp"
 
 namespace spiking {
 namespace {
 
-// Below this many operations a stage is not worth waking other threads for.
-constexpr double kParallelWork = 1 << 17;
+// Below this many draws an encoder step is not worth waking other threads for.
 constexpr double kParallelDraws = 1 << 14;
 
-// Runs f(begin, end) over [0, n): on the caller alone when the work is small,
-// else in chunks of whole `align`-sized pieces, a few per thread.
+// Runs f(b0, b1) over the samples [0, batch): on the caller alone when the
+// draws are few, else in chunks of whole samples, a few per thread (each
+// sample's draws depend on its own counter only, so any split gives the same
+// bits). Connections and layers split by split.hpp's rule instead.
 template <class F>
-void splitRange(std::size_t n, double work, double minimum, std::size_t align, F&& f) {
+void splitSamples(std::size_t batch, double draws, F&& f) {
   ThreadPool& pool = ThreadPool::instance();
   const std::size_t threads = pool.threads();
-  if (threads == 1 || work < minimum || n <= align) return f(std::size_t(0), n);
-  const std::size_t size = (n / (threads * 4) + align - 1) / align * align;
-  const std::size_t chunks = (n + size - 1) / size;
-  auto chunk = [&](std::size_t c) { f(c * size, std::min(n, (c + 1) * size)); };
-  pool.parallelFor(chunks, chunk);
+  if (threads == 1 || draws < kParallelDraws || batch == 1) return f(std::size_t(0), batch);
+  const std::size_t size = std::max<std::size_t>(1, batch / (threads * 4));
+  auto chunk = [&](std::size_t c) { f(c * size, std::min(batch, (c + 1) * size)); };
+  pool.parallelFor((batch + size - 1) / size, chunk);
 }
 
 // Where a neuron layer's connections write: +0, or -0 for FedeNeuron, whose
@@ -43,7 +44,7 @@ void encodePoisson(const PlanLayer& p, std::uint32_t step) {
   const PlanSource& s = p.source;
   const BernoulliFn bernoulli = activeInstructionSet().bernoulli;
   const double work = static_cast<double>(p.layer.n);
-  splitRange(p.batch, work, kParallelDraws, 1, [&](std::size_t b0, std::size_t b1) {
+  splitSamples(p.batch, work, [&](std::size_t b0, std::size_t b1) {
     BernoulliCall call;
     call.out = p.x + b0 * s.perSample;
     call.thresholds = s.thresholds + (s.shared ? 0 : b0 * s.perSample);
@@ -70,11 +71,10 @@ void layOutLatency(const PlanLayer& p, LatencyState& state, double w) {
   const PlanSource& s = p.source;
   const double jitter = s.jitter, window = s.window;
   const double span = 2 * jitter + 1;
-  splitRange(p.batch, static_cast<double>(p.layer.n) * (jitter > 0 ? 8 : 1), kParallelDraws, 1,
-             [&](std::size_t b0, std::size_t b1) {
+  splitSamples(p.batch, static_cast<double>(p.layer.n) * (jitter > 0 ? 8 : 1), [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b < b1; ++b) {
       const std::uint32_t sample = s.firstSample + static_cast<std::uint32_t>(b);
-      Philox4x32 block{};
+      std::uint32_t block[4] = {0, 0, 0, 0};
       std::size_t drawn = ~std::size_t(0);  // the block of words `block` holds
       for (std::size_t i = 0; i < s.perSample; ++i) {
         const std::size_t k = b * s.perSample + i;
@@ -82,10 +82,10 @@ void layOutLatency(const PlanLayer& p, LatencyState& state, double w) {
         if (t >= 0 && jitter > 0) {
           if (drawn != i / 4) {
             drawn = i / 4;
-            block = philox4x32_10(static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(drawn), sample, s.domain,
-                                  s.key0, s.key1);
+            philoxBlocks(block, 1, s.key0, s.key1, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(drawn), sample,
+                         s.domain);
           }
-          const double u = static_cast<double>(block.v[i % 4]) / 4294967296.0;
+          const double u = static_cast<double>(block[i % 4]) / 4294967296.0;
           t += std::floor(u * span) - jitter;
           t = std::min(window - 1, std::max(0.0, t));
         }
@@ -123,9 +123,9 @@ struct GatherState {
 };
 
 // Lists the inputs that arrive now, per sample in increasing order, into the
-// slab's event scratch: Link::listArrivals without per-synapse delays, eight
+// slab's event scratch: Connection::listArrivals without per-synapse delays, eight
 // spikes at a time (no branch per silent input). Returns the arrivals.
-std::size_t listBySample(const Link& L) {
+std::size_t listBySample(const Connection& L) {
   std::uint32_t* index = L.eventIndex();
   std::uint32_t* begin = L.eventStarts();
   std::uint32_t count = 0;
@@ -153,7 +153,7 @@ std::size_t listBySample(const Link& L) {
 
 // The arrivals listed by sample (listBySample), regrouped by input: a
 // counting sort that keeps each input's samples in increasing order.
-std::size_t gatherArrivals(const Link& L, GatherState& g) {
+std::size_t gatherArrivals(const Connection& L, GatherState& g) {
   const std::uint32_t count = static_cast<std::uint32_t>(listBySample(L));
   const std::uint32_t* index = L.eventIndex();
   const std::uint32_t* begin = L.eventStarts();
@@ -183,14 +183,14 @@ std::size_t gatherArrivals(const Link& L, GatherState& g) {
   return count;
 }
 
-bool gathers(const Link& L) { return L.mode == LinkMode::Current && !L.delays && L.batch >= 2; }
+bool gathers(const Connection& L) { return L.mode == ConnectionMode::Current && !L.delays && L.batch >= 2; }
 
 // The connection kernel over all outputs, split across the pool when large.
-void runKernel(const Link& L, double work) {
+void runKernel(const Connection& L, double work) {
   if (work <= 0) return;
-  const LinkFn link = activeInstructionSet().link;
-  splitRange(L.out, work, kParallelWork, 64, [&](std::size_t begin, std::size_t end) {
-    Link part = L;
+  const ConnectionFn link = activeInstructionSet().connection;
+  splitRange(L.out, work, [&](std::size_t begin, std::size_t end) {
+    Connection part = L;
     part.oBegin = begin;
     part.oEnd = end;
     link(part);
@@ -200,13 +200,13 @@ void runKernel(const Link& L, double work) {
 // One step of a connection (the work of binding/connections.cpp's linkStep):
 // this step's presynaptic spikes into the ring, the arrivals listed, the
 // kernel over the outputs split across the pool, the ring moved on a row.
-void stepConnection(PlanConnection& c, const PlanLayer& from, float* result, GatherState& g) {
-  Link& L = c.link;
+void stepEdge(PlanConnection& c, const PlanLayer& from, float* result, GatherState& g) {
+  Connection& L = c.link;
   const std::size_t sent = L.batch * L.in;
   std::memcpy(c.ring + L.head * sent, from.layer.spikes, sent);
   L.result = result;
   double work = static_cast<double>(sent) * static_cast<double>(L.out);
-  if (L.mode == LinkMode::Current) {
+  if (L.mode == ConnectionMode::Current) {
     const bool timed = gathers(L) && g.trials < kTrialSteps;
     const auto started = std::chrono::steady_clock::now();
     std::size_t events = 0;
@@ -257,7 +257,7 @@ void copyTap(const NetworkPlan& plan, const PlanTap& tap, std::size_t j) {
 std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
   std::vector<GatherState> gather(plan.connections.size());
   for (std::size_t c = 0; c < plan.connections.size(); ++c) {
-    const Link& L = plan.connections[c].link;
+    const Connection& L = plan.connections[c].link;
     if (!gathers(L)) continue;
     gather[c].input.resize(L.in);
     gather[c].start.resize(L.in + 1);
@@ -285,7 +285,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
         clearCurrent(p);
         for (std::size_t c : p.incoming) {
           PlanConnection& conn = plan.connections[c];
-          stepConnection(conn, plan.layers[conn.from], p.current, gather[c]);
+          stepEdge(conn, plan.layers[conn.from], p.current, gather[c]);
         }
         x = Segment{p.current, 1};
         drive.x = &x;

@@ -58,7 +58,7 @@ struct PlanLayer {
 };
 
 struct PlanConnection {
-  Link link;                  // head is kept here while the plan runs
+  Connection link;                  // head is kept here while the plan runs
   std::uint8_t* ring = nullptr;
   std::size_t from = 0;       // the source layer's index
   std::uint8_t* headSlot = nullptr;  // the slab's float64 head slot, written back at the end
