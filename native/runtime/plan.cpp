@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "dispatch.hpp"
+#include "network.hpp"
 #include "runner.hpp"
-#include "split.hpp"
 #include "thread_pool.hpp"
 #include "../kernels/philox.hpp"
 
@@ -20,7 +20,7 @@ constexpr double kParallelDraws = 1 << 14;
 // Runs f(b0, b1) over the samples [0, batch): on the caller alone when the
 // draws are few, else in chunks of whole samples, a few per thread (each
 // sample's draws depend on its own counter only, so any split gives the same
-// bits). Connections and layers split by split.hpp's rule instead.
+// bits). Connections and layers split by split.hpp's rule (runtime/network.cpp).
 template <class F>
 void splitSamples(std::size_t batch, double draws, F&& f) {
   ThreadPool& pool = ThreadPool::instance();
@@ -185,19 +185,7 @@ std::size_t gatherArrivals(const Connection& L, GatherState& g) {
 
 bool gathers(const Connection& L) { return L.mode == ConnectionMode::Current && !L.delays && L.batch >= 2; }
 
-// The connection kernel over all outputs, split across the pool when large.
-void runKernel(const Connection& L, double work) {
-  if (work <= 0) return;
-  const ConnectionFn link = activeInstructionSet().connection;
-  splitRange(L.out, work, [&](std::size_t begin, std::size_t end) {
-    Connection part = L;
-    part.oBegin = begin;
-    part.oEnd = end;
-    link(part);
-  });
-}
-
-// One step of a connection (the work of binding/connections.cpp's linkStep):
+// One step of a connection (runtime/network.cpp's stepConnection, with the kernel choice):
 // this step's presynaptic spikes into the ring, the arrivals listed, the
 // kernel over the outputs split across the pool, the ring moved on a row.
 void stepEdge(PlanConnection& c, const PlanLayer& from, float* result, GatherState& g) {
@@ -218,25 +206,16 @@ void stepEdge(PlanConnection& c, const PlanLayer& from, float* result, GatherSta
       L.gathered = nullptr;
     }
     work = static_cast<double>(events) * static_cast<double>(L.out);
-    runKernel(L, work);
+    runConnectionKernel(L, work);
     if (timed) {
       g.seconds[L.gathered ? 1 : 0] += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       ++g.trials;
     }
   } else {
     L.traceIn = from.layer.trace;
-    runKernel(L, work);
+    runConnectionKernel(L, work);
   }
   L.head = (L.head + 1) % L.rows;
-}
-
-void countSpikes(const PlanLayer& p) {
-  const std::uint8_t* s = p.layer.spikes;
-  for (std::size_t b = 0; b < p.batch; ++b) {
-    std::size_t c = 0;
-    for (std::size_t i = 0; i < p.perSample; ++i) c += s[b * p.perSample + i] != 0;
-    p.counts[b] = p.counts[b] + static_cast<double>(c);
-  }
 }
 
 void copyTap(const NetworkPlan& plan, const PlanTap& tap, std::size_t j) {
@@ -297,7 +276,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
       }
       stepLayerParallel(p.layer, drive);
     }
-    for (const PlanLayer& p : plan.layers) countSpikes(p);
+    for (const PlanLayer& p : plan.layers) countSpikes(p.layer.spikes, p.perSample, p.counts, p.batch);
     for (const PlanTap& tap : plan.taps) copyTap(plan, tap, j);
     if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
     if (plan.control) __atomic_store_n(plan.control + 1, static_cast<std::int32_t>(std::min<std::size_t>(j + 1, 0x7fffffff)), __ATOMIC_RELEASE);
