@@ -78,6 +78,24 @@ inline void storeSpikes(std::uint8_t* out, const Mask<A>& m, const xsimd::avx512
 }
 #endif
 
+// ---- correctly rounded division ------------------------------------------
+// a / b rounded once, as IEEE 754 requires, under every instruction set.
+// xsimd 8.1 divides floats with divps on SSE2, AVX and AVX-512, but on NEON
+// (neon64 inherits it) with a reciprocal estimate refined by two Newton steps
+// and a multiply, which can land one ulp off; AArch64 has a true division.
+// The kernels use no other approximate operation (no rcp, rsqrt, exp or fma).
+
+template <class A>
+inline Batch<A> divide(const Batch<A>& a, const Batch<A>& b, const xsimd::generic&) {
+  return a / b;
+}
+#if XSIMD_WITH_NEON64
+template <class A>
+inline Batch<A> divide(const Batch<A>& a, const Batch<A>& b, const xsimd::neon64&) {
+  return vdivq_f32(a, b);
+}
+#endif
+
 // ---- per-call constants and per-vector parameter access -----------------
 
 template <class A>
@@ -115,7 +133,7 @@ struct Params {
     const Param& p = L.param(id);
     if (!PerNeuron || !p.ptr) return B(c.decay[static_cast<int>(id)]);
     const B tau = B::load_unaligned(p.ptr + i);
-    if constexpr (U == Update::Exponential) return c.dt / tau;
+    if constexpr (U == Update::Exponential) return divide<A>(c.dt, tau, A{});
     return tau;
   }
 };
