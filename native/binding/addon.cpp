@@ -156,6 +156,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       Napi::Function::New(env, SelectInstructionSet, "setInstructionSet");
   exports["layout"] = Layout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
+  Napi::Array compiled = Napi::Array::New(env);
+  for (std::size_t i = 0; i < compiledInstructionSetCount(); ++i) {
+    compiled.Set(static_cast<uint32_t>(i), compiledInstructionSet(i));
+  }
+  exports["compiledInstructionSets"] = compiled;
   exports["apiVersion"] = kAddonApi;
   registerNet(env, exports);
   exports["sanitized"] = Napi::Boolean::New(env, kSanitized);

@@ -84,6 +84,12 @@ const InstructionSet* const* usableInstructionSets(std::size_t* count) {
   return registry().usable;
 }
 
+const char* compiledInstructionSet(std::size_t index) {
+  return index < kCompiledCount ? kCompiled[index].set.name : nullptr;
+}
+
+std::size_t compiledInstructionSetCount() { return kCompiledCount; }
+
 const InstructionSet& activeInstructionSet() { return *registry().active.load(); }
 
 bool selectInstructionSet(const char* name) { return registry().select(name); }
