@@ -39,6 +39,10 @@ unshare --mount --propagation private bash -euo pipefail -c '
   npm install --no-audit --no-fund --foreground-scripts --build-from-source "$2" >install.log 2>&1 \
     || { tail -n 40 install.log >&2; exit 1; }
   test -f node_modules/spiking/build/Release/spiking.node
+  # The system headers are hidden: the one xsimd the compiler could find is the vendored one.
+  grep -A1 -- "-idirafter" node_modules/spiking/build/spiking.target.mk | grep -qs "$PWD/node_modules/spiking/vendor/xsimd/include" \
+    || { echo "source-build-check: expected -idirafter .../vendor/xsimd/include in build/spiking.target.mk, found none" >&2; exit 1; }
+  echo "   built with -idirafter node_modules/spiking/vendor/xsimd/include, the system xsimd hidden"
   node demo.js
   node node_modules/spiking/bin/spiking.js info | grep -E "^(platform|addon|instruction sets compiled in):"
 ' check "$work" "$tarball"
