@@ -23,6 +23,18 @@ using Batch = xsimd::batch<float, A>;
 template <class A>
 using Mask = xsimd::batch_bool<float, A>;
 
+// A hint to fetch the cache line at p for reading: GCC's and clang's builtin;
+// MSVC's intrinsic (x64: prefetcht0, arm64: prfm).
+static inline void prefetch(const void* p) {
+#if defined(_MSC_VER) && !defined(__clang__) && defined(_M_X64)
+  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+#elif defined(_MSC_VER) && !defined(__clang__)
+  __prefetch(p);
+#else
+  __builtin_prefetch(p);
+#endif
+}
+
 // ---- spike masks to 0/1 bytes -------------------------------------------
 // Non-template helpers are static: each ISA's translation unit gets its own
 // copy, so the linker can never hand AVX-512 code to an SSE2-only caller.
@@ -247,8 +259,8 @@ struct Stepper {
       const std::size_t ahead = d.prefetch;
       for (; i + W <= end; i += W) {
         if (ahead) {
-          __builtin_prefetch(x + i + ahead);
-          if (pre) __builtin_prefetch(pre + i + ahead);
+          prefetch(x + i + ahead);
+          if (pre) prefetch(pre + i + ahead);
         }
         const B current = B::load_unaligned(x + i);
         vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);
