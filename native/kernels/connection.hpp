@@ -131,7 +131,7 @@ inline void gatheredTile(const Connection& L, std::size_t o0, std::size_t count)
     for (std::size_t j = 0; j < g.count; ++j) {
       if (j + kAhead < g.count) {
         const float* next = L.weights + g.input[j + kAhead] * L.stride + o0;
-        for (std::size_t k = 0; k < K * W; k += 16) __builtin_prefetch(next + k);
+        for (std::size_t k = 0; k < K * W; k += 16) prefetch(next + k);
       }
       const float* w = L.weights + g.input[j] * L.stride + o0;
       B row[K];

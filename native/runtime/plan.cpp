@@ -11,8 +11,40 @@
 #include "thread_pool.hpp"
 #include "../kernels/philox.hpp"
 
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
+
 namespace spiking {
 namespace {
+
+// The index of the lowest set bit of x (x != 0).
+inline unsigned lowestBit(std::uint64_t x) {
+#if defined(_MSC_VER)
+  unsigned long i = 0;
+  _BitScanForward64(&i, x);
+  return static_cast<unsigned>(i);
+#else
+  return static_cast<unsigned>(__builtin_ctzll(x));
+#endif
+}
+
+// The control words another thread reads and writes (NetworkPlan::control).
+inline std::int32_t loadShared(const std::int32_t* p) {
+#if defined(_MSC_VER)
+  return _InterlockedOr(reinterpret_cast<volatile long*>(const_cast<std::int32_t*>(p)), 0);
+#else
+  return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+#endif
+}
+
+inline void storeShared(std::int32_t* p, std::int32_t value) {
+#if defined(_MSC_VER)
+  _InterlockedExchange(reinterpret_cast<volatile long*>(p), value);
+#else
+  __atomic_store_n(p, value, __ATOMIC_RELEASE);
+#endif
+}
 
 // Below this many draws an encoder step is not worth waking other threads for.
 constexpr double kParallelDraws = 1 << 14;
@@ -139,7 +171,7 @@ std::size_t listBySample(const Connection& L) {
       std::memcpy(&word, row + i, 8);
       std::uint64_t nonzero = (((word & kLow7) + kLow7) | word) & kHigh;  // 0x80 in each nonzero byte
       while (nonzero) {
-        index[count++] = static_cast<std::uint32_t>(i + (__builtin_ctzll(nonzero) >> 3));
+        index[count++] = static_cast<std::uint32_t>(i + (lowestBit(nonzero) >> 3));
         nonzero &= nonzero - 1;
       }
     }
@@ -250,7 +282,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
 
   std::size_t j = 0;
   for (; j < steps; ++j) {
-    if (plan.control && __atomic_load_n(plan.control, __ATOMIC_ACQUIRE) != 0) break;
+    if (plan.control && loadShared(plan.control) != 0) break;
     const std::uint64_t t = first + j;
     for (std::size_t k = 0; k < plan.layers.size(); ++k) {
       PlanLayer& p = plan.layers[k];
@@ -279,7 +311,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     for (const PlanLayer& p : plan.layers) countSpikes(p.layer.spikes, p.perSample, p.counts, p.batch);
     for (const PlanTap& tap : plan.taps) copyTap(plan, tap, j);
     if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
-    if (plan.control) __atomic_store_n(plan.control + 1, static_cast<std::int32_t>(std::min<std::size_t>(j + 1, 0x7fffffff)), __ATOMIC_RELEASE);
+    if (plan.control) storeShared(plan.control + 1, static_cast<std::int32_t>(std::min<std::size_t>(j + 1, 0x7fffffff)));
   }
 
   for (const PlanConnection& c : plan.connections) {
