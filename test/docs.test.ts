@@ -9,7 +9,7 @@
 // - json blocks are experiment files: valid against the published schema,
 //   and `spiking run` runs them;
 // - a block marked <!-- not run: reason --> is counted, any other block fails.
-// Relative links between the docs must point at files that exist.
+// Relative links between the docs must point at files and headings that exist.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -149,14 +149,30 @@ describe(`the docs' code samples (${files.length} files)`, () => {
     }
   }, 180_000);
 
-  test('relative links between the docs point at files that exist', () => {
+  test("the README's quick start is what CI runs on a clean machine (.ci/run)", () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Quick start'));
+    const [quickStart] = docBlocks(section, 'README.md').filter((b) => b.tag === 'sh');
+    const commands = quickStart.code.split('\n').map((l) => l.replace(/(^|\s)#.*$/, '').trim()).filter(Boolean);
+    expect(commands).toEqual(['bash scripts/setup.sh', 'npm test']);
+    const ci = fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8').split('\n').map((l) => l.trim());
+    for (const command of commands) expect(ci.filter((l) => l === command || l.endsWith(` ${command}`))).not.toEqual([]);
+  });
+
+  test('relative links between the docs point at files and headings that exist', () => {
+    const withoutCode = (file: string) =>
+      fs.readFileSync(path.join(root, file), 'utf8').replace(/^\s*(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\s*\1\s*$/gm, '');
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+    const anchors = (file: string) =>
+      [...withoutCode(file).matchAll(/^#{1,6}\s+(.+?)\s*$/gm)].map(([, h]) => h.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'));
     const broken: string[] = [];
     for (const file of files) {
-      const markdown = fs.readFileSync(path.join(root, file), 'utf8').replace(/^\s*(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\s*\1\s*$/gm, '');
-      for (const [, target] of markdown.matchAll(/\]\(([^)\s]+)\)/g)) {
-        if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
-        const resolved = path.join(root, path.dirname(file), target.split('#')[0]);
-        if (!fs.existsSync(resolved)) broken.push(`${file}: ${target}`);
+      for (const [, target] of withoutCode(file).matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/i.test(target)) continue;
+        const [relative, fragment] = target.split('#');
+        const resolved = relative ? path.join(path.dirname(file), relative) : file;
+        if (!fs.existsSync(path.join(root, resolved))) broken.push(`${file}: ${target} (no such file)`);
+        else if (fragment !== undefined && !anchors(resolved).includes(fragment)) broken.push(`${file}: ${target} (no such heading)`);
       }
     }
     expect(broken).toEqual([]);
