@@ -63,7 +63,7 @@ function runScript(block: DocBlock, javascript: string): void {
 }
 
 describe(`the docs' code samples (${files.length} files)`, () => {
-  test(`every block is classified: ${count('script') + count('typescript')} scripts, ${count('cli')} command blocks, ${count('experiment')} experiments run; ${count('output')} outputs shown; ${count('not run')} marked not run`, () => {
+  test(`every block is classified: ${count('script') + count('typescript')} js/ts samples, ${count('cli')} command blocks, ${count('experiment')} experiment files run; ${count('output')} outputs shown; ${count('not run')} marked not run`, () => {
     expect(ofKind('unclassified').map((b) => `${where(b)}: ${b.reason}`)).toEqual([]);
     for (const b of ofKind('not run')) expect(`${where(b)}: ${b.reason}`).toMatch(/: \S.{9,}/); // a reason, not a shrug
     expect([count('script') + count('typescript'), count('cli'), count('experiment')]).not.toContain(0);
