@@ -10,7 +10,7 @@
 //   and `spiking run` runs them;
 // - a block marked <!-- not run: reason --> is counted, any other block fails.
 // Relative links between the docs must point at files and headings that exist.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,13 +28,11 @@ const where = (b: DocBlock) => `${b.file}:${b.line}`;
 const ofKind = (...kinds: DocBlock['kind'][]) => blocks.filter((b) => kinds.includes(b.kind));
 const count = (kind: DocBlock['kind']) => ofKind(kind).length;
 
-let scratch: string;
-beforeAll(() => {
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'spiking-docs-'));
-  // `require('spiking')` from any folder below scratch is this package.
-  fs.mkdirSync(path.join(scratch, 'node_modules'));
-  fs.symlinkSync(root, path.join(scratch, 'node_modules', 'spiking'), 'dir');
-});
+// Made while the tests are collected: test.concurrent tests may start before beforeAll hooks run.
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'spiking-docs-'));
+// `require('spiking')` from any folder below scratch is this package.
+fs.mkdirSync(path.join(scratch, 'node_modules'));
+fs.symlinkSync(root, path.join(scratch, 'node_modules', 'spiking'), 'dir');
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 /** A fresh folder for one block, with a copy of examples/ in it. */
@@ -46,20 +44,23 @@ function folder(block: DocBlock): string {
 }
 
 /** Runs a command; a non-zero exit fails the test with the block's place and the command's output. */
-function run(block: DocBlock, argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  const r = spawnSync(argv[0], argv.slice(1), { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) {
-    throw new Error(`${where(block)}: ${argv.slice(1).join(' ')} exited with ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
-  }
-  return r.stdout;
+function run(block: DocBlock, argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const options = { cwd, env: { ...process.env, ...env }, encoding: 'utf8' as const, timeout: 120_000, maxBuffer: 1 << 26 };
+  return new Promise((resolve, reject) =>
+    execFile(argv[0], argv.slice(1), options, (error, stdout, stderr) => {
+      if (!error) return resolve();
+      const how = typeof error.code === 'number' ? `exited with ${error.code}` : `failed (${error.signal ?? error.message})`;
+      reject(new Error(`${where(block)}: ${argv.slice(1).join(' ')} ${how}\n${stdout}\n${stderr}`));
+    }),
+  );
 }
 
 /** A script as a file node runs: wrapped in an async function, so top-level await works. */
-function runScript(block: DocBlock, javascript: string): void {
+function runScript(block: DocBlock, javascript: string): Promise<void> {
   const dir = folder(block);
   const file = path.join(dir, 'sample.js');
   fs.writeFileSync(file, `(async () => {\n${javascript}\n})().catch((e) => { console.error(e); process.exitCode = 1; });\n`);
-  run(block, [process.execPath, file], dir);
+  return run(block, [process.execPath, file], dir);
 }
 
 describe(`the docs' code samples (${files.length} files)`, () => {
@@ -107,8 +108,9 @@ describe(`the docs' code samples (${files.length} files)`, () => {
     expect(errors).toEqual([]);
   });
 
+  // Each sample is its own node process; a few run side by side.
   const runnable = ofKind('script', 'typescript', 'cli', 'experiment');
-  test.each(runnable.map((b) => [`${where(b)} (${b.kind})`, b] as const))('%s runs', (_, block) => {
+  test.concurrent.each(runnable.map((b) => [`${where(b)} (${b.kind})`, b] as const))('%s runs', async (_, block) => {
     switch (block.kind) {
       case 'script':
         return runScript(block, block.code);
@@ -129,7 +131,7 @@ describe(`the docs' code samples (${files.length} files)`, () => {
             env[words[k].slice(0, eq)] = words[k].slice(eq + 1);
           }
           if (words[k] === 'npx') k++;
-          run(block, [process.execPath, bin, ...words.slice(k + 1)], dir, env);
+          await run(block, [process.execPath, bin, ...words.slice(k + 1)], dir, env);
         }
         return;
       }
@@ -142,7 +144,7 @@ describe(`the docs' code samples (${files.length} files)`, () => {
         // Paths in an experiment are relative to its file: it sits beside the examples' data.
         const dir = folder(block);
         fs.writeFileSync(path.join(dir, 'examples', 'sample.json'), block.code);
-        run(block, [process.execPath, bin, 'run', 'examples/sample.json', '--out', 'out', '--quiet'], dir);
+        await run(block, [process.execPath, bin, 'run', 'examples/sample.json', '--out', 'out', '--quiet'], dir);
         expect(fs.existsSync(path.join(dir, 'out', 'summary.json'))).toBe(true);
         return;
       }
