@@ -3,7 +3,7 @@
 // Poisson input -> Linear -> LIF, batch 32, 1,000 steps of 1 ms, for a few
 // layer sizes (inputs = outputs = size), reporting steps per second. When
 // `python3 -c "import torch"` works it also times a PyTorch eager version of
-// the same network, written from shared SEMANTICS.md; otherwise it says so.
+// the same network, written from docs/semantics.md; otherwise it says so.
 //
 //   npm run bench:network                      # sizes 250, 1000, 2500
 //   npm run bench:network -- --sizes 500,4000 --steps 200 --json out.json

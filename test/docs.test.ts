@@ -213,3 +213,30 @@ describe('the classification rules (test/doc-blocks.ts)', () => {
     expect(() => docBlocks(md('```js', 'a'), 'x.md')).toThrow(/x.md:1: a code block that is never closed/);
   });
 });
+
+describe('the code cites docs/semantics.md', () => {
+  const semantics = fs.readFileSync(path.join(root, 'docs', 'semantics.md'), 'utf8');
+  const headings = [...semantics.matchAll(/^#{2,6}\s+(.+?)\s*$/gm)].map(([, h]) => h);
+  const sources = (dir: string): string[] =>
+    fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) return sources(rel);
+      return /\.(ts|js|cpp|hpp|py|sh)$/.test(e.name) && rel !== path.join('test', 'docs.test.ts') ? [rel] : [];
+    });
+  const code = ['lib', 'native', 'test', 'scripts', 'bin'].flatMap(sources).map((file) => [file, fs.readFileSync(path.join(root, file), 'utf8')] as const);
+
+  test('and no file outside the repository', () => {
+    expect(code.filter(([, text]) => /SEMANTICS/.test(text)).map(([file]) => file)).toEqual([]);
+    expect(code.filter(([, text]) => text.includes('docs/semantics.md')).length).toBeGreaterThan(5);
+  });
+
+  test('by section names that exist there', () => {
+    const cited = code.flatMap(([file, text]) =>
+      [...text.matchAll(/docs\/semantics\.md, ("[^"]+"(?: \/ "[^"]+")*)/g)].flatMap(([, names]) =>
+        [...names.matchAll(/"([^"]+)"/g)].map(([, name]) => ({ file, name })),
+      ),
+    );
+    expect(cited.length).toBeGreaterThan(5);
+    expect(cited.filter(({ name }) => !headings.includes(name))).toEqual([]);
+  });
+});
