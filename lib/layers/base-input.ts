@@ -32,7 +32,7 @@ export class BaseInput {
   protected readonly state: Slab;
   /** @internal */
   protected readonly result: StepResult;
-  /** @internal refuses calls while runAsync works on a copy of the state. */
+  /** @internal refuses calls while runAsync works on the state in place. */
   protected readonly guard = new BusyGuard();
 
   constructor(options: BaseInputOptions) {

@@ -288,7 +288,7 @@ export class BaseNeuron {
     return run.result;
   }
 
-  /** @internal runAsync() of every model: runSteps off the event loop, on a copy of the state. */
+  /** @internal runAsync() of every model: runSteps off the event loop, on the state in place (borrowed until it settles). */
   protected async runStepsAsync(
     untouched: StageCheck,
     x: Float32Array,

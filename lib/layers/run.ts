@@ -141,7 +141,7 @@ export function stagedRun(
 }
 
 /**
- * Guards a layer while runAsync works on a copy of its state: every call that
+ * Guards a layer while runAsync works on its state in place: every call that
  * would read or change the state is refused until the run settles.
  */
 export class BusyGuard {
