@@ -1,5 +1,5 @@
 import type { StepResult } from './base-input';
-import type { RunOptions, RunResult } from './run';
+import type { RecordName, RunOptions, RunResult } from './run';
 import { BaseNeuron } from './base-neuron';
 import { IF_STAGES } from './if-neuron';
 import type { NeuronInput } from './neuron-input';
@@ -64,12 +64,12 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
    * forward calls. x: Float32Array of steps x n x k values, time-major.
    * Returns the spikes of every step and the recorded variables.
    */
-  run(x: Float32Array, options: RunOptions): RunResult {
+  run<R extends RecordName = never>(x: Float32Array, options: RunOptions<R>): RunResult<R> {
     return this.runSteps(UNTOUCHED, x, undefined, options);
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
-  runAsync(x: Float32Array, options: RunOptions): Promise<RunResult> {
+  runAsync<R extends RecordName = never>(x: Float32Array, options: RunOptions<R>): Promise<RunResult<R>> {
     return this.runStepsAsync(UNTOUCHED, x, undefined, options);
   }
 }

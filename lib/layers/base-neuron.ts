@@ -15,6 +15,7 @@ import {
   checkRunValues,
   recordMask,
   stagedRun,
+  type RecordName,
   type RunOptions,
   type RunResult,
 } from './run';
@@ -261,19 +262,19 @@ export class BaseNeuron {
    * @internal run() of every model: the fused kernel over all steps in one
    * native call, or (when a stage is overridden) forward step by step.
    */
-  protected runSteps(
+  protected runSteps<R extends RecordName>(
     untouched: StageCheck,
     x: Float32Array,
     preTrace: Float32Array | undefined,
-    options: RunOptions,
-  ): RunResult {
+    options: RunOptions<R>,
+  ): RunResult<R> {
     this.guard.check(this, 'run');
     const { steps, record, out, width } = this.checkRun(x, preTrace, options, true);
     this.history?.reserve(steps);
     if (!untouched(this)) {
       const size = this.size * width;
       const slice = (a: Float32Array, t: number) => a.subarray(t * size, (t + 1) * size);
-      return stagedRun(
+      return stagedRun<R>(
         steps,
         this.size,
         record,
@@ -285,16 +286,16 @@ export class BaseNeuron {
     const run = allocateRun(this.size, steps, record, out);
     native.run(this.state.buffer, x, preTrace, steps, run.spikes, run.records);
     this.history?.append(run.spikes);
-    return run.result;
+    return run.result as RunResult<R>;
   }
 
   /** @internal runAsync() of every model: runSteps off the event loop, on the state in place (borrowed until it settles). */
-  protected async runStepsAsync(
+  protected async runStepsAsync<R extends RecordName>(
     untouched: StageCheck,
     x: Float32Array,
     preTrace: Float32Array | undefined,
-    options: RunOptions,
-  ): Promise<RunResult> {
+    options: RunOptions<R>,
+  ): Promise<RunResult<R>> {
     const name = this.constructor.name;
     this.guard.check(this, 'runAsync');
     const { steps, record } = this.checkRun(x, preTrace, options, false);
@@ -303,7 +304,7 @@ export class BaseNeuron {
     }
     this.history?.reserve(steps);
     return this.guard.hold(`${name}.runAsync`, async () => {
-      const result = asyncResult(await native.runAsync(this.state.buffer, x, preTrace, steps, recordMask(record)));
+      const result = asyncResult<R>(await native.runAsync(this.state.buffer, x, preTrace, steps, recordMask(record)));
       this.history?.append(result.spikes);
       return result;
     });

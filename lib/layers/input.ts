@@ -16,7 +16,7 @@ import {
 } from './run';
 import { decayTowards } from './stages';
 
-type InputRunOptions = RunOptions & { record?: readonly 'trace'[] };
+type InputRunOptions<R extends 'trace' = 'trace'> = RunOptions<R>;
 
 export interface InputOptions {
   cellsShape: readonly number[];
@@ -66,21 +66,21 @@ export class Input extends BaseInput {
    * forward calls. x: Float32Array or Uint8Array of steps x n values,
    * time-major. Returns the spikes of every step (and the trace if recorded).
    */
-  run(x: Float32Array | Uint8Array, options: InputRunOptions): RunResult {
+  run<R extends 'trace' = never>(x: Float32Array | Uint8Array, options: InputRunOptions<R>): RunResult<R> {
     this.guard.check(this, 'run');
     const { steps, record, out } = this.checkRun(x, options, true);
     const n = this.size;
     if (!UNTOUCHED(this)) {
       const step = (t: number) => this.forward(x.subarray(t * n, (t + 1) * n));
-      return stagedRun(steps, n, record, out, step, (name) => this.state[name]);
+      return stagedRun<R>(steps, n, record, out, step, (name) => this.state[name]);
     }
     const run = allocateRun(n, steps, record, out);
     native.run(this.state.buffer, x, undefined, steps, run.spikes, run.records);
-    return run.result;
+    return run.result as RunResult<R>; // allocateRun made every recorded variable
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
-  async runAsync(x: Float32Array | Uint8Array, options: InputRunOptions): Promise<RunResult> {
+  async runAsync<R extends 'trace' = never>(x: Float32Array | Uint8Array, options: InputRunOptions<R>): Promise<RunResult<R>> {
     const name = this.constructor.name;
     this.guard.check(this, 'runAsync');
     const { steps, record } = this.checkRun(x, options, false);
@@ -88,7 +88,7 @@ export class Input extends BaseInput {
       throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
     }
     return this.guard.hold(`${name}.runAsync`, async () =>
-      asyncResult(await native.runAsync(this.state.buffer, x, undefined, steps, recordMask(record))),
+      asyncResult<R>(await native.runAsync(this.state.buffer, x, undefined, steps, recordMask(record))),
     );
   }
 

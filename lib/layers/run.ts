@@ -4,11 +4,11 @@ import { invalidParameter } from '../errors';
 export const RECORDABLE = ['vCell', 'trace', 'refracCounts', 'thresh'] as const;
 export type RecordName = (typeof RECORDABLE)[number];
 
-export interface RunOptions {
+export interface RunOptions<R extends RecordName = RecordName> {
   /** Number of steps; x holds them time-major. */
   steps: number;
   /** State variables to record after every step (steps x n each). */
-  record?: readonly RecordName[];
+  record?: readonly R[];
   /**
    * run() only: arrays of steps x n to write the outputs into instead of new
    * ones (spikes, and any recorded variable), so a loop of runs allocates
@@ -17,8 +17,14 @@ export interface RunOptions {
   out?: Partial<RunResult>;
 }
 
-/** What run() returns: spikes of every step (steps x n, time-major) and each recorded variable. */
-export type RunResult = { spikes: Uint8Array } & Partial<Record<RecordName, Float32Array>>;
+/**
+ * What run() returns: spikes of every step (steps x n, time-major) and each
+ * recorded variable. RunResult<'vCell'> (what run(x, { record: ['vCell'] })
+ * returns) has vCell; the variables not recorded are absent.
+ */
+export type RunResult<R extends RecordName = never> = { spikes: Uint8Array } & { [K in R]: Float32Array } & {
+  [K in Exclude<RecordName, R>]?: Float32Array;
+};
 
 const MAX_STEPS = 2 ** 52;
 
@@ -113,31 +119,31 @@ export function allocateRun(
 }
 
 /** The result of the addon's runAsync, keyed by name. */
-export function asyncResult(native: { spikes: Uint8Array; records: (Float32Array | undefined)[] }): RunResult {
+export function asyncResult<R extends RecordName = never>(native: { spikes: Uint8Array; records: (Float32Array | undefined)[] }): RunResult<R> {
   const result: RunResult = { spikes: native.spikes };
   RECORDABLE.forEach((name, r) => {
     const out = native.records[r];
     if (out) result[name] = out;
   });
-  return result;
+  return result as RunResult<R>; // the addon returns every variable the mask named
 }
 
 /** Runs `steps` single steps through `stepOnce`, copying spikes and records out after each. */
-export function stagedRun(
+export function stagedRun<R extends RecordName = never>(
   steps: number,
   n: number,
   record: readonly RecordName[],
   out: Partial<RunResult>,
   stepOnce: (t: number) => void,
   read: (name: RecordName | 'spikes') => ArrayLike<number>,
-): RunResult {
+): RunResult<R> {
   const { result } = allocateRun(n, steps, record, out);
   for (let t = 0; t < steps; t++) {
     stepOnce(t);
     result.spikes.set(read('spikes'), t * n);
     for (const name of record) result[name]!.set(read(name), t * n);
   }
-  return result;
+  return result as RunResult<R>; // allocateRun made every recorded variable
 }
 
 /**
