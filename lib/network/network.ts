@@ -214,7 +214,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
   layer(name: string, kind?: abstract new (...args: never[]) => NetworkLayer): NetworkLayer {
     const layer = this.node(name).layer;
     if (kind !== undefined && !(layer instanceof kind)) {
-      throw new TypeError(`Layer "${name}" is a ${layer.constructor.name}, not a ${kind.name}`);
+      throw new TypeError(`Layer "${name}" is of class ${layer.constructor.name}, not ${kind.name}`);
     }
     return layer;
   }
