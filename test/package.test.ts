@@ -28,7 +28,10 @@ beforeAll(() => {
   for (const dep of [...Object.keys(pkg.dependencies), '@types/node']) {
     fs.symlinkSync(path.join(root, 'node_modules', dep), path.join(modules, dep), 'dir');
   }
-  env = { ...process.env, SPIKING_ADDON: path.join(root, 'build', 'Release', 'spiking.node') };
+  // The addon this checkout loads (the build, the prebuild, or the one SPIKING_ADDON names).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const addon = process.env.SPIKING_ADDON ?? (require('node-gyp-build') as { path(dir: string): string }).path(root);
+  env = { ...process.env, SPIKING_ADDON: addon };
 }, 120_000);
 
 afterAll(() => fs.rmSync(project, { recursive: true, force: true }));

@@ -20,11 +20,13 @@ export interface RunOptions<R extends RecordName = RecordName> {
 /**
  * What run() returns: spikes of every step (steps x n, time-major) and each
  * recorded variable. RunResult<'vCell'> (what run(x, { record: ['vCell'] })
- * returns) has vCell; the variables not recorded are absent.
+ * returns) has vCell; the variables not recorded are absent. When the names
+ * are not known to the compiler (a RecordName[] variable), every variable is
+ * optional.
  */
-export type RunResult<R extends RecordName = never> = { spikes: Uint8Array } & { [K in R]: Float32Array } & {
-  [K in Exclude<RecordName, R>]?: Float32Array;
-};
+export type RunResult<R extends RecordName = never> = { spikes: Uint8Array } & ([RecordName] extends [R]
+  ? { [K in RecordName]?: Float32Array }
+  : { [K in R]: Float32Array } & { [K in Exclude<RecordName, R>]?: Float32Array });
 
 const MAX_STEPS = 2 ** 52;
 

@@ -18,6 +18,12 @@ const noV: Float32Array = plain.vCell;
 // @ts-expect-error not a state variable
 lif.run(xs, { steps: 2, record: ['voltage'] });
 
+// Names the compiler does not know: every variable may be absent.
+const names: ('vCell' | 'trace' | 'refracCounts' | 'thresh')[] = ['trace'];
+const unknownNames = lif.run(xs, { steps: 2, record: names });
+// @ts-expect-error which variables were recorded is known only at run time
+const maybe: Float32Array = unknownNames.vCell;
+
 async function later(): Promise<Float32Array> {
   const r = await lif.runAsync(xs, { steps: 2, record: ['trace'] });
   return r.trace;
@@ -38,4 +44,4 @@ const inputTrace: Float32Array = net.layer('input').trace;
 const inputV = net.layer('input').vCell;
 const asked: LIFNeuron = new Network().layer('hidden', LIFNeuron);
 
-export { v, th, notRecorded, noV, later, known, unknown, hiddenV, inputTrace, inputV, asked };
+export { maybe, v, th, notRecorded, noV, later, known, unknown, hiddenV, inputTrace, inputV, asked };
