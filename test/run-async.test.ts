@@ -51,7 +51,7 @@ describe('runAsync borrows its arguments', () => {
     const grown = process.memoryUsage().rss - before;
     expect(grown).toBeLessThan(x.byteLength / 8);
     expectSame(await pending, expected);
-  });
+  }, 60_000);
 
   test('its input and the state stay alive while it runs, even with no other reference and a collection', async () => {
     setFlagsFromString('--expose-gc');
@@ -67,5 +67,5 @@ describe('runAsync borrows its arguments', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expectSame(await pending, expected);
-  });
+  }, 60_000);
 });
