@@ -294,7 +294,7 @@ export function program(io: Io): Command {
     .argument('<experiment>', 'experiment file (JSON, see schema/experiment.schema.json)')
     .option('-o, --out <dir>', 'output folder (required): summary.json, experiment.json, raster.svg and the recordings (.npy)')
     .option('--seed <n>', 'seed for encoders and weights (overrides the file)', integer('--seed', 0))
-    .option('--threads <n>', "size of the kernels' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)", integer('--threads', 1, 1024))
+    .option('--threads <n>', "size of the kernels' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)", integer('--threads', 1, native.maxThreads))
     .option('--set <name.field=value>', 'override a field of a layer, connection or the experiment (repeatable), e.g. hidden.tauV=0.8', collect)
     .option('--sweep <name.field=values>', `run every combination of these values (repeatable), each in its own sub-folder: ${SWEEP_FORMS}`, collect)
     .option('--force', 'replace the output folder if it exists and is not empty')

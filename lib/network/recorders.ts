@@ -1,4 +1,5 @@
 import { BaseNeuron } from '../layers/base-neuron';
+import { layerLayout } from '../binding';
 import { invalidParameter } from '../errors';
 import type { NetworkLayer, NetworkView, Recorder } from './network';
 import { NpyStream, type NpyDescr } from '../io/npy';
@@ -15,10 +16,10 @@ export interface Recording {
   layout: string;
 }
 
-/** The state variables a recorder can sample, per kind of layer. */
+/** The state variables a recorder can sample, per kind of layer (the addon's records, native/abi/layer_layout.hpp). */
 export const STATE_VARIABLES = {
-  neuron: ['vCell', 'trace', 'thresh', 'refracCounts'],
-  input: ['trace'],
+  neuron: layerLayout.recordsOf.LIFNeuron,
+  input: layerLayout.recordsOf.Input,
 } as const;
 
 abstract class FileRecorder implements Recorder {
@@ -205,11 +206,12 @@ export class StateRecorder extends FileRecorder {
       file: this.file,
       descr: '<f4',
       shape: [this.stream?.length ?? 0, this.samples.length, this.neurons.length],
-      layout: `(record, sample, neuron): record s is step s * ${this.every}; samples [${this.samples.join(', ')}], neurons [${summarise(this.neurons)}]`,
+      layout: `(record, sample, neuron): record s is step s * ${this.every}; samples [${this.samples.join(', ')}], neurons [${shortList(this.neurons)}]`,
     };
   }
 }
 
-function summarise(list: readonly number[]): string {
+/** A list of indices for a description: the first 12, then the count. */
+function shortList(list: readonly number[]): string {
   return list.length > 12 ? `${list.slice(0, 12).join(', ')}, ... (${list.length})` : list.join(', ');
 }
