@@ -1,4 +1,5 @@
-// The package as users get it: packed with npm pack, unpacked into a fresh
+// The package as users get it: packed with npm pack (without its prepack
+// checks of the prebuilds, which a checkout need not have), unpacked into a fresh
 // project's node_modules (its dependencies linked from this checkout; the
 // addon given by SPIKING_ADDON, since the tarball holds sources, not a
 // build), then used with require, with import, and compiled by tsc against
@@ -20,7 +21,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(() => {
   project = fs.mkdtempSync(path.join(os.tmpdir(), 'spiking-package-'));
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', project], { cwd: root, encoding: 'utf8' })) as Array<{ filename: string }>;
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: root, encoding: 'utf8' })) as Array<{ filename: string }>;
   const modules = path.join(project, 'node_modules');
   fs.mkdirSync(path.join(modules, '@types'), { recursive: true });
   execFileSync('tar', ['-xzf', path.join(project, packed[0].filename), '-C', modules]);

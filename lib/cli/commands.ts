@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
-import { native, packageRoot } from '../binding';
+import { addonPath, native, packageRoot } from '../binding';
 import type { NetworkRunResult } from '../network/network';
 import {
   applyOverride,
@@ -255,12 +255,21 @@ function runCommand(file: string, flags: RunFlags, io: Io): void {
   }
 }
 
+/** Where the loaded addon comes from: SPIKING_ADDON, a shipped prebuild, or a build in build/. */
+function addonOrigin(): string {
+  if (process.env.SPIKING_ADDON) return 'SPIKING_ADDON';
+  return path.relative(path.join(packageRoot(), 'prebuilds'), addonPath).startsWith('..') ? 'build' : 'prebuild';
+}
+
 function infoCommand(io: Io): void {
   io.out(
     [
       `spiking ${packageVersion()}`,
-      `node ${process.version} (${process.platform}-${process.arch})`,
+      `node ${process.version}`,
+      `platform: ${process.platform}-${process.arch}`,
+      `addon: ${addonOrigin()} ${addonPath}`,
       `addon build: ${native.buildSystem}`,
+      `instruction sets compiled in: ${native.compiledInstructionSets.join(', ')}`,
       `instruction set: ${native.instructionSet()} (usable: ${native.instructionSets().join(', ')}; SPIKING_ISA overrides)`,
       `threads: ${threadsInUse()} (the kernels' pool; SPIKING_NUM_THREADS or run --threads sets it)`,
       '',
@@ -310,7 +319,7 @@ export function program(io: Io): Command {
   (run as unknown as { missingArgument: (name: string) => never }).missingArgument = () => {
     throw new UsageError('the experiment file is missing: spiking run <experiment.json> --out <dir>');
   };
-  cli.command('info').description('version, instruction set in use and threads').action(() => infoCommand(io));
+  cli.command('info').description('version, platform, the addon loaded, instruction sets and threads').action(() => infoCommand(io));
   return cli;
 }
 
