@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// The `spiking` command: see `spiking --help` and the README.
+// The `spiking` command: see `spiking --help` and the README. The command
+// runs in a worker thread; this thread handles Ctrl-C and SIGTERM
+// (dist/cli/supervise.js).
 'use strict';
-const { main } = require('../dist/cli/commands.js');
+const { runSupervised } = require('../dist/cli/supervise.js');
 
 // A closed pipe (spiking ... | head) ends the output quietly.
 process.stdout.on('error', (e) => {
   if (e.code !== 'EPIPE') throw e;
 });
 
-process.exitCode = main(process.argv.slice(2));
+runSupervised(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

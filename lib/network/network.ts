@@ -161,7 +161,12 @@ function checkName(name: unknown, what: string): string {
  * it comes later or is the target itself (a feedback edge, as in PySNN's
  * cyclic example). Cycles are therefore allowed.
  */
-export class Network implements NetworkView {
+/**
+ * A network of named layers. Its type parameter maps the names added with
+ * addLayer (chained) to their classes, so that
+ * `new Network().addLayer('hidden', lif).layer('hidden')` is a LIFNeuron.
+ */
+export class Network<Layers extends Record<string, NetworkLayer> = {}> implements NetworkView {
   private readonly nodes: Node[] = [];
   private readonly byName = new Map<string, Node>();
   private readonly edges: Edge[] = [];
@@ -207,7 +212,7 @@ export class Network implements NetworkView {
    * Adds a layer; it is stepped after the layers added before it. An input
    * layer may have a source that encodes its spikes for each step.
    */
-  addLayer(name: string, layer: NetworkLayer, options: { source?: Encoder } = {}): this {
+  addLayer<N extends string, L extends NetworkLayer>(name: N, layer: L, options: { source?: Encoder } = {}): Network<Layers & { [K in N]: L }> {
     this.checkIdle('addLayer');
     checkName(name, 'layer');
     if (this.byName.has(name)) throw new RangeError(`A layer named "${name}" already exists`);
@@ -241,7 +246,7 @@ export class Network implements NetworkView {
     };
     this.nodes.push(node);
     this.byName.set(name, node);
-    return this;
+    return this as unknown as Network<Layers & { [K in N]: L }>; // the same network, its type knowing one more layer
   }
 
   /** Connects two layers (the target must be a neuron layer). The default name is "from_to" (defaultConnectionName). */
@@ -266,8 +271,19 @@ export class Network implements NetworkView {
     return this;
   }
 
-  layer(name: string): NetworkLayer {
-    return this.node(name).layer;
+  /**
+   * The layer of that name: its class when it was added in a chain of
+   * addLayer calls, or when the class is given (checked: a layer of another
+   * class throws); else an Input or neuron layer.
+   */
+  layer<N extends string>(name: N): N extends keyof Layers ? Layers[N] : NetworkLayer;
+  layer<T extends NetworkLayer>(name: string, kind: abstract new (...args: never[]) => T): T;
+  layer(name: string, kind?: abstract new (...args: never[]) => NetworkLayer): NetworkLayer {
+    const layer = this.node(name).layer;
+    if (kind !== undefined && !(layer instanceof kind)) {
+      throw new TypeError(`Layer "${name}" is of class ${layer.constructor.name}, not ${kind.name}`);
+    }
+    return layer;
   }
 
   /** The x buffer of an input layer without a source: write the next step's spikes into it. */

@@ -37,7 +37,7 @@ interface LayerInternals {
   spec: LayerSpec;
   state: Slab;
   history: SpikeHistory | null;
-  /** Refuses while runAsync works on a copy of the state (it writes it back when done). */
+  /** Refuses while runAsync works on the state in place (it settles when done). */
   guard: BusyGuard;
 }
 

@@ -1,6 +1,6 @@
 // The N-API entry points: each checks what JS passed (checks.cpp), then
 // forwards to the runner. Nothing here owns memory or keeps a pointer past
-// the call, except runAsync, which works on copies (run_async.cpp).
+// the call, except runAsync, which borrows its arguments until it settles (run_async.cpp).
 #include <napi.h>
 
 #include <string>
