@@ -118,3 +118,41 @@ export interface NetBinding {
 
 /** The same addon, typed for connections, the generator and the encoder. */
 export const net = native as unknown as NetBinding;
+
+/**
+ * What native/binding/learning.cpp registers on the addon. Each function
+ * takes a connection as Linear.synapses() gives it: weights, delays (or
+ * null), ring and dims [batch, in, out, stride, rows, head, delay].
+ */
+export interface LearnBinding {
+  mstdpetUpdate(
+    weights: Float32Array,
+    delays: Float32Array | null,
+    ring: Uint8Array,
+    dims: Float64Array,
+    preTrace: Float32Array,
+    postSpikes: Uint8Array,
+    postTrace: Float32Array,
+    eTrace: Float32Array,
+    scratch: Float32Array,
+    aPre: number,
+    aPost: number,
+    eTraceDecay: number,
+  ): void;
+  mstdpetStep(weights: Float32Array, delays: Float32Array | null, ring: Uint8Array, dims: Float64Array, eTrace: Float32Array, scale: number): void;
+  /** False, changing nothing, when every presynaptic trace is 0. */
+  fedeStdp(
+    weights: Float32Array,
+    delays: Float32Array | null,
+    ring: Uint8Array,
+    dims: Float64Array,
+    preTrace: Float32Array,
+    scratch: Float32Array,
+    lr: number,
+    wInit: number,
+    a: number,
+  ): boolean;
+}
+
+/** The same addon, typed for the learning rules. */
+export const learn = native as unknown as LearnBinding;

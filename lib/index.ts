@@ -99,3 +99,6 @@ export {
   type Experiment,
   type Built,
 } from './cli/experiment';
+export { LearningRule, type RuleLayer, type RuleLayers, type Reduction } from './learning/learning-rule';
+export { MSTDPET, type MSTDPETOptions } from './learning/mstdpet';
+export { FedeSTDP, type FedeSTDPOptions } from './learning/fede-stdp';

@@ -7,6 +7,7 @@
 #include "../runtime/dispatch.hpp"
 #include "../abi/layer_layout.hpp"
 #include "connections.hpp"
+#include "learning.hpp"
 #include "run_async.hpp"
 #include "../runtime/runner.hpp"
 #include "../runtime/thread_pool.hpp"
@@ -158,6 +159,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
   exports["apiVersion"] = kAddonApi;
   registerNet(env, exports);
+  registerLearning(env, exports);
   exports["sanitized"] = Napi::Boolean::New(env, kSanitized);
   return exports;
 }

@@ -1,6 +1,7 @@
 // NEON on AArch64: compiled with that instruction set's flags only (see CMakeLists.txt).
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
+#include "../kernels/learning/mstdpet.hpp"
 #include "../kernels/step_layer.hpp"
 #include "../kernels/stream_probe.hpp"
 
@@ -8,3 +9,5 @@ template void spiking::stepLayer<xsimd::neon64>(const Layer&, const Drive&, std:
 template void spiking::streamLayer<xsimd::neon64>(const Layer&, const float*, std::size_t, std::size_t);
 template void spiking::linkStep<xsimd::neon64>(const Link&);
 template void spiking::bernoulliStep<xsimd::neon64>(const BernoulliCall&);
+template void spiking::mstdpetUpdate<xsimd::neon64>(const MstdpetCall&);
+template void spiking::mstdpetStep<xsimd::neon64>(const MstdpetCall&);

@@ -1,0 +1,185 @@
+// The N-API layer for learning rules (lib/learning/): checks what JS passed
+// and forwards to the kernels of the active instruction set, split over the
+// thread pool by presynaptic rows. It owns nothing and keeps no pointer past
+// a call. lib/ checks first with friendlier messages; these checks are the
+// last line before a kernel, so that nothing JS can pass crashes the process.
+//
+// Every function takes a Linear connection as four views lib/network/linear.ts
+// hands out: weights (Float32Array [in][stride]), delays (Float32Array
+// [in][stride] or null), ring (Uint8Array [rows][batch][in]) and dims
+// (Float64Array [batch, in, out, stride, rows, head, delay], head being the
+// ring row of the last step).
+#include "learning.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "checks.hpp"
+#include "../abi/connection_layout.hpp"
+#include "../abi/learning_view.hpp"
+#include "../kernels/learning/fede_stdp.hpp"
+#include "../kernels/learning/mstdpet.hpp"
+#include "../runtime/dispatch.hpp"
+#include "../runtime/thread_pool.hpp"
+
+namespace spiking {
+namespace {
+
+using checks::fail;
+
+// A typed array of `type` holding exactly `length` values.
+template <class T>
+T* viewArg(Napi::Env env, const Napi::Value& value, napi_typedarray_type type, const char* name, double length) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
+    fail(env, std::string("Expected a typed array of the right type for ") + name, true);
+  }
+  Napi::TypedArray array = value.As<Napi::TypedArray>();
+  if (static_cast<double>(array.ElementLength()) != length) {
+    fail(env, std::string("Expected ") + name + " to hold " + std::to_string(static_cast<long long>(length)) +
+                  " values but it holds " + std::to_string(array.ElementLength()));
+  }
+  return reinterpret_cast<T*>(static_cast<std::uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
+}
+
+float floatArg(Napi::Env env, const Napi::Value& value, const char* name) {
+  const double x = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : NAN;
+  const float f = static_cast<float>(x);
+  if (!std::isfinite(f)) fail(env, std::string("Expected a finite float32 for ") + name);
+  return f;
+}
+
+bool allFinite(const float* values, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!std::isfinite(values[k])) return false;
+  }
+  return true;
+}
+
+// The connection's views (arguments first .. first + 3) as Synapses.
+Synapses synapsesArg(Napi::Env env, const Napi::CallbackInfo& info, std::size_t first) {
+  const double* dims = viewArg<double>(env, info[first + 3], napi_float64_array, "the connection's dims", 7);
+  for (int k = 0; k < 7; ++k) {
+    if (!checks::isWhole(dims[k]) || dims[k] < 0 || dims[k] > 9007199254740992.0) {
+      fail(env, "Expected whole-number dims for the connection");
+    }
+  }
+  const double batch = dims[0], in = dims[1], out = dims[2], stride = dims[3], rows = dims[4];
+  if (batch < 1 || in < 1 || out < 1 || stride < out || std::fmod(stride, kLinkPad) != 0 || rows < 1 ||
+      rows > kMaxDelaySteps + 1 || dims[5] >= rows || dims[6] >= rows || batch * in * stride > 9007199254740992.0) {
+    fail(env, "Expected consistent dims for the connection (batch, in, out >= 1, stride >= out, head and delay < rows)");
+  }
+  Synapses S;
+  S.batch = static_cast<std::size_t>(batch);
+  S.in = static_cast<std::size_t>(in);
+  S.out = static_cast<std::size_t>(out);
+  S.stride = static_cast<std::size_t>(stride);
+  S.rows = static_cast<std::size_t>(rows);
+  S.head = static_cast<std::size_t>(dims[5]);
+  S.delay = static_cast<std::size_t>(dims[6]);
+  S.weights = viewArg<float>(env, info[first], napi_float32_array, "the connection's weights", in * stride);
+  if (!info[first + 1].IsNull() && !info[first + 1].IsUndefined()) {
+    S.delays = viewArg<float>(env, info[first + 1], napi_float32_array, "the connection's delays", in * stride);
+  }
+  S.ring = viewArg<std::uint8_t>(env, info[first + 2], napi_uint8_array, "the connection's spike ring", rows * batch * in);
+  return S;
+}
+
+// Below this many synapse updates a call is not worth waking other threads for.
+constexpr double kParallelWork = 1 << 17;
+
+// Runs kernel(part) over the presynaptic rows, split across the pool when
+// the call is large. Every row is computed by one call whatever the split.
+template <class Call, class Kernel>
+void splitRows(const Call& call, std::size_t in, double work, Kernel kernel) {
+  ThreadPool& pool = ThreadPool::instance();
+  const std::size_t threads = pool.threads();
+  if (threads == 1 || work < kParallelWork || in < 2 * threads) {
+    Call all = call;
+    all.iBegin = 0;
+    all.iEnd = in;
+    return kernel(all);
+  }
+  const std::size_t size = (in + threads * 4 - 1) / (threads * 4);
+  const std::size_t chunks = (in + size - 1) / size;
+  auto chunk = [&](std::size_t c) {
+    Call part = call;
+    part.iBegin = c * size;
+    part.iEnd = std::min(in, (c + 1) * size);
+    kernel(part);
+  };
+  pool.parallelFor(chunks, chunk);
+}
+
+// mstdpetUpdate(weights, delays, ring, dims, preTrace: F32 [batch][in],
+//   postSpikes: U8 [batch][out], postTrace: F32 [batch][out],
+//   eTrace: F32 [batch][in][stride], scratch: F32 [2][batch][stride], aPre, aPost, decay)
+Napi::Value MstdpetUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MstdpetCall C;
+  C.syn = synapsesArg(env, info, 0);
+  const Synapses& S = C.syn;
+  const double batch = static_cast<double>(S.batch), in = static_cast<double>(S.in);
+  const double out = static_cast<double>(S.out), stride = static_cast<double>(S.stride);
+  C.preTrace = viewArg<float>(env, info[4], napi_float32_array, "the presynaptic trace", batch * in);
+  const std::uint8_t* postSpikes = viewArg<std::uint8_t>(env, info[5], napi_uint8_array, "the postsynaptic spikes", batch * out);
+  const float* postTrace = viewArg<float>(env, info[6], napi_float32_array, "the postsynaptic trace", batch * out);
+  C.eTrace = viewArg<float>(env, info[7], napi_float32_array, "the eligibility trace", batch * in * stride);
+  float* scratch = viewArg<float>(env, info[8], napi_float32_array, "the scratch", 2 * batch * stride);
+  C.aPre = floatArg(env, info[9], "aPre");
+  C.aPost = floatArg(env, info[10], "aPost");
+  C.decay = floatArg(env, info[11], "eTraceDecay");
+  kernel::mstdpetPost(S, postSpikes, postTrace, scratch, scratch + S.batch * S.stride);
+  C.postSpikes = scratch;
+  C.postTrace = scratch + S.batch * S.stride;
+  const MstdpetFn update = activeLearningKernels().mstdpetUpdate;
+  splitRows(C, S.in, batch * in * stride, update);
+  return env.Undefined();
+}
+
+// mstdpetStep(weights, delays, ring, dims, eTrace: F32 [batch][in][stride], scale)
+Napi::Value MstdpetStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MstdpetCall C;
+  C.syn = synapsesArg(env, info, 0);
+  const Synapses& S = C.syn;
+  const double batch = static_cast<double>(S.batch), in = static_cast<double>(S.in);
+  const double stride = static_cast<double>(S.stride);
+  C.eTrace = viewArg<float>(env, info[4], napi_float32_array, "the eligibility trace", batch * in * stride);
+  C.scale = floatArg(env, info[5], "lr * reward");
+  const MstdpetFn step = activeLearningKernels().mstdpetStep;
+  splitRows(C, S.in, batch * in * stride, step);
+  return env.Undefined();
+}
+
+// fedeStdp(weights, delays, ring, dims, preTrace: F32 [batch][in], scratch: F32 [2][batch][in], lr, wInit, a)
+// Returns false, changing nothing, when every presynaptic trace is 0 (no
+// normalisation exists; PySNN divides by 0 and writes NaN into the weights).
+Napi::Value FedeStdp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FedeCall C;
+  C.syn = synapsesArg(env, info, 0);
+  const Synapses& S = C.syn;
+  const double batch = static_cast<double>(S.batch), in = static_cast<double>(S.in);
+  C.preTrace = viewArg<float>(env, info[4], napi_float32_array, "the presynaptic trace", batch * in);
+  C.scratch = viewArg<float>(env, info[5], napi_float32_array, "the scratch", 2 * batch * in);
+  C.lr = floatArg(env, info[6], "lr");
+  C.wInit = floatArg(env, info[7], "wInit");
+  C.a = floatArg(env, info[8], "a");
+  if (!allFinite(C.preTrace, S.batch * S.in)) fail(env, "Expected a finite presynaptic trace");
+  const float m = kernel::fedeMax(C.preTrace, S.batch * S.in);
+  if (m == 0.0f) return Napi::Boolean::New(env, false);
+  kernel::fedeTerms(C, m);
+  splitRows(C, S.in, batch * in * static_cast<double>(S.out) * 8, kernel::fedeRows);
+  return Napi::Boolean::New(env, true);
+}
+
+}  // namespace
+
+void registerLearning(Napi::Env env, Napi::Object exports) {
+  exports["mstdpetUpdate"] = Napi::Function::New(env, MstdpetUpdate, "mstdpetUpdate");
+  exports["mstdpetStep"] = Napi::Function::New(env, MstdpetStep, "mstdpetStep");
+  exports["fedeStdp"] = Napi::Function::New(env, FedeStdp, "fedeStdp");
+}
+
+}  // namespace spiking
