@@ -152,6 +152,34 @@ export interface LearnBinding {
     wInit: number,
     a: number,
   ): boolean;
+  pairTraces(
+    weights: Float32Array,
+    delays: Float32Array | null,
+    ring: Uint8Array,
+    dims: Float64Array,
+    postSpikes: Uint8Array,
+    preTrace: Float32Array,
+    postTrace: Float32Array,
+    decayPre: number,
+    decayPost: number,
+    set: boolean,
+  ): void;
+  pairStdp(
+    weights: Float32Array,
+    delays: Float32Array | null,
+    ring: Uint8Array,
+    dims: Float64Array,
+    postSpikes: Uint8Array,
+    preTrace: Float32Array,
+    postTrace: Float32Array,
+    arrivals: Uint32Array,
+    aPlus: number,
+    aMinus: number,
+    wMin: number,
+    wMax: number,
+    multiplicative: boolean,
+  ): void;
+  normalizeWeights(weights: Float32Array, delays: Float32Array | null, ring: Uint8Array, dims: Float64Array, total: number): void;
 }
 
 /** The same addon, typed for the learning rules. */

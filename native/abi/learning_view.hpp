@@ -50,4 +50,25 @@ struct FedeCall {
   std::size_t iBegin = 0, iEnd = 0;
 };
 
+// Pair STDP (kernels/learning/pair_stdp.hpp): the rule's traces already hold
+// this step's spikes; the arrivals are listed per sample (increasing inputs).
+struct PairCall {
+  Synapses syn;                          // without per-synapse delays
+  const std::uint8_t* postSpikes = nullptr;  // [batch][out]
+  const float* preTrace = nullptr;       // [batch][in]
+  const float* postTrace = nullptr;      // [batch][stride], 0 past `out`
+  const std::uint32_t* arrivals = nullptr;   // the inputs whose spikes arrived, sample after sample
+  const std::uint32_t* starts = nullptr;     // [batch + 1]: where each sample's arrivals begin
+  float aPlus = 0, aMinus = 0, wMin = 0, wMax = 0;
+  bool multiplicative = false;           // soft bounds: changes scaled by the room left to the bound
+  std::size_t oBegin = 0, oEnd = 0;      // the outputs this call updates (oBegin a multiple of the widest vector)
+};
+
+// Weight normalisation (kernels/learning/normalize.hpp).
+struct NormalizeCall {
+  Synapses syn;
+  float total = 0;                  // the sum each output's incoming weights are rescaled to
+  std::size_t oBegin = 0, oEnd = 0; // as in PairCall
+};
+
 }  // namespace spiking

@@ -20,6 +20,7 @@
 #include "../abi/learning_view.hpp"
 #include "../kernels/learning/fede_stdp.hpp"
 #include "../kernels/learning/mstdpet.hpp"
+#include "../kernels/learning/pair_stdp.hpp"
 #include "../runtime/dispatch.hpp"
 #include "../runtime/thread_pool.hpp"
 
@@ -111,6 +112,35 @@ void splitRows(const Call& call, std::size_t in, double work, Kernel kernel) {
   pool.parallelFor(chunks, chunk);
 }
 
+// Runs kernel(part) over the outputs, split across the pool when the call is
+// large: chunks of whole 64-float tiles, so every chunk but the last starts
+// and ends on a whole vector. Every output is computed by one call.
+template <class Call, class Kernel>
+void splitOutputs(const Call& call, std::size_t out, double work, Kernel kernel) {
+  ThreadPool& pool = ThreadPool::instance();
+  const std::size_t threads = pool.threads();
+  if (threads == 1 || work < kParallelWork || out <= 64) {
+    Call all = call;
+    all.oBegin = 0;
+    all.oEnd = out;
+    return kernel(all);
+  }
+  const std::size_t size = (out / (threads * 4) + 63) / 64 * 64;
+  const std::size_t chunks = (out + size - 1) / size;
+  auto chunk = [&](std::size_t c) {
+    Call part = call;
+    part.oBegin = c * size;
+    part.oEnd = std::min(out, (c + 1) * size);
+    kernel(part);
+  };
+  pool.parallelFor(chunks, chunk);
+}
+
+bool boolArg(Napi::Env env, const Napi::Value& value, const char* name) {
+  if (!value.IsBoolean()) fail(env, std::string("Expected a boolean for ") + name, true);
+  return value.As<Napi::Boolean>().Value();
+}
+
 // mstdpetUpdate(weights, delays, ring, dims, preTrace: F32 [batch][in],
 //   postSpikes: U8 [batch][out], postTrace: F32 [batch][out],
 //   eTrace: F32 [batch][in][stride], scratch: F32 [2][batch][stride], aPre, aPost, decay)
@@ -174,12 +204,80 @@ Napi::Value FedeStdp(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// The connection for pair STDP: one delay for every synapse.
+Synapses pairSynapses(Napi::Env env, const Napi::CallbackInfo& info) {
+  const Synapses S = synapsesArg(env, info, 0);
+  if (S.delays) fail(env, "Expected a connection without per-synapse delays for pair STDP");
+  return S;
+}
+
+// pairTraces(weights, delays, ring, dims, postSpikes: U8 [batch][out], preTrace: F32 [batch][in],
+//   postTrace: F32 [batch][stride], decayPre, decayPost, set)
+Napi::Value PairTraces(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Synapses S = pairSynapses(env, info);
+  const double batch = static_cast<double>(S.batch), in = static_cast<double>(S.in);
+  const std::uint8_t* postSpikes =
+      viewArg<std::uint8_t>(env, info[4], napi_uint8_array, "the postsynaptic spikes", batch * static_cast<double>(S.out));
+  float* preTrace = viewArg<float>(env, info[5], napi_float32_array, "the presynaptic trace", batch * in);
+  float* postTrace = viewArg<float>(env, info[6], napi_float32_array, "the postsynaptic trace", batch * static_cast<double>(S.stride));
+  const float decayPre = floatArg(env, info[7], "the presynaptic decay");
+  const float decayPost = floatArg(env, info[8], "the postsynaptic decay");
+  const bool set = boolArg(env, info[9], "set");
+  kernel::pairTraces(S, postSpikes, preTrace, postTrace, decayPre, decayPost, set);
+  return env.Undefined();
+}
+
+// pairStdp(weights, delays, ring, dims, postSpikes: U8 [batch][out], preTrace: F32 [batch][in],
+//   postTrace: F32 [batch][stride], arrivals: U32 [batch * in + batch + 1], aPlus, aMinus, wMin, wMax, multiplicative)
+Napi::Value PairStdp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PairCall C;
+  C.syn = pairSynapses(env, info);
+  const Synapses& S = C.syn;
+  const double batch = static_cast<double>(S.batch), in = static_cast<double>(S.in);
+  C.postSpikes = viewArg<std::uint8_t>(env, info[4], napi_uint8_array, "the postsynaptic spikes", batch * static_cast<double>(S.out));
+  C.preTrace = viewArg<float>(env, info[5], napi_float32_array, "the presynaptic trace", batch * in);
+  C.postTrace = viewArg<float>(env, info[6], napi_float32_array, "the postsynaptic trace", batch * static_cast<double>(S.stride));
+  std::uint32_t* arrivals = viewArg<std::uint32_t>(env, info[7], napi_uint32_array, "the arrival scratch", batch * in + batch + 1);
+  C.aPlus = floatArg(env, info[8], "aPlus");
+  C.aMinus = floatArg(env, info[9], "aMinus");
+  C.wMin = floatArg(env, info[10], "wMin");
+  C.wMax = floatArg(env, info[11], "wMax");
+  C.multiplicative = boolArg(env, info[12], "multiplicative");
+  if (!(C.wMin <= C.wMax)) fail(env, "Expected wMin <= wMax");
+  std::uint32_t* starts = arrivals + S.batch * S.in;
+  const std::size_t events = kernel::pairArrivals(S, arrivals, starts);
+  C.arrivals = arrivals;
+  C.starts = starts;
+  std::size_t fired = 0;
+  for (std::size_t k = 0; k < S.batch * S.out; ++k) fired += C.postSpikes[k] != 0;
+  if (events == 0 && fired == 0) return env.Undefined();
+  const double work = static_cast<double>(events) * static_cast<double>(S.out) + static_cast<double>(fired) * in;
+  splitOutputs(C, S.out, work, activeLearningKernels().pairStdp);
+  return env.Undefined();
+}
+
+// normalizeWeights(weights, delays, ring, dims, total)
+Napi::Value NormalizeWeights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  NormalizeCall C;
+  C.syn = synapsesArg(env, info, 0);
+  C.total = floatArg(env, info[4], "total");
+  const double work = 2 * static_cast<double>(C.syn.in) * static_cast<double>(C.syn.stride);
+  splitOutputs(C, C.syn.out, work, activeLearningKernels().normalizeWeights);
+  return env.Undefined();
+}
+
 }  // namespace
 
 void registerLearning(Napi::Env env, Napi::Object exports) {
   exports["mstdpetUpdate"] = Napi::Function::New(env, MstdpetUpdate, "mstdpetUpdate");
   exports["mstdpetStep"] = Napi::Function::New(env, MstdpetStep, "mstdpetStep");
   exports["fedeStdp"] = Napi::Function::New(env, FedeStdp, "fedeStdp");
+  exports["pairTraces"] = Napi::Function::New(env, PairTraces, "pairTraces");
+  exports["pairStdp"] = Napi::Function::New(env, PairStdp, "pairStdp");
+  exports["normalizeWeights"] = Napi::Function::New(env, NormalizeWeights, "normalizeWeights");
 }
 
 }  // namespace spiking

@@ -2,6 +2,8 @@
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
 #include "../kernels/learning/mstdpet.hpp"
+#include "../kernels/learning/normalize.hpp"
+#include "../kernels/learning/pair_stdp.hpp"
 #include "../kernels/step_layer.hpp"
 #include "../kernels/stream_probe.hpp"
 
@@ -11,3 +13,5 @@ template void spiking::linkStep<xsimd::avx512bw>(const Link&);
 template void spiking::bernoulliStep<xsimd::avx512bw>(const BernoulliCall&);
 template void spiking::mstdpetUpdate<xsimd::avx512bw>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::avx512bw>(const MstdpetCall&);
+template void spiking::pairStdp<xsimd::avx512bw>(const PairCall&);
+template void spiking::normalizeWeights<xsimd::avx512bw>(const NormalizeCall&);

@@ -2,6 +2,8 @@
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
 #include "../kernels/learning/mstdpet.hpp"
+#include "../kernels/learning/normalize.hpp"
+#include "../kernels/learning/pair_stdp.hpp"
 #include "../kernels/step_layer.hpp"
 #include "../kernels/stream_probe.hpp"
 
@@ -11,3 +13,5 @@ template void spiking::linkStep<xsimd::sse2>(const Link&);
 template void spiking::bernoulliStep<xsimd::sse2>(const BernoulliCall&);
 template void spiking::mstdpetUpdate<xsimd::sse2>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::sse2>(const MstdpetCall&);
+template void spiking::pairStdp<xsimd::sse2>(const PairCall&);
+template void spiking::normalizeWeights<xsimd::sse2>(const NormalizeCall&);

@@ -49,13 +49,21 @@ template <class Arch>
 void mstdpetUpdate(const MstdpetCall& call);
 template <class Arch>
 void mstdpetStep(const MstdpetCall& call);
+template <class Arch>
+void pairStdp(const PairCall& call);
+template <class Arch>
+void normalizeWeights(const NormalizeCall& call);
 
 using MstdpetFn = void (*)(const MstdpetCall&);
+using PairFn = void (*)(const PairCall&);
+using NormalizeFn = void (*)(const NormalizeCall&);
 
 struct LearningKernels {
   const char* name;  // the InstructionSet it belongs to
   MstdpetFn mstdpetUpdate;
   MstdpetFn mstdpetStep;
+  PairFn pairStdp;
+  NormalizeFn normalizeWeights;
 };
 
 // The learning kernels of activeInstructionSet().

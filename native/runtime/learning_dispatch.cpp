@@ -11,13 +11,17 @@ namespace {
 
 #if defined(__x86_64__) || defined(_M_X64)
 const LearningKernels kLearning[] = {
-    {"avx512bw", &mstdpetUpdate<xsimd::avx512bw>, &mstdpetStep<xsimd::avx512bw>},
-    {"avx2", &mstdpetUpdate<xsimd::avx2>, &mstdpetStep<xsimd::avx2>},
-    {"sse2", &mstdpetUpdate<xsimd::sse2>, &mstdpetStep<xsimd::sse2>},
+    {"avx512bw", &mstdpetUpdate<xsimd::avx512bw>, &mstdpetStep<xsimd::avx512bw>, &pairStdp<xsimd::avx512bw>,
+     &normalizeWeights<xsimd::avx512bw>},
+    {"avx2", &mstdpetUpdate<xsimd::avx2>, &mstdpetStep<xsimd::avx2>, &pairStdp<xsimd::avx2>,
+     &normalizeWeights<xsimd::avx2>},
+    {"sse2", &mstdpetUpdate<xsimd::sse2>, &mstdpetStep<xsimd::sse2>, &pairStdp<xsimd::sse2>,
+     &normalizeWeights<xsimd::sse2>},
 };
 #elif defined(__aarch64__)
 const LearningKernels kLearning[] = {
-    {"neon64", &mstdpetUpdate<xsimd::neon64>, &mstdpetStep<xsimd::neon64>},
+    {"neon64", &mstdpetUpdate<xsimd::neon64>, &mstdpetStep<xsimd::neon64>, &pairStdp<xsimd::neon64>,
+     &normalizeWeights<xsimd::neon64>},
 };
 #else
 #error "spiking: no kernels for this architecture (x86-64 and AArch64 are supported)"
