@@ -122,7 +122,7 @@ describe('PairSTDP', () => {
 
   test('the same bits for 1, 2 and 3 threads on a layer large enough to split', () => {
     pairAgainstOracle({ batch: 2, inF: 784, outF: 400, update: 'additive', trace: 'add', delay: 0, steps: 3, seed: 8, threads: [1, 2, 3] });
-    pairAgainstOracle({ batch: 1, inF: 500, outF: 300, update: 'multiplicative', trace: 'set', delay: 0, steps: 3, seed: 9, threads: [1, 2, 3] });
+    pairAgainstOracle({ batch: 2, inF: 700, outF: 300, update: 'multiplicative', trace: 'set', delay: 0, steps: 3, seed: 9, threads: [1, 2, 3] });
   });
 
   function setup(extra: Record<string, unknown> = {}) {

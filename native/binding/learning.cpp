@@ -89,51 +89,41 @@ Synapses synapsesArg(Napi::Env env, const Napi::CallbackInfo& info, std::size_t 
 // Below this many synapse updates a call is not worth waking other threads for.
 constexpr double kParallelWork = 1 << 17;
 
-// Runs kernel(part) over the presynaptic rows, split across the pool when
-// the call is large. Every row is computed by one call whatever the split.
+// Runs kernel(part) over [0, count) of the range that `begin` and `end`
+// name (presynaptic rows or outputs): in one call when the work is small,
+// else in chunks of whole multiples of `align`, a few per thread. Every
+// element is computed by one call, in the same order, whatever the split.
 template <class Call, class Kernel>
-void splitRows(const Call& call, std::size_t in, double work, Kernel kernel) {
+void split(const Call& call, std::size_t Call::*begin, std::size_t Call::*end, std::size_t count, std::size_t align,
+           double work, Kernel kernel) {
   ThreadPool& pool = ThreadPool::instance();
   const std::size_t threads = pool.threads();
-  if (threads == 1 || work < kParallelWork || in < 2 * threads) {
+  const std::size_t size = (count / (threads * 4) + align - 1) / align * align;
+  if (threads == 1 || work < kParallelWork || size == 0 || size >= count) {
     Call all = call;
-    all.iBegin = 0;
-    all.iEnd = in;
+    all.*begin = 0;
+    all.*end = count;
     return kernel(all);
   }
-  const std::size_t size = (in + threads * 4 - 1) / (threads * 4);
-  const std::size_t chunks = (in + size - 1) / size;
+  const std::size_t chunks = (count + size - 1) / size;
   auto chunk = [&](std::size_t c) {
     Call part = call;
-    part.iBegin = c * size;
-    part.iEnd = std::min(in, (c + 1) * size);
+    part.*begin = c * size;
+    part.*end = std::min(count, (c + 1) * size);
     kernel(part);
   };
   pool.parallelFor(chunks, chunk);
 }
 
-// Runs kernel(part) over the outputs, split across the pool when the call is
-// large: chunks of whole 64-float tiles, so every chunk but the last starts
-// and ends on a whole vector. Every output is computed by one call.
+// Presynaptic rows: any split. Outputs: whole 64-float tiles, so every chunk
+// but the last starts and ends on a whole vector.
+template <class Call, class Kernel>
+void splitRows(const Call& call, std::size_t in, double work, Kernel kernel) {
+  split(call, &Call::iBegin, &Call::iEnd, in, 1, work, kernel);
+}
 template <class Call, class Kernel>
 void splitOutputs(const Call& call, std::size_t out, double work, Kernel kernel) {
-  ThreadPool& pool = ThreadPool::instance();
-  const std::size_t threads = pool.threads();
-  if (threads == 1 || work < kParallelWork || out <= 64) {
-    Call all = call;
-    all.oBegin = 0;
-    all.oEnd = out;
-    return kernel(all);
-  }
-  const std::size_t size = (out / (threads * 4) + 63) / 64 * 64;
-  const std::size_t chunks = (out + size - 1) / size;
-  auto chunk = [&](std::size_t c) {
-    Call part = call;
-    part.oBegin = c * size;
-    part.oEnd = std::min(out, (c + 1) * size);
-    kernel(part);
-  };
-  pool.parallelFor(chunks, chunk);
+  split(call, &Call::oBegin, &Call::oEnd, out, 64, work, kernel);
 }
 
 bool boolArg(Napi::Env env, const Napi::Value& value, const char* name) {
