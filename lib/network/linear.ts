@@ -110,6 +110,7 @@ export class Linear {
   private products: LinearForward | null = null;
   /** The trace the last forward() or difference() carried (batch x in); null after current(). */
   private lastTrace: Float32Array | null;
+  private views: { -readonly [K in keyof SynapseViews]: SynapseViews[K] } | null = null;
 
   constructor(options: LinearOptions) {
     if (typeof options !== 'object' || options === null) throw invalidParameter('the options of Linear', 'an options object', options);
@@ -256,15 +257,17 @@ export class Linear {
     return this.products;
   }
 
-  /** @internal What a learning rule reads of the last step: live views (see SynapseViews). */
+  /** @internal What a learning rule reads of the last step: live views (see SynapseViews), one object updated per call. */
   synapses(): SynapseViews {
     const s = layout.slots;
     const rows = this.header[s.rows];
-    const dims = Float64Array.of(
-      this.batchSize, this.inFeatures, this.outFeatures, this.stride, rows,
-      (this.header[s.head] + rows - 1) % rows, this.header[s.delay],
-    );
-    return { weights: this.weightsT, delays: this.delaysT, ring: this.ring, dims, preTrace: this.lastTrace };
+    if (!this.views) {
+      const dims = Float64Array.of(this.batchSize, this.inFeatures, this.outFeatures, this.stride, rows, 0, this.header[s.delay]);
+      this.views = { weights: this.weightsT, delays: this.delaysT, ring: this.ring, dims, preTrace: null };
+    }
+    this.views.dims[5] = (this.header[s.head] + rows - 1) % rows;
+    this.views.preTrace = this.lastTrace;
+    return this.views;
   }
 
   private keepTrace(traceIn: Float32Array): void {

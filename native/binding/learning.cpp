@@ -29,18 +29,23 @@ namespace {
 
 using checks::fail;
 
-// A typed array of `type` holding exactly `length` values.
+// A typed array of `type` holding exactly `length` values: one N-API query
+// (these calls run every step, so their checks must be cheap).
 template <class T>
 T* viewArg(Napi::Env env, const Napi::Value& value, napi_typedarray_type type, const char* name, double length) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
+  bool typed = false;
+  napi_typedarray_type actual = napi_int8_array;
+  std::size_t count = 0;
+  void* data = nullptr;
+  if (napi_is_typedarray(env, value, &typed) != napi_ok || !typed ||
+      napi_get_typedarray_info(env, value, &actual, &count, &data, nullptr, nullptr) != napi_ok || actual != type) {
     fail(env, std::string("Expected a typed array of the right type for ") + name, true);
   }
-  Napi::TypedArray array = value.As<Napi::TypedArray>();
-  if (static_cast<double>(array.ElementLength()) != length) {
+  if (static_cast<double>(count) != length || (count != 0 && data == nullptr)) {
     fail(env, std::string("Expected ") + name + " to hold " + std::to_string(static_cast<long long>(length)) +
-                  " values but it holds " + std::to_string(array.ElementLength()));
+                  " values but it holds " + std::to_string(count));
   }
-  return reinterpret_cast<T*>(static_cast<std::uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
+  return static_cast<T*>(data);  // N-API points it at the first element (byte offset applied)
 }
 
 float floatArg(Napi::Env env, const Napi::Value& value, const char* name) {
