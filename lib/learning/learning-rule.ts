@@ -1,6 +1,7 @@
 import { NotImplementedError, invalidParameter } from '../errors';
 import { BaseNeuron } from '../layers/base-neuron';
 import { Linear, type SynapseViews } from '../network/linear';
+import { corruptState, decodeRecord, encodeRecord, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
 
 /** One layer a rule trains: a connection and the neuron layer it drives. */
 export interface RuleLayer {
@@ -124,6 +125,98 @@ export class LearningRule {
     if (reduction === 'mean') for (let k = 0; k < n; k++) out[k] = f32(out[k] / batch);
     return out;
   }
+
+  /**
+   * The rule's state (its eligibility traces or spike traces; the weights
+   * belong to the connections, which save their own) in the library's
+   * checksummed state format, for loadState on a rule of the same class,
+   * hyper-parameters and layer shapes.
+   */
+  saveState(): Uint8Array {
+    return encodeRecord(this.stateRecord());
+  }
+
+  /**
+   * Restores saveState() bytes. Everything is checked first (the class,
+   * every hyper-parameter, the layer names and shapes, every value finite);
+   * on any error nothing changes.
+   */
+  loadState(bytes: Uint8Array): void {
+    this.prepareRestore(decodeRecord(bytes), '')();
+  }
+
+  /**
+   * @internal The state as a record of this class's kind: `params` (float64,
+   * the hyper-parameters in the order of defaults), `modes` (text, the
+   * non-numeric settings) and `layer0`, `layer1`, ...
+   * (one record per layer, in order: its `name`, its `shape` [batch, in, out]
+   * and the rule's arrays for it).
+   */
+  stateRecord(): StateRecord {
+    const fields = new Map<string, FieldValue>([['params', Float64Array.from(Object.values(this.defaults))], ['modes', this.modes()]]);
+    let k = 0;
+    for (const [name, { connection: c }] of this.layers) {
+      const layer = new Map<string, FieldValue>([['name', name], ['shape', Float64Array.of(c.batchSize, c.inFeatures, c.outFeatures)]]);
+      for (const [key, values] of Object.entries(this.layerState(name))) layer.set(key, values);
+      fields.set(`layer${k++}`, { kind: 'RuleLayer', fields: layer });
+    }
+    return { kind: this.constructor.name, fields };
+  }
+
+  /**
+   * @internal Checks a record of stateRecord() against this rule, changing
+   * nothing; returns the restore, which cannot fail. `where` prefixes the
+   * field names in errors.
+   */
+  prepareRestore(record: StateRecord, where: string): () => void {
+    if (record.kind !== this.constructor.name) throw corruptState(`${where}class`, `a ${this.constructor.name} rule`, JSON.stringify(record.kind));
+    const names = [...this.layers.keys()];
+    onlyFields(record, ['params', 'modes', ...names.map((_, k) => `layer${k}`)], where);
+    const params = field(record, 'params', 'f64', where);
+    const own = Object.values(this.defaults);
+    if (params.length !== own.length || own.some((v, k) => !Object.is(v, params[k]))) {
+      throw corruptState(`${where}params`, `[${own.join(', ')}] (this rule's ${Object.keys(this.defaults).join(', ')})`, `[${params.join(', ')}]`);
+    }
+    const modes = field(record, 'modes', 'text', where);
+    if (modes !== this.modes()) throw corruptState(`${where}modes`, JSON.stringify(this.modes()), JSON.stringify(modes));
+    const restores = names.map((name, k) => {
+      const at = `${where}layer${k}.`;
+      const layer = field(record, `layer${k}`, 'record', where);
+      const current = this.layerState(name);
+      onlyFields(layer, ['name', 'shape', ...Object.keys(current)], at);
+      const saved = field(layer, 'name', 'text', at);
+      if (saved !== name) throw corruptState(`${at}name`, JSON.stringify(name), JSON.stringify(saved));
+      const { connection: c } = this.layers.get(name)!;
+      const shape = field(layer, 'shape', 'f64', at);
+      const ownShape = [c.batchSize, c.inFeatures, c.outFeatures];
+      if (shape.length !== 3 || ownShape.some((v, j) => v !== shape[j])) {
+        throw corruptState(`${at}shape`, `[${ownShape.join(', ')}] (batchSize, inFeatures, outFeatures)`, `[${shape.join(', ')}]`);
+      }
+      const arrays: Record<string, Float32Array> = {};
+      for (const [key, values] of Object.entries(current)) {
+        const got = field(layer, key, 'f32', at);
+        if (got.length !== values.length) throw corruptState(`${at}${key}`, `${values.length} values`, `${got.length}`);
+        const bad = got.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw corruptState(`${at}${key}[${bad}]`, 'a finite value', got[bad]);
+        arrays[key] = got;
+      }
+      return () => this.restoreLayerState(name, arrays);
+    });
+    return () => restores.forEach((restore) => restore());
+  }
+
+  /** @internal The rule's non-numeric settings as text ("" when it has none), saved with the state and checked on load. */
+  protected modes(): string {
+    return '';
+  }
+
+  /** @internal A layer's state arrays by field name, in their public layouts (copies); none for a rule without state. */
+  protected layerState(_name: string): Record<string, Float32Array> {
+    return {};
+  }
+
+  /** @internal Sets a layer's state from arrays of layerState's names and lengths, already checked. */
+  protected restoreLayerState(_name: string, _arrays: Record<string, Float32Array>): void {}
 
   /** @internal The layer of this name, or a RangeError listing the names. */
   protected layer(name: string): RuleLayer {

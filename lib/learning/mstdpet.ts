@@ -92,6 +92,25 @@ export class MSTDPET extends LearningRule {
     for (const state of this.states.values()) state.eTrace.fill(0);
   }
 
+  /** @internal */
+  protected override layerState(name: string): Record<string, Float32Array> {
+    return { eTrace: this.eTrace(name) };
+  }
+
+  /** @internal */
+  protected override restoreLayerState(name: string, arrays: Record<string, Float32Array>): void {
+    const { connection: c } = this.layers.get(name)!;
+    const { eTrace } = this.states.get(name)!;
+    const { batchSize: batch, outFeatures: outF, inFeatures: inF, stride } = c;
+    const from = arrays.eTrace;
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < inF; i++) {
+        const row = (b * inF + i) * stride;
+        for (let o = 0; o < outF; o++) eTrace[row + o] = from[(b * outF + o) * inF + i];
+      }
+    }
+  }
+
   /** The eligibility trace of a layer, (batch, out, in) row-major: a copy. */
   eTrace(name: string): Float32Array {
     const { connection: c } = this.layer(name);

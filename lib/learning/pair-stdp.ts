@@ -128,6 +128,24 @@ export class PairSTDP extends LearningRule {
     }
   }
 
+  /** @internal */
+  protected override modes(): string {
+    return `update=${this.update},trace=${this.trace}`;
+  }
+
+  /** @internal */
+  protected override layerState(name: string): Record<string, Float32Array> {
+    return { preTrace: this.preTrace(name), postTrace: this.postTrace(name) };
+  }
+
+  /** @internal */
+  protected override restoreLayerState(name: string, arrays: Record<string, Float32Array>): void {
+    const { connection: c } = this.layers.get(name)!;
+    const state = this.states.get(name)!;
+    state.pre.set(arrays.preTrace);
+    for (let b = 0; b < c.batchSize; b++) state.post.set(arrays.postTrace.subarray(b * c.outFeatures, (b + 1) * c.outFeatures), b * c.stride);
+  }
+
   /** A layer's presynaptic traces, (batch, in): a copy. */
   preTrace(name: string): Float32Array {
     this.layer(name);
