@@ -119,67 +119,26 @@ export interface NetBinding {
 /** The same addon, typed for connections, the generator and the encoder. */
 export const net = native as unknown as NetBinding;
 
-/**
- * What native/binding/learning.cpp registers on the addon. Each function
- * takes a connection as Linear.synapses() gives it: weights, delays (or
- * null), ring and dims [batch, in, out, stride, rows, head, delay].
- */
+/** A connection as Linear.synapses() gives it: weights, delays (or null), ring and dims [batch, in, out, stride, rows, head, delay]. */
+type Synapses = [weights: Float32Array, delays: Float32Array | null, ring: Uint8Array, dims: Float64Array];
+
+/** What native/binding/learning.cpp registers on the addon; each function takes a connection's Synapses first. */
 export interface LearnBinding {
   mstdpetUpdate(
-    weights: Float32Array,
-    delays: Float32Array | null,
-    ring: Uint8Array,
-    dims: Float64Array,
-    preTrace: Float32Array,
-    postSpikes: Uint8Array,
-    postTrace: Float32Array,
-    eTrace: Float32Array,
-    scratch: Float32Array,
-    aPre: number,
-    aPost: number,
-    eTraceDecay: number,
+    ...args: [...Synapses, preTrace: Float32Array, postSpikes: Uint8Array, postTrace: Float32Array, eTrace: Float32Array,
+      scratch: Float32Array, aPre: number, aPost: number, eTraceDecay: number]
   ): void;
-  mstdpetStep(weights: Float32Array, delays: Float32Array | null, ring: Uint8Array, dims: Float64Array, eTrace: Float32Array, scale: number): void;
+  mstdpetStep(...args: [...Synapses, eTrace: Float32Array, scale: number]): void;
   /** False, changing nothing, when every presynaptic trace is 0. */
-  fedeStdp(
-    weights: Float32Array,
-    delays: Float32Array | null,
-    ring: Uint8Array,
-    dims: Float64Array,
-    preTrace: Float32Array,
-    scratch: Float32Array,
-    lr: number,
-    wInit: number,
-    a: number,
-  ): boolean;
+  fedeStdp(...args: [...Synapses, preTrace: Float32Array, scratch: Float32Array, lr: number, wInit: number, a: number]): boolean;
   pairTraces(
-    weights: Float32Array,
-    delays: Float32Array | null,
-    ring: Uint8Array,
-    dims: Float64Array,
-    postSpikes: Uint8Array,
-    preTrace: Float32Array,
-    postTrace: Float32Array,
-    decayPre: number,
-    decayPost: number,
-    set: boolean,
+    ...args: [...Synapses, postSpikes: Uint8Array, preTrace: Float32Array, postTrace: Float32Array, decayPre: number, decayPost: number, set: boolean]
   ): void;
   pairStdp(
-    weights: Float32Array,
-    delays: Float32Array | null,
-    ring: Uint8Array,
-    dims: Float64Array,
-    postSpikes: Uint8Array,
-    preTrace: Float32Array,
-    postTrace: Float32Array,
-    arrivals: Uint32Array,
-    aPlus: number,
-    aMinus: number,
-    wMin: number,
-    wMax: number,
-    multiplicative: boolean,
+    ...args: [...Synapses, postSpikes: Uint8Array, preTrace: Float32Array, postTrace: Float32Array, arrivals: Uint32Array,
+      aPlus: number, aMinus: number, wMin: number, wMax: number, multiplicative: boolean]
   ): void;
-  normalizeWeights(weights: Float32Array, delays: Float32Array | null, ring: Uint8Array, dims: Float64Array, total: number): void;
+  normalizeWeights(...args: [...Synapses, total: number]): void;
 }
 
 /** The same addon, typed for the learning rules. */

@@ -5,15 +5,10 @@
 // counts; bounds, padding and silent steps; the options each refuses.
 import * as spiking from '../lib';
 import { rng } from './helpers';
+import { VECTOR_SIZES, expectSameBits } from './learning-helpers';
 
 const f32 = Math.fround;
 
-function expectSameBits(a: Float32Array, b: Float32Array, what: string): void {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) throw new Error(`${what}[${k}]: ${a[k]} vs ${b[k]}`);
-}
 
 interface Case {
   batch: number;
@@ -96,19 +91,15 @@ function pairAgainstOracle(c: Case): void {
   expect(w.every((v) => v >= lo && v <= hi)).toBe(true);
 }
 
-const SIZES: [number, number, number][] = [
-  [1, 1, 1], [2, 3, 3], [1, 5, 4], [3, 2, 5], [2, 7, 7], [1, 4, 8], [2, 3, 9], [1, 6, 15],
-  [3, 5, 16], [2, 4, 17], [1, 3, 31], [2, 2, 33], [1, 9, 47], [2, 5, 65],
-];
 
 describe.each(spiking.instructionSets())('PairSTDP against the scalar oracle (%s)', (isa) => {
   beforeAll(() => spiking.setInstructionSet(isa));
   afterAll(() => spiking.setInstructionSet(spiking.instructionSets()[0]));
 
-  test.each(SIZES)('additive, trace add: batch %i, in %i, out %i', (batch, inF, outF) => {
+  test.each(VECTOR_SIZES)('additive, trace add: batch %i, in %i, out %i', (batch, inF, outF) => {
     pairAgainstOracle({ batch, inF, outF, update: 'additive', trace: 'add', delay: 0, steps: 25, seed: batch * 100 + inF * 10 + outF });
   });
-  test.each(SIZES)('multiplicative, trace set: batch %i, in %i, out %i', (batch, inF, outF) => {
+  test.each(VECTOR_SIZES)('multiplicative, trace set: batch %i, in %i, out %i', (batch, inF, outF) => {
     pairAgainstOracle({ batch, inF, outF, update: 'multiplicative', trace: 'set', delay: 0, steps: 25, seed: batch * 77 + inF * 3 + outF });
   });
   test('a uniform delay of 3 steps, multiplicative, trace add', () => {

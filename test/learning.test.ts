@@ -4,18 +4,10 @@
 // oracle of shared/LEARNING.md on random data at sizes that hit every vector
 // width, with per-synapse delays, and across thread counts.
 import * as spiking from '../lib';
-import { buildChain, learningGolden, type LearningCase } from './learning-golden';
+import { VECTOR_SIZES, buildChain, expectSameBits, learningGolden, type LearningCase } from './learning-helpers';
 import { rng } from './helpers';
 
 const f32 = Math.fround;
-
-/** Throws at the first index where a and b differ as float32 bit patterns (-0 and 0 differ). */
-function expectSameBits(a: Float32Array, b: Float32Array, what: string): void {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) throw new Error(`${what}[${k}]: ${a[k]} vs ${b[k]}`);
-}
 
 function expectEqualTo(actual: ArrayLike<number>, want: number[], what: string): void {
   expect(actual.length).toBe(want.length);
@@ -138,21 +130,16 @@ function mstdpetAgainstOracle(p: Problem, threads: number[] = [spiking.numThread
   }
 }
 
-const SIZES: [number, number, number][] = [
-  // batch, in, out: every remainder of 4, 8 and 16 outputs, and several whole vectors
-  [1, 1, 1], [2, 3, 3], [1, 5, 4], [3, 2, 5], [2, 7, 7], [1, 4, 8], [2, 3, 9], [1, 6, 15],
-  [3, 5, 16], [2, 4, 17], [1, 3, 31], [2, 2, 33], [1, 9, 47], [2, 5, 65],
-];
 
 describe.each(spiking.instructionSets())('MSTDPET against the scalar oracle (%s)', (isa) => {
   beforeAll(() => spiking.setInstructionSet(isa));
   afterAll(() => spiking.setInstructionSet(spiking.instructionSets()[0]));
 
-  test.each(SIZES)('batch %i, in %i, out %i', (batch, inF, outF) => {
+  test.each(VECTOR_SIZES)('batch %i, in %i, out %i', (batch, inF, outF) => {
     mstdpetAgainstOracle({ batch, inF, outF, delays: null, steps: 12, seed: batch * 1000 + inF * 37 + outF });
   });
 
-  test.each(SIZES.filter((_, k) => k % 3 === 0))('per-synapse delays: batch %i, in %i, out %i', (batch, inF, outF) => {
+  test.each(VECTOR_SIZES.filter((_, k) => k % 3 === 0))('per-synapse delays: batch %i, in %i, out %i', (batch, inF, outF) => {
     const rand = rng(outF);
     const delays = new Float32Array(outF * inF).map(() => Math.floor(rand() * 4));
     mstdpetAgainstOracle({ batch, inF, outF, delays, steps: 14, seed: outF * 7 + inF });

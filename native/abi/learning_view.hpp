@@ -3,6 +3,21 @@
 // rule's own state, valid for one call. Built and checked by the N-API layer
 // (binding/learning.cpp) from views lib/ passes, or by a native caller (the
 // network engine) from the slabs it owns; kernels trust it.
+//
+// A native caller steps a rule once per time step, after the connection and
+// the postsynaptic layer stepped (Synapses from the connection slab, `head`
+// being the ring row that step wrote; split as binding/learning.cpp does):
+//   MSTDPET   kernel::mstdpetPost into a [2][batch][stride] scratch, then
+//             activeLearningKernels().mstdpetUpdate over rows [iBegin, iEnd);
+//             on a reward, mstdpetStep with scale = f32(lr * reward).
+//   PairSTDP  kernel::pairTraces, then the arrivals per sample in increasing
+//             order (kernel::pairArrivals, or the connection's own list from
+//             Connection::listArrivals, which has the same form), then
+//             activeLearningKernels().pairStdp over outputs [oBegin, oEnd) in
+//             whole 64-float tiles.
+//   FedeSTDP  kernel::fedeMax (skip the step when it is 0), kernel::fedeTerms,
+//             then kernel::fedeRows over rows.
+//   normalise activeLearningKernels().normalizeWeights over outputs, as pairStdp.
 #pragma once
 
 #include <cstddef>

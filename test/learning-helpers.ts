@@ -1,5 +1,7 @@
-// The PySNN learning golden file (test/fixtures/pysnn-learning.json) and the
-// Input -> Linear -> neuron chain its cases were recorded with.
+// Shared by the learning tests: the PySNN learning golden file
+// (test/fixtures/pysnn-learning.json) and the Input -> Linear -> neuron chain
+// its cases were recorded with; bit-pattern comparison; the layer sizes that
+// hit every vector width.
 import * as spiking from '../lib';
 
 export interface LearningStep {
@@ -53,3 +55,17 @@ export function buildChain(c: LearningCase): Chain {
     },
   };
 }
+
+/** Throws at the first index where a and b differ as float32 bit patterns (-0 and 0 differ). */
+export function expectSameBits(a: Float32Array, b: Float32Array, what: string): void {
+  expect(a.length).toBe(b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) throw new Error(`${what}[${k}]: ${a[k]} vs ${b[k]}`);
+}
+
+/** [batch, in, out]: every remainder of 4, 8 and 16 outputs, and several whole vectors. */
+export const VECTOR_SIZES: [number, number, number][] = [
+  [1, 1, 1], [2, 3, 3], [1, 5, 4], [3, 2, 5], [2, 7, 7], [1, 4, 8], [2, 3, 9], [1, 6, 15],
+  [3, 5, 16], [2, 4, 17], [1, 3, 31], [2, 2, 33], [1, 9, 47], [2, 5, 65],
+];
