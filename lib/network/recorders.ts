@@ -205,11 +205,12 @@ export class StateRecorder extends FileRecorder {
       file: this.file,
       descr: '<f4',
       shape: [this.stream?.length ?? 0, this.samples.length, this.neurons.length],
-      layout: `(record, sample, neuron): record s is step s * ${this.every}; samples [${this.samples.join(', ')}], neurons [${summarise(this.neurons)}]`,
+      layout: `(record, sample, neuron): record s is step s * ${this.every}; samples [${this.samples.join(', ')}], neurons [${shortList(this.neurons)}]`,
     };
   }
 }
 
-function summarise(list: readonly number[]): string {
+/** A list of indices for a description: the first 12, then the count. */
+function shortList(list: readonly number[]): string {
   return list.length > 12 ? `${list.slice(0, 12).join(', ')}, ... (${list.length})` : list.join(', ');
 }
