@@ -7,20 +7,65 @@ import * as path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = require('node-gyp-build') as (dir: string) => unknown;
 
-export interface NativeLayout {
+/*
+ * The addon's contracts, read at load: every slot number, name order and
+ * limit below comes from native/abi (exported by native/binding/layout.cpp),
+ * so lib/ holds no second copy. The types name the keys; the values, and
+ * the order of every list, are the addon's.
+ */
+
+/** The layer models the addon runs (abi/layer_layout.hpp kModelTraits), by their class names. */
+export type ModelName = 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
+export type UpdateType = 'linear' | 'exponential';
+/** Per-neuron-or-scalar parameters (abi kParamNames). */
+export type ParamName = 'alphaV' | 'alphaT' | 'tauV' | 'tauT' | 'alphaThresh' | 'tauThresh';
+/** The state run() can record after every step (abi kRecordTraits). */
+export type RecordName = 'vCell' | 'trace' | 'refracCounts' | 'thresh';
+
+/** The layer slab (native/abi/layer_layout.hpp). */
+export interface LayerLayout {
   slots: Record<
     | 'magic' | 'model' | 'update' | 'cells' | 'dt' | 'vRest' | 'refracSteps' | 'vCell' | 'trace'
     | 'refracCounts' | 'refracLeft' | 'thresh' | 'spikes' | 'params' | 'count',
     number
   >;
-  models: Record<'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron', number>;
-  params: string[];
+  models: Record<ModelName, number>;
+  updates: Record<UpdateType, number>;
+  /** In slot order: parameter p is at slots.params + 2p. */
+  params: readonly ParamName[];
+  /** In the order run() takes its record outputs and runAsync's mask numbers them. */
+  records: readonly RecordName[];
+  /** The records each model has, in record order. */
+  recordsOf: Record<ModelName, readonly RecordName[]>;
+  /** The update types each model takes. */
+  updatesOf: Record<ModelName, readonly UpdateType[]>;
   magic: number;
   headerBytes: number;
   maxRefracSteps: number;
 }
 
+/** The connection slab (native/abi/connection_layout.hpp). */
+export interface ConnectionLayout {
+  slots: Record<
+    'magic' | 'batch' | 'in' | 'out' | 'stride' | 'rows' | 'head' | 'delay' | 'weights' | 'delays' | 'ring' | 'events' | 'count',
+    number
+  >;
+  modes: Record<'current' | 'products' | 'difference', number>;
+  magic: number;
+  headerBytes: number;
+  /** Rows of the input-major weights are padded to a multiple of this many floats. */
+  pad: number;
+  maxDelay: number;
+  /** The entries of the uint32 event scratch a connection of this size needs. */
+  eventEntries(batch: number, inFeatures: number, rows: number, perSynapse: boolean): number;
+}
+
+/** Everything the addon exports: native/binding/addon.cpp and connections.cpp. */
+/** A connection as Linear.synapses() gives it: weights, delays (or null), ring and dims [batch, in, out, stride, rows, head, delay]. */
+type Synapses = [weights: Float32Array, delays: Float32Array | null, ring: Uint8Array, dims: Float64Array];
+
 export interface NativeBinding {
+  // Layers (addon.cpp)
   step(slab: ArrayBuffer, x: unknown, preTrace?: unknown): void;
   run(slab: ArrayBuffer, x: unknown, preTrace: unknown, steps: number, spikes: Uint8Array, records: (Float32Array | null)[]): void;
   runAsync(
@@ -30,21 +75,55 @@ export interface NativeBinding {
     steps: number,
     recordMask: number,
   ): Promise<{ spikes: Uint8Array; records: (Float32Array | undefined)[] }>;
+  streamProbe(slab: ArrayBuffer, x: Float32Array): void;
+  layerLayout: LayerLayout;
+  // Connections, the generator, the encoder (connections.cpp)
+  connectionStep(slab: ArrayBuffer, pre: Uint8Array, result: Float32Array, mode: number, traceIn?: Float32Array): void;
+  connectionLayout: ConnectionLayout;
+  philox(out: Uint32Array, key0: number, key1: number, c0: number, c1: number, c2: number, c3: number): void;
+  bernoulli(
+    out: Uint8Array,
+    thresholds: Float64Array,
+    n: number,
+    key0: number,
+    key1: number,
+    step: number,
+    firstSample: number,
+    domain: number,
+  ): void;
+  countSpikes(spikes: Uint8Array, counts: Float64Array): void;
+  // Learning rules (learning.cpp): each takes a connection's Synapses first
+  mstdpetUpdate(
+    ...args: [...Synapses, preTrace: Float32Array, postSpikes: Uint8Array, postTrace: Float32Array, eTrace: Float32Array,
+      scratch: Float32Array, aPre: number, aPost: number, eTraceDecay: number]
+  ): void;
+  mstdpetStep(...args: [...Synapses, eTrace: Float32Array, scale: number]): void;
+  /** False, changing nothing, when every presynaptic trace is 0. */
+  fedeStdp(...args: [...Synapses, preTrace: Float32Array, scratch: Float32Array, lr: number, wInit: number, a: number]): boolean;
+  pairTraces(
+    ...args: [...Synapses, postSpikes: Uint8Array, preTrace: Float32Array, postTrace: Float32Array, decayPre: number, decayPost: number, set: boolean]
+  ): void;
+  pairStdp(
+    ...args: [...Synapses, postSpikes: Uint8Array, preTrace: Float32Array, postTrace: Float32Array, arrivals: Uint32Array,
+      aPlus: number, aMinus: number, wMin: number, wMax: number, multiplicative: boolean]
+  ): void;
+  normalizeWeights(...args: [...Synapses, total: number]): void;
+  // The runtime
   numThreads(): number;
   setNumThreads(threads: number): void;
-  streamProbe(slab: ArrayBuffer, x: Float32Array): void;
   instructionSets(): string[];
   instructionSet(): string;
   setInstructionSet(name: string): boolean;
-  layout: NativeLayout;
   buildSystem: string;
   /** True for the AddressSanitizer + UBSan build (npm run test:asan). */
   sanitized: boolean;
   apiVersion: number;
+  /** The largest thread pool (setNumThreads, SPIKING_NUM_THREADS). */
+  maxThreads: number;
 }
 
 /** native/abi/layer_layout.hpp's kAddonApi for the sources this lib/ was written against. */
-const ADDON_API = 2;
+const ADDON_API = 3;
 
 /** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
 export function packageRoot(): string {
@@ -84,62 +163,16 @@ if (forced && native.instructionSet() !== forced) {
   );
 }
 
-
-/** The connection slab's header slots and constants (native/connection_layout.hpp). */
-export interface LinkLayout {
-  slots: Record<
-    'magic' | 'batch' | 'in' | 'out' | 'stride' | 'rows' | 'head' | 'delay' | 'weights' | 'delays' | 'ring' | 'events' | 'count',
-    number
-  >;
-  modes: Record<'current' | 'products' | 'difference', number>;
-  magic: number;
-  headerBytes: number;
-  pad: number;
-  maxDelay: number;
+/** A value and everything in it made read-only: the contracts are the addon's, not lib/'s to change. */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    Object.values(value).forEach(frozen);
+    Object.freeze(value);
+  }
+  return value;
 }
 
-/** What native/binding/connections.cpp registers on the addon. */
-export interface NetBinding {
-  linkStep(slab: ArrayBuffer, pre: Uint8Array, result: Float32Array, mode: number, traceIn?: Float32Array): void;
-  linkLayout: LinkLayout;
-  philox(out: Uint32Array, key0: number, key1: number, c0: number, c1: number, c2: number, c3: number): void;
-  bernoulli(
-    out: Uint8Array,
-    thresholds: Float64Array,
-    n: number,
-    key0: number,
-    key1: number,
-    step: number,
-    firstSample: number,
-    domain: number,
-  ): void;
-  countSpikes(spikes: Uint8Array, counts: Float64Array): void;
-}
-
-/** The same addon, typed for connections, the generator and the encoder. */
-export const net = native as unknown as NetBinding;
-
-/** A connection as Linear.synapses() gives it: weights, delays (or null), ring and dims [batch, in, out, stride, rows, head, delay]. */
-type Synapses = [weights: Float32Array, delays: Float32Array | null, ring: Uint8Array, dims: Float64Array];
-
-/** What native/binding/learning.cpp registers on the addon; each function takes a connection's Synapses first. */
-export interface LearnBinding {
-  mstdpetUpdate(
-    ...args: [...Synapses, preTrace: Float32Array, postSpikes: Uint8Array, postTrace: Float32Array, eTrace: Float32Array,
-      scratch: Float32Array, aPre: number, aPost: number, eTraceDecay: number]
-  ): void;
-  mstdpetStep(...args: [...Synapses, eTrace: Float32Array, scale: number]): void;
-  /** False, changing nothing, when every presynaptic trace is 0. */
-  fedeStdp(...args: [...Synapses, preTrace: Float32Array, scratch: Float32Array, lr: number, wInit: number, a: number]): boolean;
-  pairTraces(
-    ...args: [...Synapses, postSpikes: Uint8Array, preTrace: Float32Array, postTrace: Float32Array, decayPre: number, decayPost: number, set: boolean]
-  ): void;
-  pairStdp(
-    ...args: [...Synapses, postSpikes: Uint8Array, preTrace: Float32Array, postTrace: Float32Array, arrivals: Uint32Array,
-      aPlus: number, aMinus: number, wMin: number, wMax: number, multiplicative: boolean]
-  ): void;
-  normalizeWeights(...args: [...Synapses, total: number]): void;
-}
-
-/** The same addon, typed for the learning rules. */
-export const learn = native as unknown as LearnBinding;
+/** The layer slab's contract. */
+export const layerLayout = frozen(native.layerLayout);
+/** The connection slab's contract. */
+export const connectionLayout = frozen(native.connectionLayout);

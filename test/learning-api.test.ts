@@ -3,7 +3,7 @@
 // oracle, its all-zero trace, several layers in one rule, and the N-API
 // entry's own checks (nothing JS can pass crashes the process).
 import * as spiking from '../lib';
-import { learn } from '../lib/binding';
+import { native as learn } from '../lib/binding';
 import { rng } from './helpers';
 
 const f32 = Math.fround;

@@ -340,7 +340,7 @@ export function program(io: Io): Command {
     .argument('<experiment>', 'experiment file (JSON, see schema/experiment.schema.json)')
     .requiredOption('-o, --out <dir>', 'output folder: summary.json, experiment.json, raster.svg and the recordings (.npy)')
     .option('--seed <n>', 'seed for encoders and weights (overrides the file)', integer('--seed', 0))
-    .option('--threads <n>', 'size of the kernels\' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)', integer('--threads', 1, 1024))
+    .option('--threads <n>', 'size of the kernels\' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)', integer('--threads', 1, native.maxThreads))
     .option('--set <name.field=value>', 'override a field of a layer, connection or the experiment (repeatable), e.g. hidden.tauV=0.8', collect)
     .option('--sweep <name.field=from:to:count>', 'run every combination of these values (repeatable), each in its own sub-folder; also a,b,c', collect)
     .option('--force', 'replace the output folder if it exists and is not empty')

@@ -1,4 +1,4 @@
-import { learn } from '../binding';
+import { native } from '../binding';
 import { LearningRule, hyperParameter, knownOptions, type RuleLayers } from './learning-rule';
 
 export interface FedeSTDPOptions {
@@ -52,7 +52,7 @@ export class FedeSTDP extends LearningRule {
   override step(): void {
     const views = [...this.layers].map(([name, layer]) => [name, this.synapses(name, layer)] as const);
     for (const [name, s] of views) {
-      learn.fedeStdp(s.weights, s.delays, s.ring, s.dims, s.preTrace, this.scratch.get(name)!, f32(this.lr), f32(this.wInit), f32(this.a));
+      native.fedeStdp(s.weights, s.delays, s.ring, s.dims, s.preTrace, this.scratch.get(name)!, f32(this.lr), f32(this.wInit), f32(this.a));
     }
   }
 }

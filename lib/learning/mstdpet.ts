@@ -1,4 +1,4 @@
-import { learn } from '../binding';
+import { native } from '../binding';
 import { invalidParameter } from '../errors';
 import { LearningRule, hyperParameter, knownOptions, type RuleLayers } from './learning-rule';
 
@@ -67,7 +67,7 @@ export class MSTDPET extends LearningRule {
   override updateState(): void {
     const views = [...this.layers].map(([name, layer]) => [this.synapses(name, layer), layer, this.states.get(name)!] as const);
     for (const [s, layer, state] of views) {
-      learn.mstdpetUpdate(
+      native.mstdpetUpdate(
         s.weights, s.delays, s.ring, s.dims, s.preTrace, layer.neuron.spikes, layer.neuron.trace,
         state.eTrace, state.scratch, this.aPre, this.aPost, this.eTraceDecay,
       );
@@ -83,7 +83,7 @@ export class MSTDPET extends LearningRule {
     if (!Number.isFinite(scale)) throw invalidParameter('reward', `a number whose product with lr (${this.lr}) is finite in float32`, reward, 'range');
     for (const [name, layer] of this.layers) {
       const s = layer.connection.synapses();
-      learn.mstdpetStep(s.weights, s.delays, s.ring, s.dims, this.states.get(name)!.eTrace, scale);
+      native.mstdpetStep(s.weights, s.delays, s.ring, s.dims, this.states.get(name)!.eTrace, scale);
     }
   }
 

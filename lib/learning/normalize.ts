@@ -1,4 +1,4 @@
-import { learn } from '../binding';
+import { native } from '../binding';
 import { invalidParameter } from '../errors';
 import { Linear } from '../network/linear';
 
@@ -14,5 +14,5 @@ export function normalizeWeights(connection: Linear, total: number): void {
     throw invalidParameter('total', 'a finite number (finite in float32)', total, typeof total === 'number' ? 'range' : 'type');
   }
   const s = connection.synapses();
-  learn.normalizeWeights(s.weights, s.delays, s.ring, s.dims, total);
+  native.normalizeWeights(s.weights, s.delays, s.ring, s.dims, total);
 }

@@ -1,4 +1,4 @@
-import { learn } from '../binding';
+import { native } from '../binding';
 import { invalidParameter } from '../errors';
 import { LearningRule, hyperParameter, knownOptions, type RuleLayers } from './learning-rule';
 
@@ -103,7 +103,7 @@ export class PairSTDP extends LearningRule {
     for (const [name, layer] of this.layers) {
       const s = layer.connection.synapses();
       const state = this.states.get(name)!;
-      learn.pairTraces(s.weights, s.delays, s.ring, s.dims, layer.neuron.spikes, state.pre, state.post, state.decayPre, state.decayPost, this.trace === 'set');
+      native.pairTraces(s.weights, s.delays, s.ring, s.dims, layer.neuron.spikes, state.pre, state.post, state.decayPre, state.decayPost, this.trace === 'set');
     }
   }
 
@@ -113,7 +113,7 @@ export class PairSTDP extends LearningRule {
     for (const [name, layer] of this.layers) {
       const s = layer.connection.synapses();
       const state = this.states.get(name)!;
-      learn.pairStdp(
+      native.pairStdp(
         s.weights, s.delays, s.ring, s.dims, layer.neuron.spikes, state.pre, state.post, state.arrivals,
         this.aPlus, this.aMinus, this.wMin, this.wMax, multiplicative,
       );

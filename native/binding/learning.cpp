@@ -11,7 +11,6 @@
 // ring row of the last step).
 #include "learning.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -22,7 +21,7 @@
 #include "../kernels/learning/mstdpet.hpp"
 #include "../kernels/learning/pair_stdp.hpp"
 #include "../runtime/dispatch.hpp"
-#include "../runtime/thread_pool.hpp"
+#include "../runtime/split.hpp"
 
 namespace spiking {
 namespace {
@@ -71,7 +70,7 @@ Synapses synapsesArg(Napi::Env env, const Napi::CallbackInfo& info, std::size_t 
     }
   }
   const double batch = dims[0], in = dims[1], out = dims[2], stride = dims[3], rows = dims[4];
-  if (batch < 1 || in < 1 || out < 1 || stride < out || std::fmod(stride, kLinkPad) != 0 || rows < 1 ||
+  if (batch < 1 || in < 1 || out < 1 || stride < out || std::fmod(stride, kConnectionPad) != 0 || rows < 1 ||
       rows > kMaxDelaySteps + 1 || dims[5] >= rows || dims[6] >= rows || batch * in * stride > 9007199254740992.0) {
     fail(env, "Expected consistent dims for the connection (batch, in, out >= 1, stride >= out, head and delay < rows)");
   }
@@ -91,44 +90,26 @@ Synapses synapsesArg(Napi::Env env, const Napi::CallbackInfo& info, std::size_t 
   return S;
 }
 
-// Below this many synapse updates a call is not worth waking other threads for.
-constexpr double kParallelWork = 1 << 17;
-
-// Runs kernel(part) over [0, count) of the range that `begin` and `end`
-// name (presynaptic rows or outputs): in one call when the work is small,
-// else in chunks of whole multiples of `align`, a few per thread. Every
-// element is computed by one call, in the same order, whatever the split.
-template <class Call, class Kernel>
-void split(const Call& call, std::size_t Call::*begin, std::size_t Call::*end, std::size_t count, std::size_t align,
-           double work, Kernel kernel) {
-  ThreadPool& pool = ThreadPool::instance();
-  const std::size_t threads = pool.threads();
-  const std::size_t size = (count / (threads * 4) + align - 1) / align * align;
-  if (threads == 1 || work < kParallelWork || size == 0 || size >= count) {
-    Call all = call;
-    all.*begin = 0;
-    all.*end = count;
-    return kernel(all);
-  }
-  const std::size_t chunks = (count + size - 1) / size;
-  auto chunk = [&](std::size_t c) {
-    Call part = call;
-    part.*begin = c * size;
-    part.*end = std::min(count, (c + 1) * size);
-    kernel(part);
-  };
-  pool.parallelFor(chunks, chunk);
-}
-
-// Presynaptic rows: any split. Outputs: whole 64-float tiles, so every chunk
-// but the last starts and ends on a whole vector.
+// The kernel over the presynaptic rows or the outputs of a call, split across
+// the pool by runtime/split.hpp's rule (outputs in whole 64-float tiles).
+// Every row or output is computed by one call, whatever the split.
 template <class Call, class Kernel>
 void splitRows(const Call& call, std::size_t in, double work, Kernel kernel) {
-  split(call, &Call::iBegin, &Call::iEnd, in, 1, work, kernel);
+  splitRange(in, work, [&](std::size_t begin, std::size_t end) {
+    Call part = call;
+    part.iBegin = begin;
+    part.iEnd = end;
+    kernel(part);
+  });
 }
 template <class Call, class Kernel>
 void splitOutputs(const Call& call, std::size_t out, double work, Kernel kernel) {
-  split(call, &Call::oBegin, &Call::oEnd, out, 64, work, kernel);
+  splitRange(out, work, [&](std::size_t begin, std::size_t end) {
+    Call part = call;
+    part.oBegin = begin;
+    part.oEnd = end;
+    kernel(part);
+  });
 }
 
 bool boolArg(Napi::Env env, const Napi::Value& value, const char* name) {

@@ -85,11 +85,11 @@ struct Coeffs {
   Batch<A> dt, vRest, refracSteps;
   // For scalar time constants, the factor each update multiplies by, computed
   // once per call: tau itself for linear updates, dt / tau for exponential.
-  float decay[static_cast<int>(ParamId::Count)];
+  float decay[kParamCount];
 
   Coeffs(const Layer& L, Update update)
       : dt(L.dt), vRest(L.vRest), refracSteps(L.refracSteps) {
-    for (int p = 0; p < static_cast<int>(ParamId::Count); ++p) {
+    for (int p = 0; p < kParamCount; ++p) {
       const float tau = L.params[p].value;
       decay[p] = update == Update::Exponential ? L.dt / tau : tau;
     }
@@ -197,20 +197,20 @@ struct Stepper {
     B counts(0.0f);
     if constexpr (Refrac) {
       s.left.store_unaligned(L.refracLeft + i);
-      if (!L.deferRefracCounts || (General && L.recordRefracCounts)) {
+      if (!L.deferRefracCounts || (General && L.record(RecordId::RefracCounts))) {
         counts = s.left * c.dt;  // PySNN's units
         if (!L.deferRefracCounts) counts.store_unaligned(L.refracCounts + i);
       }
     }
     storeSpikes<A>(L.spikes + i, spike, A{});
     if constexpr (General) {
-      if (L.recordTrace) s.trace.store_unaligned(L.recordTrace + i);
+      if (float* out = L.record(RecordId::Trace)) s.trace.store_unaligned(out + i);
       if constexpr (Model::kHasVoltage) {
-        if (L.recordV) s.v.store_unaligned(L.recordV + i);
-        if (L.recordThresh) s.thresh.store_unaligned(L.recordThresh + i);
-        if (L.recordRefracCounts) {
+        if (float* out = L.record(RecordId::V)) s.v.store_unaligned(out + i);
+        if (float* out = L.record(RecordId::Thresh)) s.thresh.store_unaligned(out + i);
+        if (float* out = L.record(RecordId::RefracCounts)) {
           if constexpr (!Refrac) counts = B::load_unaligned(L.refracCounts + i);
-          counts.store_unaligned(L.recordRefracCounts + i);
+          counts.store_unaligned(out + i);
         }
       }
     }
@@ -245,19 +245,17 @@ struct Stepper {
   // vector code at index 0, copy the results back.
   static void tail(const Layer& L, const Drive& d, const Coeffs<A>& c, std::size_t i,
                    std::size_t count) {
-    constexpr int kParams = static_cast<int>(ParamId::Count);
     alignas(64) float v[W] = {}, trace[W] = {}, counts[W] = {}, left[W] = {}, thresh[W] = {};
     alignas(64) float current[W] = {};
-    alignas(64) float recorded[4][W];
-    alignas(64) float params[kParams][W];
+    alignas(64) float recorded[kRecordCount][W];
+    alignas(64) float params[kParamCount][W];
     std::uint8_t spikes[W];
 
     Layer t = L;
     t.v = v, t.trace = trace, t.refracCounts = counts, t.refracLeft = left, t.thresh = thresh;
     t.spikes = spikes;
-    float** records[4] = {&t.recordV, &t.recordTrace, &t.recordRefracCounts, &t.recordThresh};
-    for (int r = 0; r < 4; ++r) {
-      if (*records[r]) *records[r] = recorded[r];
+    for (int r = 0; r < kRecordCount; ++r) {
+      if (t.records[r]) t.records[r] = recorded[r];
     }
     const std::size_t bytes = count * sizeof(float);
     std::memcpy(trace, L.trace + i, bytes);
@@ -267,7 +265,7 @@ struct Stepper {
     }
     if (Refrac) std::memcpy(left, L.refracLeft + i, bytes);
     if (Model::kHasVoltage) std::memcpy(counts, L.refracCounts + i, bytes);
-    for (int p = 0; p < kParams; ++p) {
+    for (int p = 0; p < kParamCount; ++p) {
       if (!L.params[p].ptr) continue;
       for (std::size_t j = 0; j < W; ++j) params[p][j] = 1.0f;  // harmless padding
       std::memcpy(params[p], L.params[p].ptr + i, bytes);
@@ -285,9 +283,8 @@ struct Stepper {
       std::memcpy(L.refracCounts + i, counts, bytes);
     }
     std::memcpy(L.spikes + i, spikes, count);
-    float* const targets[4] = {L.recordV, L.recordTrace, L.recordRefracCounts, L.recordThresh};
-    for (int r = 0; r < 4; ++r) {
-      if (targets[r]) std::memcpy(targets[r] + i, recorded[r], bytes);
+    for (int r = 0; r < kRecordCount; ++r) {
+      if (L.records[r]) std::memcpy(L.records[r] + i, recorded[r], bytes);
     }
   }
 };

@@ -28,17 +28,17 @@ bool hasAvx2() { return __builtin_cpu_supports("avx2"); }
 bool always() { return true; }
 
 const Candidate kCompiled[] = {
-    {{"avx512bw", &stepLayer<xsimd::avx512bw>, &streamLayer<xsimd::avx512bw>, &linkStep<xsimd::avx512bw>,
+    {{"avx512bw", &stepLayer<xsimd::avx512bw>, &streamLayer<xsimd::avx512bw>, &connectionStep<xsimd::avx512bw>,
       &bernoulliStep<xsimd::avx512bw>}, &hasAvx512},
-    {{"avx2", &stepLayer<xsimd::avx2>, &streamLayer<xsimd::avx2>, &linkStep<xsimd::avx2>,
+    {{"avx2", &stepLayer<xsimd::avx2>, &streamLayer<xsimd::avx2>, &connectionStep<xsimd::avx2>,
       &bernoulliStep<xsimd::avx2>}, &hasAvx2},
-    {{"sse2", &stepLayer<xsimd::sse2>, &streamLayer<xsimd::sse2>, &linkStep<xsimd::sse2>,
+    {{"sse2", &stepLayer<xsimd::sse2>, &streamLayer<xsimd::sse2>, &connectionStep<xsimd::sse2>,
       &bernoulliStep<xsimd::sse2>}, &always},
 };
 #elif defined(__aarch64__)
 bool always() { return true; }
 const Candidate kCompiled[] = {
-    {{"neon64", &stepLayer<xsimd::neon64>, &streamLayer<xsimd::neon64>, &linkStep<xsimd::neon64>,
+    {{"neon64", &stepLayer<xsimd::neon64>, &streamLayer<xsimd::neon64>, &connectionStep<xsimd::neon64>,
       &bernoulliStep<xsimd::neon64>}, &always},
 };
 #else

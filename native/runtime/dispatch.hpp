@@ -24,9 +24,9 @@ using StreamFn = void (*)(const Layer&, const float*, std::size_t, std::size_t);
 
 // One step of a Linear connection (connection.hpp). Never allocates, never throws.
 template <class Arch>
-void linkStep(const Link& link);
+void connectionStep(const Connection& connection);
 
-using LinkFn = void (*)(const Link&);
+using ConnectionFn = void (*)(const Connection&);
 
 // One step of the Poisson encoder (encode.hpp). Never allocates, never throws.
 template <class Arch>
@@ -38,7 +38,7 @@ struct InstructionSet {
   const char* name;
   StepFn step;
   StreamFn stream;
-  LinkFn link;
+  ConnectionFn connection;
   BernoulliFn bernoulli;
 };
 
