@@ -90,24 +90,17 @@ Synapses synapsesArg(Napi::Env env, const Napi::CallbackInfo& info, std::size_t 
   return S;
 }
 
-// The kernel over the presynaptic rows or the outputs of a call, split across
-// the pool by runtime/split.hpp's rule (outputs in whole 64-float tiles).
-// Every row or output is computed by one call, whatever the split.
+// The kernel over the presynaptic rows or the outputs of a call (the range
+// that `begin` and `end` name), split across the pool by runtime/split.hpp's
+// rule (whole 64-item chunks). Every row or output is computed by one call,
+// whatever the split.
 template <class Call, class Kernel>
-void splitRows(const Call& call, std::size_t in, double work, Kernel kernel) {
-  splitRange(in, work, [&](std::size_t begin, std::size_t end) {
+void splitOver(const Call& call, std::size_t Call::*begin, std::size_t Call::*end, std::size_t count, double work,
+               Kernel kernel) {
+  splitRange(count, work, [&](std::size_t from, std::size_t to) {
     Call part = call;
-    part.iBegin = begin;
-    part.iEnd = end;
-    kernel(part);
-  });
-}
-template <class Call, class Kernel>
-void splitOutputs(const Call& call, std::size_t out, double work, Kernel kernel) {
-  splitRange(out, work, [&](std::size_t begin, std::size_t end) {
-    Call part = call;
-    part.oBegin = begin;
-    part.oEnd = end;
+    part.*begin = from;
+    part.*end = to;
     kernel(part);
   });
 }
@@ -139,7 +132,7 @@ Napi::Value MstdpetUpdate(const Napi::CallbackInfo& info) {
   C.postSpikes = scratch;
   C.postTrace = scratch + S.batch * S.stride;
   const MstdpetFn update = activeLearningKernels().mstdpetUpdate;
-  splitRows(C, S.in, batch * in * stride, update);
+  splitOver(C, &MstdpetCall::iBegin, &MstdpetCall::iEnd, S.in, batch * in * stride, update);
   return env.Undefined();
 }
 
@@ -154,7 +147,7 @@ Napi::Value MstdpetStep(const Napi::CallbackInfo& info) {
   C.eTrace = viewArg<float>(env, info[4], napi_float32_array, "the eligibility trace", batch * in * stride);
   C.scale = floatArg(env, info[5], "lr * reward");
   const MstdpetFn step = activeLearningKernels().mstdpetStep;
-  splitRows(C, S.in, batch * in * stride, step);
+  splitOver(C, &MstdpetCall::iBegin, &MstdpetCall::iEnd, S.in, batch * in * stride, step);
   return env.Undefined();
 }
 
@@ -176,7 +169,7 @@ Napi::Value FedeStdp(const Napi::CallbackInfo& info) {
   const float m = kernel::fedeMax(C.preTrace, S.batch * S.in);
   if (m == 0.0f) return Napi::Boolean::New(env, false);
   kernel::fedeTerms(C, m);
-  splitRows(C, S.in, batch * in * static_cast<double>(S.out) * 8, kernel::fedeRows);
+  splitOver(C, &FedeCall::iBegin, &FedeCall::iEnd, S.in, batch * in * static_cast<double>(S.out) * 8, kernel::fedeRows);
   return Napi::Boolean::New(env, true);
 }
 
@@ -230,7 +223,7 @@ Napi::Value PairStdp(const Napi::CallbackInfo& info) {
   for (std::size_t k = 0; k < S.batch * S.out; ++k) fired += C.postSpikes[k] != 0;
   if (events == 0 && fired == 0) return env.Undefined();
   const double work = static_cast<double>(events) * static_cast<double>(S.out) + static_cast<double>(fired) * in;
-  splitOutputs(C, S.out, work, activeLearningKernels().pairStdp);
+  splitOver(C, &PairCall::oBegin, &PairCall::oEnd, S.out, work, activeLearningKernels().pairStdp);
   return env.Undefined();
 }
 
@@ -241,7 +234,7 @@ Napi::Value NormalizeWeights(const Napi::CallbackInfo& info) {
   C.syn = synapsesArg(env, info, 0);
   C.total = floatArg(env, info[4], "total");
   const double work = 2 * static_cast<double>(C.syn.in) * static_cast<double>(C.syn.stride);
-  splitOutputs(C, C.syn.out, work, activeLearningKernels().normalizeWeights);
+  splitOver(C, &NormalizeCall::oBegin, &NormalizeCall::oEnd, C.syn.out, work, activeLearningKernels().normalizeWeights);
   return env.Undefined();
 }
 
