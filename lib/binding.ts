@@ -5,7 +5,10 @@ import * as path from 'node:path';
 // else the prebuild for this platform from prebuilds/. SPIKING_ADDON=<path
 // to a .node file> loads that binary instead (the sanitizer build, say).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const load = require('node-gyp-build') as (dir: string) => unknown;
+const load = require('node-gyp-build') as ((dir: string) => unknown) & {
+  /** The .node file load(dir) would load: build/Release first, then prebuilds/<platform>-<arch>. */
+  resolve(dir: string): string;
+};
 
 /*
  * The addon's contracts, read at load: every slot number, name order and
@@ -115,6 +118,8 @@ export interface NativeBinding {
   instructionSet(): string;
   setInstructionSet(name: string): boolean;
   buildSystem: string;
+  /** Every instruction set compiled into this build, best first, usable here or not. */
+  compiledInstructionSets: string[];
   /** True for the AddressSanitizer + UBSan build (npm run test:asan). */
   sanitized: boolean;
   apiVersion: number;
@@ -133,10 +138,33 @@ export function packageRoot(): string {
   }
 }
 
+/**
+ * The error when no prebuild or build fits this machine: names the platform
+ * and how to build from source (docs/platforms.md), after the loader's reason.
+ */
+export function noAddonError(root: string, cause: unknown): Error {
+  const platform = `${process.platform}-${process.arch}`;
+  return new Error(
+    `spiking: no native addon for ${platform} (Node.js ${process.version}, N-API 8) could be loaded from ${root}: ` +
+      `${(cause as Error)?.message ?? String(cause)}\n` +
+      `The package ships prebuilds for linux-x64 and linux-arm64 (glibc). On ${platform}, build it from source: ` +
+      'a C++17 compiler (GCC or clang; MSVC on Windows), make and Python 3 for node-gyp, an x86-64 or AArch64 CPU; ' +
+      'then run `npm rebuild spiking --build-from-source` (the package carries the xsimd headers it needs). ' +
+      'See docs/platforms.md.',
+    { cause },
+  );
+}
+
 /** The addon: the one node-gyp-build finds from the package root, or the file SPIKING_ADDON names. */
 function loadAddon(root: string): NativeBinding {
   const chosen = process.env.SPIKING_ADDON;
-  if (!chosen) return load(root) as NativeBinding;
+  if (!chosen) {
+    try {
+      return load(root) as NativeBinding;
+    } catch (cause) {
+      throw noAddonError(root, cause);
+    }
+  }
   const file = path.resolve(chosen);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -148,6 +176,8 @@ function loadAddon(root: string): NativeBinding {
 
 const root = packageRoot();
 export const native = loadAddon(root);
+/** The path of the addon file loaded: SPIKING_ADDON's, or the build or prebuild node-gyp-build chose. */
+export const addonPath: string = process.env.SPIKING_ADDON ? path.resolve(process.env.SPIKING_ADDON) : load.resolve(root);
 
 if (native.apiVersion !== ADDON_API) {
   throw new Error(

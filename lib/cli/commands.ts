@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { packageRoot } from '../binding';
+import { addonPath, packageRoot } from '../binding';
 import * as path from 'node:path';
 
 import { SingleBar } from 'cli-progress';
@@ -301,12 +301,21 @@ function writeSweepTable(dir: string, prepared: Prepared[], outcomes: RunOutcome
   );
 }
 
+/** Where the loaded addon comes from: SPIKING_ADDON, a shipped prebuild, or a build in build/. */
+function addonOrigin(): string {
+  if (process.env.SPIKING_ADDON) return 'SPIKING_ADDON';
+  return path.relative(path.join(packageRoot(), 'prebuilds'), addonPath).startsWith('..') ? 'build' : 'prebuild';
+}
+
 function infoCommand(io: Io): void {
   io.out(
     [
       `spiking ${packageVersion()}`,
-      `node ${process.version} (${process.platform}-${process.arch})`,
+      `node ${process.version}`,
+      `platform: ${process.platform}-${process.arch}`,
+      `addon: ${addonOrigin()} ${addonPath}`,
       `addon build: ${native.buildSystem}`,
+      `instruction sets compiled in: ${native.compiledInstructionSets.join(', ')}`,
       `instruction set: ${native.instructionSet()} (usable: ${native.instructionSets().join(', ')}; SPIKING_ISA overrides)`,
       `threads: ${threadsInUse()} (the kernels' pool; SPIKING_NUM_THREADS or run --threads sets it)`,
       '',
@@ -347,7 +356,7 @@ export function program(io: Io): Command {
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', '\nExamples:\n  spiking run examples/feedforward.json --out out/ff\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5\n')
     .action((file: string, flags: RunFlags) => runCommand(file, flags, io));
-  cli.command('info').description('version, instruction set in use and threads').action(() => infoCommand(io));
+  cli.command('info').description('version, platform, the addon loaded, instruction sets and threads').action(() => infoCommand(io));
   return cli;
 }
 

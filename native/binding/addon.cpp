@@ -122,6 +122,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       Napi::Function::New(env, SelectInstructionSet, "setInstructionSet");
   exports["layerLayout"] = layerLayout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
+  Napi::Array compiled = Napi::Array::New(env);
+  for (std::size_t i = 0; i < compiledInstructionSetCount(); ++i) {
+    compiled.Set(static_cast<uint32_t>(i), compiledInstructionSet(i));
+  }
+  exports["compiledInstructionSets"] = compiled;
   exports["apiVersion"] = kAddonApi;
   exports["maxThreads"] = static_cast<double>(kMaxThreads);
   registerNetwork(env, exports);

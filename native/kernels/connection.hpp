@@ -42,7 +42,7 @@ inline void accumulateTile(const Connection& L, float* dst, std::size_t o0, cons
     for (std::size_t e = 0; e < events; ++e) {
       if (e + kAhead < events) {
         const float* next = L.weights + index[e + kAhead] * L.stride + o0;
-        for (std::size_t k = 0; k < K * W; k += 16) __builtin_prefetch(next + k);
+        for (std::size_t k = 0; k < K * W; k += 16) prefetch(next + k);
       }
       const float* w = L.weights + index[e] * L.stride + o0;
       for (std::size_t k = 0; k < K; ++k) acc[k] = acc[k] + B::load_unaligned(w + k * W);

@@ -23,6 +23,18 @@ using Batch = xsimd::batch<float, A>;
 template <class A>
 using Mask = xsimd::batch_bool<float, A>;
 
+// A hint to fetch the cache line at p for reading: GCC's and clang's builtin;
+// MSVC's intrinsic (x64: prefetcht0, arm64: prfm).
+static inline void prefetch(const void* p) {
+#if defined(_MSC_VER) && !defined(__clang__) && defined(_M_X64)
+  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+#elif defined(_MSC_VER) && !defined(__clang__)
+  __prefetch(p);
+#else
+  __builtin_prefetch(p);
+#endif
+}
+
 // ---- spike masks to 0/1 bytes -------------------------------------------
 // Non-template helpers are static: each ISA's translation unit gets its own
 // copy, so the linker can never hand AVX-512 code to an SSE2-only caller.
@@ -78,6 +90,24 @@ inline void storeSpikes(std::uint8_t* out, const Mask<A>& m, const xsimd::avx512
 }
 #endif
 
+// ---- correctly rounded division ------------------------------------------
+// a / b rounded once, as IEEE 754 requires, under every instruction set.
+// xsimd 8.1 divides floats with divps on SSE2, AVX and AVX-512, but on NEON
+// (neon64 inherits it) with a reciprocal estimate refined by two Newton steps
+// and a multiply, which can land one ulp off; AArch64 has a true division.
+// The kernels use no other approximate operation (no rcp, rsqrt, exp or fma).
+
+template <class A>
+inline Batch<A> divide(const Batch<A>& a, const Batch<A>& b, const xsimd::generic&) {
+  return a / b;
+}
+#if XSIMD_WITH_NEON64
+template <class A>
+inline Batch<A> divide(const Batch<A>& a, const Batch<A>& b, const xsimd::neon64&) {
+  return vdivq_f32(a, b);
+}
+#endif
+
 // ---- per-call constants and per-vector parameter access -----------------
 
 template <class A>
@@ -115,7 +145,7 @@ struct Params {
     const Param& p = L.param(id);
     if (!PerNeuron || !p.ptr) return B(c.decay[static_cast<int>(id)]);
     const B tau = B::load_unaligned(p.ptr + i);
-    if constexpr (U == Update::Exponential) return c.dt / tau;
+    if constexpr (U == Update::Exponential) return divide<A>(c.dt, tau, A{});
     return tau;
   }
 };
@@ -229,8 +259,8 @@ struct Stepper {
       const std::size_t ahead = d.prefetch;
       for (; i + W <= end; i += W) {
         if (ahead) {
-          __builtin_prefetch(x + i + ahead);
-          if (pre) __builtin_prefetch(pre + i + ahead);
+          prefetch(x + i + ahead);
+          if (pre) prefetch(pre + i + ahead);
         }
         const B current = B::load_unaligned(x + i);
         vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);

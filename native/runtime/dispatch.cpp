@@ -6,6 +6,9 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#endif
 
 #include "dispatch.hpp"
 
@@ -18,6 +21,27 @@ struct Candidate {
 };
 
 #if defined(__x86_64__) || defined(_M_X64)
+#if defined(_MSC_VER) && !defined(__clang__)
+// MSVC has no __builtin_cpu_supports: CPUID leaf 7 says what the CPU has,
+// XGETBV (once CPUID leaf 1 reports OSXSAVE) what the OS saves.
+bool osSaves(unsigned long long states) {
+  int r[4];
+  __cpuid(r, 1);
+  return (r[2] & (1 << 27)) && (_xgetbv(0) & states) == states;
+}
+unsigned leaf7Ebx() {
+  int r[4];
+  __cpuidex(r, 7, 0);
+  return static_cast<unsigned>(r[1]);
+}
+// XMM and YMM state (bits 1, 2); AVX-512 adds opmask, ZMM0-15 high, ZMM16-31 (5-7).
+bool hasAvx2() { return (leaf7Ebx() & (1u << 5)) && osSaves(0x06); }
+bool hasAvx512() {
+  // F 16, DQ 17, CD 28, BW 30, VL 31.
+  const unsigned all = (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31);
+  return (leaf7Ebx() & all) == all && osSaves(0xe6);
+}
+#else
 // __builtin_cpu_supports also checks that the OS saves the wider registers.
 bool hasAvx512() {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
@@ -25,6 +49,7 @@ bool hasAvx512() {
          __builtin_cpu_supports("avx512vl");
 }
 bool hasAvx2() { return __builtin_cpu_supports("avx2"); }
+#endif
 bool always() { return true; }
 
 const Candidate kCompiled[] = {
@@ -83,6 +108,12 @@ const InstructionSet* const* usableInstructionSets(std::size_t* count) {
   *count = registry().count;
   return registry().usable;
 }
+
+const char* compiledInstructionSet(std::size_t index) {
+  return index < kCompiledCount ? kCompiled[index].set.name : nullptr;
+}
+
+std::size_t compiledInstructionSetCount() { return kCompiledCount; }
 
 const InstructionSet& activeInstructionSet() { return *registry().active.load(); }
 

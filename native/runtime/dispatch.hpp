@@ -71,6 +71,10 @@ const LearningKernels& activeLearningKernels();
 
 // Compiled instruction sets that this CPU runs, best first.
 const InstructionSet* const* usableInstructionSets(std::size_t* count);
+// The names of every instruction set compiled into this build, best first,
+// whether this CPU runs them or not.
+const char* compiledInstructionSet(std::size_t index);
+std::size_t compiledInstructionSetCount();
 const InstructionSet& activeInstructionSet();
 // False when `name` is not usable here; the active set is then unchanged.
 bool selectInstructionSet(const char* name);
