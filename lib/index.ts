@@ -65,3 +65,8 @@ export {
   type Experiment,
   type Built,
 } from './cli/experiment';
+export { LearningRule, type RuleLayer, type RuleLayers, type Reduction } from './learning/learning-rule';
+export { MSTDPET, type MSTDPETOptions } from './learning/mstdpet';
+export { FedeSTDP, type FedeSTDPOptions } from './learning/fede-stdp';
+export { PairSTDP, type PairSTDPOptions } from './learning/pair-stdp';
+export { normalizeWeights } from './learning/normalize';

@@ -9,6 +9,7 @@
 #include "connections.hpp"
 #include "layout.hpp"
 #include "network.hpp"
+#include "learning.hpp"
 #include "run_async.hpp"
 #include "../abi/layer_layout.hpp"
 #include "../runtime/dispatch.hpp"
@@ -131,6 +132,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["maxThreads"] = static_cast<double>(kMaxThreads);
   registerNetwork(env, exports);
   registerNetworkPlan(env, exports);
+  registerLearning(env, exports);
   exports["sanitized"] = Napi::Boolean::New(env, kSanitized);
   return exports;
 }
