@@ -1,6 +1,6 @@
 // The one rule for splitting a step's work across the thread pool, used for
 // the neurons of a layer (runner.cpp) and the outputs of a connection
-// (connection_step.cpp). Items are independent within a step, so any split
+// (network.cpp). Items are independent within a step, so any split
 // gives the same bits.
 #pragma once
 
