@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `spiking` command: see `spiking --help` and the README.
 'use strict';
-const { main } = require('../dist/cli/commands.js');
+const { mainAsync } = require('../dist/cli/commands.js');
 
 // A closed pipe (spiking ... | head) ends the output quietly.
 process.stdout.on('error', (e) => {
   if (e.code !== 'EPIPE') throw e;
 });
 
-process.exitCode = main(process.argv.slice(2));
+mainAsync(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -76,13 +76,13 @@ export function combinations(sweeps: readonly Sweep[]): Array<Array<{ path: stri
   return out;
 }
 
-function runDirName(combo: ReadonlyArray<{ path: string; raw: string }>): string {
+export function runDirName(combo: ReadonlyArray<{ path: string; raw: string }>): string {
   return combo.map((c) => `${c.path}=${c.raw}`).join('_').replace(/[^A-Za-z0-9._=+-]/g, '_');
 }
 
 // ---- one run --------------------------------------------------------------
 
-interface RunOutcome {
+export interface RunOutcome {
   dir: string;
   summary: Summary;
 }
@@ -153,22 +153,24 @@ function summarise(built: Built, result: NetworkRunResult, file: string, overrid
     layers,
     connections: built.network.connections.map((c) => ({ name: c.name, from: c.from, to: c.to, delay: c.connection.maxDelay, feedback: c.feedback })),
     recordings: built.recorders.map((r) => ({ ...r.describe(), file: path.basename(r.describe().file) })),
-    plot: { file: PLOT_FILE, layers: plotLayers, sample: exp.plot?.sample ?? 0, spikesDrawn: built.plot!.counts.drawn, spikesNotDrawn: built.plot!.counts.skipped },
+    // A shard without the plotted sample draws nothing (lib/scale-out merges the shards).
+    plot: { file: PLOT_FILE, layers: plotLayers, sample: exp.plot?.sample ?? 0, spikesDrawn: built.plot?.counts.drawn ?? 0, spikesNotDrawn: built.plot?.counts.skipped ?? 0 },
   };
 }
 
-interface Prepared {
+export interface Prepared {
   experiment: Experiment;
   overrides: string[];
   dirName: string;
   combo: Array<{ path: string; raw: string }>;
 }
 
-function build(prepared: Prepared, file: string, dir: string): Built {
+export function build(prepared: Prepared, file: string, dir: string): Built {
   return buildExperiment(prepared.experiment, { file, dir: path.dirname(path.resolve(file)) }, dir);
 }
 
-function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
+/** Runs one sweep point (or one shard of its batch) into `dir`: its recordings, raster.svg, summary.json and experiment.json. */
+export function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
   fs.mkdirSync(dir, { recursive: true });
   const steps = prepared.experiment.steps;
   const showBar = io.progress ?? (process.stderr.isTTY === true);
@@ -180,29 +182,38 @@ function runOne(prepared: Prepared, built: Built, file: string, dir: string, thr
   let result: NetworkRunResult;
   try {
     result = built.network.run(steps, {
-      recorders: [...built.recorders, built.plot!],
+      recorders: [...built.recorders, ...(built.plot ? [built.plot] : [])],
       onStep: bar ? (done) => (done % every === 0 || done === steps) && bar.update(done) : undefined,
     });
   } finally {
     bar?.stop();
   }
   const summary = summarise(built, result, file, prepared.overrides, threads);
-  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, 'experiment.json'), JSON.stringify(prepared.experiment, null, 2) + '\n');
+  writeRunFiles(dir, summary, prepared.experiment);
   return { dir, summary };
+}
+
+/** summary.json and experiment.json of a run. */
+export function writeRunFiles(dir: string, summary: Summary, experiment: Experiment): void {
+  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
 }
 
 // ---- the output folder ------------------------------------------------------
 
-/** A temporary sibling of `out`, renamed to `out` only when everything was written. */
-function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T): T {
+/** Checks that `out` may be written (absent, empty, or --force); returns whether it exists. */
+export function checkOutputDir(out: string, force: boolean): boolean {
   const target = path.resolve(out);
-  let existing = false;
-  if (fs.existsSync(target)) {
-    if (!fs.statSync(target).isDirectory()) throw new ExperimentError(`--out ${out}: exists and is not a folder`);
-    existing = true;
-    if (fs.readdirSync(target).length > 0 && !force) throw new ExperimentError(`--out ${out}: the folder exists and is not empty (use --force to replace it)`);
-  }
+  if (!fs.existsSync(target)) return false;
+  if (!fs.statSync(target).isDirectory()) throw new ExperimentError(`--out ${out}: exists and is not a folder`);
+  if (fs.readdirSync(target).length > 0 && !force) throw new ExperimentError(`--out ${out}: the folder exists and is not empty (use --force to replace it)`);
+  return true;
+}
+
+/** A temporary sibling of `out`, renamed to `out` only when everything was written. */
+export function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T): T {
+  const target = path.resolve(out);
+  const existing = checkOutputDir(out, force);
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
@@ -227,7 +238,7 @@ function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T
 
 // ---- commands -------------------------------------------------------------------
 
-interface RunFlags {
+export interface RunFlags {
   out: string;
   seed?: number;
   threads?: number;
@@ -235,6 +246,11 @@ interface RunFlags {
   sweep?: string[];
   force?: boolean;
   quiet?: boolean;
+  /** Through a Redis queue (lib/cli/queue.ts): redis://HOST:PORT[/DB], shard size, shared folder for large results. */
+  queue?: string;
+  shardBatch?: number;
+  store?: string;
+  resultLimit?: number;
 }
 
 function table(rows: string[][]): string {
@@ -244,11 +260,11 @@ function table(rows: string[][]): string {
 
 const fmt = (v: number, digits = 3): string => (Number.isInteger(v) ? String(v) : v.toPrecision(digits));
 
-function runCommand(file: string, flags: RunFlags, io: Io): void {
+/** The runs of a command line: every sweep point with its overrides applied and validated. */
+export function preparePoints(file: string, flags: RunFlags): { sweeps: Sweep[]; prepared: Prepared[] } {
   const raw = readExperiment(file);
   const base: string[] = [...(flags.seed !== undefined ? [`seed=${flags.seed}`] : []), ...(flags.set ?? [])];
   const sweeps = (flags.sweep ?? []).map(parseSweep);
-  // Every combination is validated and its inputs checked before anything runs.
   const prepared: Prepared[] = combinations(sweeps).map((combo) => {
     const copy = structuredClone(raw);
     for (const s of base) applyOverride(copy, s, s.startsWith('seed=') && flags.seed !== undefined ? '--seed' : '--set');
@@ -256,6 +272,17 @@ function runCommand(file: string, flags: RunFlags, io: Io): void {
     const experiment = validateExperiment(copy, file);
     return { experiment, overrides: [...base, ...combo.map((c) => `${c.path}=${c.raw}`)], dirName: runDirName(combo), combo };
   });
+  return { sweeps, prepared };
+}
+
+function runCommand(file: string, flags: RunFlags, io: Io): void | Promise<void> {
+  // The queue code (and BullMQ) loads only for runs through a queue.
+  if (flags.queue !== undefined) return import('./queue').then((q) => q.runThroughQueue(file, flags, io));
+  if (flags.shardBatch !== undefined || flags.store !== undefined || flags.resultLimit !== undefined) {
+    throw new ExperimentError('--shard-batch, --store and --result-limit apply to runs through a queue: add --queue redis://HOST:PORT');
+  }
+  // Every combination is validated and its inputs checked before anything runs.
+  const { sweeps, prepared } = preparePoints(file, flags);
   const quietIo: Io = flags.quiet ? { ...io, progress: false } : io;
   if (flags.threads !== undefined) native.setNumThreads(flags.threads);
   const outcomes = withOutputDir(flags.out, flags.force === true, (tmp) => {
@@ -270,7 +297,12 @@ function runCommand(file: string, flags: RunFlags, io: Io): void {
     if (sweeps.length) writeSweepTable(tmp, prepared, done, sweeps);
     return done;
   });
-  const out = path.resolve(flags.out);
+  reportRun(flags.out, sweeps, outcomes, io);
+}
+
+/** The lines a finished run prints. */
+export function reportRun(outDir: string, sweeps: readonly Sweep[], outcomes: RunOutcome[], io: Io): void {
+  const out = path.resolve(outDir);
   if (!sweeps.length) {
     const s = outcomes[0].summary;
     const layers = Object.entries(s.layers).map(([name, l]) => `${name} ${l.spikes} spikes (${fmt(l.rateHz)} Hz)`).join(', ');
@@ -282,7 +314,7 @@ function runCommand(file: string, flags: RunFlags, io: Io): void {
   }
 }
 
-function writeSweepTable(dir: string, prepared: Prepared[], outcomes: RunOutcome[], sweeps: Sweep[]): void {
+export function writeSweepTable(dir: string, prepared: Prepared[], outcomes: RunOutcome[], sweeps: Sweep[]): void {
   const layerNames = Object.keys(outcomes[0].summary.layers);
   const header = ['run', ...sweeps.map((s) => s.path), ...layerNames.flatMap((l) => [`${l} spikes`, `${l} Hz`]), 'wall s', 'steps/s'];
   const rows = outcomes.map((o, k) => [
@@ -345,22 +377,59 @@ export function program(io: Io): Command {
     .option('--sweep <name.field=from:to:count>', 'run every combination of these values (repeatable), each in its own sub-folder; also a,b,c', collect)
     .option('--force', 'replace the output folder if it exists and is not empty')
     .option('-q, --quiet', 'no progress bar')
-    .addHelpText('after', '\nExamples:\n  spiking run examples/feedforward.json --out out/ff\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5\n')
+    .option('--queue <redis://host:port[/db]>', 'run through the Redis queue of `spiking worker`s instead of here (docs/scale-out.md)')
+    .option('--shard-batch <n>', 'with --queue: one job per shard of n samples of the batch', integer('--shard-batch', 1))
+    .option('--store <dir>', 'with --queue: a folder every machine sees, for results above --result-limit')
+    .option('--result-limit <bytes>', 'with --queue: largest result of a job sent through Redis (default 16 MiB)', integer('--result-limit', 0))
+    .addHelpText('after', '\nExamples:\n  spiking run examples/feedforward.json --out out/ff\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5 --queue redis://127.0.0.1:6379\n')
     .action((file: string, flags: RunFlags) => runCommand(file, flags, io));
+  cli
+    .command('worker')
+    .description('run the jobs of `spiking run --queue` from a Redis queue until SIGTERM (docs/scale-out.md)')
+    .requiredOption('--queue <redis://host:port[/db]>', 'the Redis server (and database) the runs are queued on')
+    .option('--concurrency <n>', 'jobs at once, each in its own process (default 1)', integer('--concurrency', 1, 256))
+    .option('--threads <n>', "size of each job's kernel thread pool (default: the number of cores, or SPIKING_NUM_THREADS)", integer('--threads', 1, 1024))
+    .option('--lock-time <ms>', "how long a job stays locked without a sign of life before another worker takes it over (default 30000)", integer('--lock-time', 100))
+    .option('-q, --quiet', 'no line per job')
+    .action((flags: WorkerFlags) => import('./worker').then((w) => w.workerCommand(flags, io)));
   cli.command('info').description('version, instruction set in use and threads').action(() => infoCommand(io));
   return cli;
 }
 
-/** Runs the CLI; returns the exit code (0: done; 1: bad input or failure). */
+/** Options of `spiking worker` (lib/cli/worker.ts). */
+export interface WorkerFlags {
+  queue: string;
+  concurrency?: number;
+  threads?: number;
+  lockTime?: number;
+  quiet?: boolean;
+}
+
+function failure(e: unknown, io: Io): number {
+  if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
+  const message = e instanceof Error ? e.message : String(e);
+  io.err(`spiking: error: ${message}\n`);
+  return 1;
+}
+
+/** Runs the CLI; returns the exit code (0: done; 1: bad input or failure). Local commands only: see mainAsync. */
 export function main(argv: readonly string[], io: Io = processIo): number {
   const cli = program(io);
   try {
     cli.parse(argv as string[], { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
-    const message = e instanceof Error ? e.message : String(e);
-    io.err(`spiking: error: ${message}\n`);
-    return 1;
+    return failure(e, io);
+  }
+}
+
+/** The CLI with every command, the queue's and the worker's too (they wait on Redis); resolves to the exit code. */
+export async function mainAsync(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const cli = program(io);
+  try {
+    await cli.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (e) {
+    return failure(e, io);
   }
 }
