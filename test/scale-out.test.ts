@@ -238,7 +238,7 @@ describe('through two workers', () => {
   });
 });
 
-test('a worker SIGKILLed mid-job: another worker takes the job over after the lock time, same result', async () => {
+test('a worker SIGKILLed mid-job: another takes the job over after the lock time, finishes it despite SIGTERM, same result', async () => {
   const url = redis.url(1);
   const args = [recurrent, '--set', 'steps=3000', '--out'];
   expect((await local(['run', ...args, path.join(work, 'local'), '-q'])).code).toBe(0);
@@ -248,8 +248,11 @@ test('a worker SIGKILLed mid-job: another worker takes the job over after the lo
   await doomed.waitFor(/started /);
   await doomed.stop('SIGKILL');
   const rescuer = worker(url, '--lock-time', '1000');
+  // SIGTERM while it runs the job: it finishes the job, then exits.
+  await rescuer.waitFor(/started /);
+  await rescuer.stop('SIGTERM');
+  expect(rescuer.log()).toMatch(/SIGTERM: finishing the jobs it holds, then exiting\n.*finished recurrent\.json\n.*stopped\n$/);
   const queued = await run;
-  await rescuer.stop();
   expect(queued.code).toBe(0);
   expect(doomed.log()).not.toMatch(/finished/);
   expect(queued.err).toMatch(new RegExp(`done by [^ ]+:${rescuer.process.pid} `));
@@ -302,6 +305,18 @@ test('a worker of another spiking version refuses the job, naming both versions'
   }
 });
 
+test('Redis lost mid-run: the coordinator waits --redis-wait seconds, then stops with a clear error; DIR is not written', async () => {
+  const own = await startRedis();
+  const out = path.join(work, 'o');
+  let err = '';
+  const run = mainAsync(['run', recurrent, '--out', out, '--queue', own.url(), '--redis-wait', '1'], { out: () => {}, err: (t) => (err += t), progress: false });
+  while (!/queued 1 jobs/.test(err)) await new Promise((r) => setTimeout(r, 25));
+  await own.stop();
+  expect(await run).toBe(1);
+  expect(err).toMatch(/lost the connection to Redis \(.*ECONNREFUSED.*\) and it did not come back within 1 s \(--redis-wait\); the jobs finished so far stay on the queue/);
+  expect(fs.existsSync(out)).toBe(false);
+});
+
 describe('bad input and an unreachable Redis', () => {
   test('no Redis at the address: a clear error, nothing written', async () => {
     const port = await freePort();
@@ -322,7 +337,7 @@ describe('bad input and an unreachable Redis', () => {
     const db = await cli(['worker', '--queue', 'redis://127.0.0.1:1/x']);
     expect(db.err).toMatch(/the database is a whole number/);
     const alone = await cli(['run', recurrent, '--out', path.join(work, 'o'), '--shard-batch', '2']);
-    expect(alone.err).toMatch(/--shard-batch, --store and --result-limit apply to runs through a queue: add --queue/);
+    expect(alone.err).toMatch(/--shard-batch, --store, --result-limit and --redis-wait apply to runs through a queue: add --queue/);
     const shard = await cli(['run', recurrent, '--out', path.join(work, 'o'), '--shard-batch', '0', '--queue', redis.url(4)]);
     expect(shard.err).toMatch(/expected an integer >= 1 for --shard-batch, received "0"/);
     expect(fs.existsSync(path.join(work, 'o'))).toBe(false);

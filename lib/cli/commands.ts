@@ -251,6 +251,7 @@ export interface RunFlags {
   shardBatch?: number;
   store?: string;
   resultLimit?: number;
+  redisWait?: number;
 }
 
 function table(rows: string[][]): string {
@@ -278,8 +279,8 @@ export function preparePoints(file: string, flags: RunFlags): { sweeps: Sweep[];
 function runCommand(file: string, flags: RunFlags, io: Io): void | Promise<void> {
   // The queue code (and BullMQ) loads only for runs through a queue.
   if (flags.queue !== undefined) return import('./queue').then((q) => q.runThroughQueue(file, flags, io));
-  if (flags.shardBatch !== undefined || flags.store !== undefined || flags.resultLimit !== undefined) {
-    throw new ExperimentError('--shard-batch, --store and --result-limit apply to runs through a queue: add --queue redis://HOST:PORT');
+  if (flags.shardBatch !== undefined || flags.store !== undefined || flags.resultLimit !== undefined || flags.redisWait !== undefined) {
+    throw new ExperimentError('--shard-batch, --store, --result-limit and --redis-wait apply to runs through a queue: add --queue redis://HOST:PORT');
   }
   // Every combination is validated and its inputs checked before anything runs.
   const { sweeps, prepared } = preparePoints(file, flags);
@@ -381,6 +382,7 @@ export function program(io: Io): Command {
     .option('--shard-batch <n>', 'with --queue: one job per shard of n samples of the batch', integer('--shard-batch', 1))
     .option('--store <dir>', 'with --queue: a folder every machine sees, for results above --result-limit')
     .option('--result-limit <bytes>', 'with --queue: largest result of a job sent through Redis (default 16 MiB)', integer('--result-limit', 0))
+    .option('--redis-wait <seconds>', 'with --queue: how long to wait for a lost Redis to come back before giving up (default 20)', integer('--redis-wait', 0, 86400))
     .addHelpText('after', '\nExamples:\n  spiking run examples/feedforward.json --out out/ff\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5 --queue redis://127.0.0.1:6379\n')
     .action((file: string, flags: RunFlags) => runCommand(file, flags, io));
   cli

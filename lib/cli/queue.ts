@@ -25,7 +25,7 @@ import {
 } from './commands';
 import { DEFAULT_RESULT_LIMIT, jobId, readInputs, resultFile, type JobData, type JobResult } from '../scale-out/job';
 import { mergeShards } from '../scale-out/merge';
-import { checkReachable, coordinatorConnection, COORDINATOR_RETRIES, parseQueueUrl, QUEUE_NAME } from '../scale-out/redis';
+import { checkReachable, coordinatorConnection, DEFAULT_REDIS_WAIT, parseQueueUrl, QUEUE_NAME } from '../scale-out/redis';
 
 /** How often the coordinator asks Redis how the jobs are doing (ms). */
 const POLL_MS = 150;
@@ -42,10 +42,10 @@ export function shardsOf(batch: number, n: number | undefined): Array<Shard | nu
   return Array.from({ length: Math.ceil(batch / n) }, (_, k) => ({ first: k * n, count: Math.min(n, batch - k * n) }));
 }
 
-function lostRedis(url: string, e: unknown): ExperimentError {
+function lostRedis(url: string, e: unknown, waitSeconds: number): ExperimentError {
   return new ExperimentError(
-    `--queue ${url}: lost the connection to Redis (${(e as Error).message}) and gave up after ${COORDINATOR_RETRIES} reconnection attempts; ` +
-      'finished jobs stay on the queue: run the same command again to pick them up',
+    `--queue ${url}: lost the connection to Redis (${(e as Error).message}) and it did not come back within ${waitSeconds} s (--redis-wait); ` +
+      'the jobs finished so far stay on the queue while Redis keeps them: run the same command again to pick them up',
   );
 }
 
@@ -88,7 +88,8 @@ export async function runThroughQueue(file: string, flags: RunFlags, io: Io): Pr
   });
 
   await checkReachable(target);
-  const queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection: coordinatorConnection(target) });
+  const waitSeconds = flags.redisWait ?? DEFAULT_REDIS_WAIT;
+  const queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection: coordinatorConnection(target, waitSeconds) });
   let connectionError: Error | null = null;
   queue.on('error', (e) => (connectionError = e));
   const say = (line: string) => !flags.quiet && io.err(`${line}\n`);
@@ -111,7 +112,7 @@ export async function runThroughQueue(file: string, flags: RunFlags, io: Io): Pr
       await follow(queue, plan, results, say);
     } catch (e) {
       if (e instanceof ExperimentError) throw e;
-      throw lostRedis(target.url, connectionError ?? e);
+      throw lostRedis(target.url, connectionError ?? e, waitSeconds);
     }
     const outcomes = withOutputDir(flags.out, flags.force === true, (tmp) => {
       const done: RunOutcome[] = prepared.map((p, point) => {

@@ -35,21 +35,27 @@ export function parseQueueUrl(url: string, option = '--queue'): QueueTarget {
   return { url, host, port, db };
 }
 
+/** Default of --redis-wait: how long a coordinator waits for a lost Redis to come back (s). */
+export const DEFAULT_REDIS_WAIT = 20;
+
 /**
  * The retry policy of a coordinator (spiking run --queue): a lost connection
- * is retried 10 times, 0.5 s, 1 s, 1.5 s then every 2 s (about 17 s in all),
- * then the run stops with an error; a command waits for at most 2 reconnections.
+ * is retried every 0.25 s, 0.5 s, ... at most 1 s apart, and commands wait
+ * for it; once Redis has been gone for `waitSeconds` the connection is given
+ * up, every waiting command fails and the run stops with an error.
  */
-export const COORDINATOR_RETRIES = 10;
-
-export function coordinatorConnection(target: QueueTarget): Record<string, unknown> {
+export function coordinatorConnection(target: QueueTarget, waitSeconds = DEFAULT_REDIS_WAIT): Record<string, unknown> {
+  let downSince = 0;
   return {
     host: target.host,
     port: target.port,
     db: target.db,
     connectTimeout: 5000,
-    maxRetriesPerRequest: 2,
-    retryStrategy: (times: number) => (times > COORDINATOR_RETRIES ? null : Math.min(times * 500, 2000)),
+    maxRetriesPerRequest: null,
+    retryStrategy: (times: number) => {
+      if (times === 1) downSince = Date.now();
+      return Date.now() - downSince >= waitSeconds * 1000 ? null : Math.min(times * 250, 1000);
+    },
   };
 }
 
@@ -73,6 +79,7 @@ export async function checkReachable(target: QueueTarget, option = '--queue'): P
     const why = (lastError as Error | null)?.message ?? (e as Error).message;
     throw new ExperimentError(`${option} ${target.url}: no Redis server answers there (${why}); start one (redis-server) or fix the address`);
   } finally {
-    client.disconnect();
+    // A connection that failed has ended already (disconnecting it would arm a 2 s timer).
+    if (client.status !== 'end') client.disconnect();
   }
 }
