@@ -282,23 +282,29 @@ test('a coordinator killed after queueing: the same command again picks up the f
   expectSameRun(path.join(work, 'queued'), path.join(work, 'local'));
 });
 
-test('a worker of another spiking version refuses the job, naming both versions', async () => {
+test('a worker refuses a job of another spiking version, naming both, and reports an experiment that does not build there', async () => {
   const url = redis.url(3);
   const t = parseQueueUrl(url);
   const queue = new Queue(QUEUE_NAME, { connection: { host: t.host, port: t.port, db: t.db } });
   const w = worker(url);
   try {
     const experiment = JSON.parse(fs.readFileSync(recurrent, 'utf8'));
-    const job = await queue.add('run', { spiking: '0.0.1-old', experiment, file: recurrent, overrides: [], inputs: {}, shard: null, resultLimit: 1 << 24, store: null, label: 'old' });
-    const deadline = Date.now() + 30_000;
-    let state = await job.getState();
-    while (state !== 'failed' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      state = await job.getState();
-    }
-    expect(state).toBe('failed');
-    const failed = await Job.fromId(queue, job.id!);
-    expect(failed!.failedReason).toMatch(new RegExp(`runs spiking ${packageVersion().replace(/\./g, '\\.')} but the job was queued by spiking 0\\.0\\.1-old: run the same version of spiking on every machine`));
+    const failure = async (data: object): Promise<string> => {
+      const job = await queue.add('run', { spiking: packageVersion(), experiment, file: recurrent, overrides: [], inputs: {}, shard: null, resultLimit: 1 << 24, store: null, label: 'x', ...data });
+      const deadline = Date.now() + 30_000;
+      let state = await job.getState();
+      while (state !== 'failed' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        state = await job.getState();
+      }
+      expect(state).toBe('failed');
+      return (await Job.fromId(queue, job.id!))!.failedReason;
+    };
+    expect(await failure({ spiking: '0.0.1-old' })).toMatch(
+      new RegExp(`^worker [^ ]+:${w.process.pid} runs spiking ${packageVersion().replace(/\./g, '\\.')} but the job was queued by spiking 0\\.0\\.1-old: run the same version of spiking on every machine$`),
+    );
+    // A job the coordinator did not check (it builds every job before queueing it).
+    expect(await failure({ experiment: { ...experiment, plot: { sample: 7 } } })).toMatch(/^worker [^ ]+: .*recurrent\.json: plot\.sample: expected a sample index below the batch size 4 but received 7$/);
   } finally {
     await w.stop();
     await queue.close();
@@ -336,6 +342,8 @@ describe('bad input and an unreachable Redis', () => {
     expect(bad.err).toMatch(/--queue: expected redis:\/\/HOST:PORT or redis:\/\/HOST:PORT\/DB \(the scheme must be redis:, not http:\) but received "http:\/\/x:1"/);
     const db = await cli(['worker', '--queue', 'redis://127.0.0.1:1/x']);
     expect(db.err).toMatch(/the database is a whole number/);
+    const threads = await cli(['run', recurrent, '--out', path.join(work, 'o'), '--threads', '2', '--queue', redis.url(4)]);
+    expect(threads.err).toMatch(/--threads applies to runs on this machine; with --queue, give each spiking worker its --threads/);
     const alone = await cli(['run', recurrent, '--out', path.join(work, 'o'), '--shard-batch', '2']);
     expect(alone.err).toMatch(/--shard-batch, --store, --result-limit and --redis-wait apply to runs through a queue: add --queue/);
     const shard = await cli(['run', recurrent, '--out', path.join(work, 'o'), '--shard-batch', '0', '--queue', redis.url(4)]);

@@ -51,6 +51,7 @@ function lostRedis(url: string, e: unknown, waitSeconds: number): ExperimentErro
 
 export async function runThroughQueue(file: string, flags: RunFlags, io: Io): Promise<void> {
   const target = parseQueueUrl(flags.queue!);
+  if (flags.threads !== undefined) throw new ExperimentError('--threads applies to runs on this machine; with --queue, give each spiking worker its --threads');
   const { sweeps, prepared } = preparePoints(file, flags);
   checkOutputDir(flags.out, flags.force === true);
   if (flags.store !== undefined && !(fs.existsSync(flags.store) && fs.statSync(flags.store).isDirectory())) {
