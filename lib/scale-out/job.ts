@@ -139,8 +139,8 @@ export function runJob(data: JobData, id: string, worker: string, threads: numbe
     }
     const prepared = { experiment: data.experiment, overrides: data.overrides, dirName: '', combo: [] };
     const { summary } = runOne(prepared, built, data.file, out, threads, { out: () => {}, err: () => {}, progress: false }, data.label);
-    // summary.json is rebuilt by the coordinator from `summary`.
-    const names = fs.readdirSync(out).filter((f) => f !== 'summary.json' && !(data.shard && f === 'experiment.json')).sort();
+    // The coordinator writes summary.json (from `summary`) and experiment.json itself.
+    const names = fs.readdirSync(out).filter((f) => f !== 'summary.json' && f !== 'experiment.json').sort();
     const files: ResultFile[] = names.map((name) => {
       const bytes = fs.readFileSync(path.join(out, name));
       return { name, bytes: bytes.length, sha256: sha256(bytes) };
