@@ -112,8 +112,8 @@ export async function runThroughQueue(file: string, flags: RunFlags, io: Io): Pr
       say(`queued ${plan.length} jobs on ${target.url}${resumed ? ` (${resumed} already done by an earlier run)` : ''}; ${workers} worker${workers === 1 ? '' : 's'} connected`);
       await follow(queue, plan, results, say);
     } catch (e) {
-      if (e instanceof ExperimentError) throw e;
-      throw lostRedis(target.url, connectionError ?? e, waitSeconds);
+      const lost = connectionError !== null || /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries/i.test((e as Error).message);
+      throw lost && !(e instanceof ExperimentError) ? lostRedis(target.url, connectionError ?? e, waitSeconds) : e;
     }
     const outcomes = withOutputDir(flags.out, flags.force === true, (tmp) => {
       const done: RunOutcome[] = prepared.map((p, point) => {
