@@ -14,23 +14,12 @@ import {
   Reference,
   rng,
   underEveryIsa,
+  F,
+  modelSetup,
+  NEURON_TEST_OPTIONS,
 } from './helpers';
 
-const base: AdaptiveLIFNeuronOptions = {
-  cellsShape: [1, 2],
-  thresh: 1,
-  vRest: 0,
-  alphaV: 1,
-  alphaT: 1,
-  dt: 1,
-  durationRefrac: 0,
-  tauV: 0.5,
-  tauT: 0.5,
-  alphaThresh: 0.5,
-  tauThresh: 0.5,
-};
-const make = (over: Partial<AdaptiveLIFNeuronOptions> = {}) => new AdaptiveLIFNeuron({ ...base, ...over });
-const F = (...v: number[]) => Float32Array.from(v);
+const { base, make } = modelSetup(AdaptiveLIFNeuron, { ...NEURON_TEST_OPTIONS, cellsShape: [1, 2], alphaV: 1, tauV: 0.5, tauT: 0.5, alphaThresh: 0.5, tauThresh: 0.5 });
 
 describe('AdaptiveLIFNeuron construction', () => {
   test('is a BaseNeuron, starts at rest with the initial threshold', () => {

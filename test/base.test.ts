@@ -3,9 +3,8 @@
 // hand from the seed (PySNN's API) and SEMANTICS.md.
 import * as spiking from '../lib';
 import { BaseInput, BaseNeuron, NotImplementedError, type BaseNeuronOptions, type StepResult } from '../lib';
-import { arr, f32 } from './helpers';
+import { arr, F, f32 } from './helpers';
 
-const F = (...v: number[]) => Float32Array.from(v);
 const U = (...v: number[]) => Uint8Array.from(v);
 
 describe('BaseInput', () => {

@@ -15,21 +15,12 @@ import {
   Reference,
   rng,
   underEveryIsa,
+  F,
+  modelSetup,
+  NEURON_TEST_OPTIONS,
 } from './helpers';
 
-const base: FedeNeuronOptions = {
-  cellsShape: [1, 2],
-  thresh: 1,
-  vRest: 0,
-  alphaV: 1,
-  alphaT: 1,
-  dt: 1,
-  durationRefrac: 0,
-  tauV: 2,
-  tauT: 2,
-};
-const make = (over: Partial<FedeNeuronOptions> = {}) => new FedeNeuron({ ...base, ...over });
-const F = (...v: number[]) => Float32Array.from(v);
+const { base, make } = modelSetup(FedeNeuron, { ...NEURON_TEST_OPTIONS, cellsShape: [1, 2], alphaV: 1, tauV: 2, tauT: 2 });
 
 describe('FedeNeuron construction', () => {
   test('is a BaseNeuron, always exponential, starts at rest', () => {

@@ -176,3 +176,17 @@ export function countCalls(instance: object, method: string): { calls: number } 
   });
   return counter;
 }
+
+/** A Float32Array of the given values. */
+export const F = (...v: number[]) => Float32Array.from(v);
+
+/** What the per-model tests' base options share: threshold 1, rest 0, unit steps and trace increase, no refractory period. */
+export const NEURON_TEST_OPTIONS = { thresh: 1, vRest: 0, alphaT: 1, dt: 1, durationRefrac: 0 };
+
+/**
+ * The per-model tests' setup: the model's base options, and make(over),
+ * a layer of the model with some of them changed.
+ */
+export function modelSetup<O extends object, L>(Model: new (options: O) => L, base: NoInfer<O>) {
+  return { base, make: (over: Partial<O> = {}) => new Model({ ...base, ...over }) };
+}

@@ -16,20 +16,12 @@ import {
   Reference,
   rng,
   underEveryIsa,
+  F,
+  modelSetup,
+  NEURON_TEST_OPTIONS,
 } from './helpers';
 
-const base: IFNeuronOptions = {
-  cellsShape: [1, 3],
-  thresh: 1,
-  vRest: 0,
-  alphaV: 0.5,
-  alphaT: 1,
-  dt: 1,
-  durationRefrac: 0,
-  tauT: 0.5,
-};
-const make = (over: Partial<IFNeuronOptions> = {}) => new IFNeuron({ ...base, ...over });
-const F = (...v: number[]) => Float32Array.from(v);
+const { base, make } = modelSetup(IFNeuron, { ...NEURON_TEST_OPTIONS, cellsShape: [1, 3], alphaV: 0.5, tauT: 0.5 });
 
 describe('IFNeuron construction', () => {
   test('is a BaseNeuron, starts at rest with the initial threshold', () => {

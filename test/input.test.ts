@@ -1,11 +1,10 @@
 // Input: passes spikes (or graded values) on and keeps their trace
 // (SEMANTICS.md, "Input neuron step"). Expected values are worked out by hand.
 import { BaseInput, Input, type InputOptions } from '../lib';
-import { arr, countCalls, expectIdentical, f32, perNeuron, randomSpikes, randomValues, rng, underEveryIsa } from './helpers';
+import { arr, countCalls, expectIdentical, F, f32, perNeuron, randomSpikes, randomValues, rng, underEveryIsa } from './helpers';
 
 const base: InputOptions = { cellsShape: [1, 4], dt: 1, alphaT: 0.5, tauT: 0.5 };
 const make = (over: Partial<InputOptions> = {}) => new Input({ ...base, ...over });
-const F = (...v: number[]) => Float32Array.from(v);
 
 function expectSameInputState(a: Input, b: Input, where: string): void {
   expectIdentical(a.spikes, b.spikes, `${where}: spikes`);

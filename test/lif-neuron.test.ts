@@ -14,21 +14,12 @@ import {
   Reference,
   rng,
   underEveryIsa,
+  F,
+  modelSetup,
+  NEURON_TEST_OPTIONS,
 } from './helpers';
 
-const base: LIFNeuronOptions = {
-  cellsShape: [1, 3],
-  thresh: 1,
-  vRest: 0,
-  alphaV: 1,
-  alphaT: 1,
-  dt: 1,
-  durationRefrac: 0,
-  tauV: 0.5,
-  tauT: 0.5,
-};
-const make = (over: Partial<LIFNeuronOptions> = {}) => new LIFNeuron({ ...base, ...over });
-const F = (...v: number[]) => Float32Array.from(v);
+const { base, make } = modelSetup(LIFNeuron, { ...NEURON_TEST_OPTIONS, cellsShape: [1, 3], alphaV: 1, tauV: 0.5, tauT: 0.5 });
 
 describe('LIFNeuron construction', () => {
   test('is a BaseNeuron, starts at rest; default update type is linear', () => {

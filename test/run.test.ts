@@ -311,6 +311,53 @@ describe('run() rejects bad arguments with state intact', () => {
     const fede = neuron('FedeNeuron', 4, 'exponential', 0) as spiking.FedeNeuron;
     expect(() => fede.run(new Float32Array(8), new Float32Array(12), { steps: 2 })).toThrow(/preTrace/);
   });
+
+  test('Fede without preTrace, and a preTrace for a model that takes none, are named', async () => {
+    const fede = neuron('FedeNeuron', 4, 'exponential', 0) as spiking.FedeNeuron;
+    const missing = /^Expected a Float32Array of the length of x \(FedeNeuron.run takes x, preTrace and the options\) for preTrace but received an object of type Object$/;
+    expect(() => fede.run(new Float32Array(8), { steps: 2 })).toThrow(missing);
+    await expect(fede.runAsync(new Float32Array(8), { steps: 2 })).rejects.toThrow(missing);
+    const lif = neuron('LIFNeuron', 4, 'linear', 0) as spiking.LIFNeuron;
+    const extra = /^Expected an object \{ steps, record\?, out\? \} \(LIFNeuron.run takes x and the options; only FedeNeuron takes a preTrace\) for the run options but received a Float32Array of length 8$/;
+    expect(() => lif.run(new Float32Array(8), new Float32Array(8), { steps: 2 })).toThrow(extra);
+    await expect(lif.runAsync(new Float32Array(8), new Float32Array(8), { steps: 2 })).rejects.toThrow(extra);
+    expect(Array.from(lif.vCell)).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('run() of a class without a kernel', () => {
+  const options = { cellsShape: [2], thresh: 1, vRest: 0, dt: 1, durationRefrac: 0 };
+
+  test('BaseNeuron: forward is not implemented, so neither is run', async () => {
+    const base = new spiking.BaseNeuron(options);
+    expect(() => base.run(new Float32Array(4), { steps: 2 })).toThrow(/^Neurons must implement `forward`$/);
+    await expect(base.runAsync(new Float32Array(4), { steps: 2 })).rejects.toThrow(
+      /^BaseNeuron.runAsync: this class has no native kernel, its forward, which only runs on the main thread; use run\(\)$/,
+    );
+  });
+
+  test('a user subclass with its own forward runs it step by step, as many forward calls', () => {
+    // Integrates the summed input without leak, spikes at 1, resets to 0.
+    class Summing extends spiking.BaseNeuron {
+      override updateVoltage(current: Float32Array): void {
+        for (let i = 0; i < this.size; i++) this.vCell[i] += current[i];
+      }
+      override updateTrace(spikes: Uint8Array | Float32Array): void {
+        for (let i = 0; i < this.size; i++) this.trace[i] = spikes[i];
+      }
+      override forward(x: spiking.NeuronInput): spiking.StepResult {
+        this.updateVoltage(this.fold(x));
+        const spikes = this.spiking();
+        this.updateTrace(spikes);
+        this.refrac(spikes);
+        return { spikes: this.spikes, trace: this.trace };
+      }
+    }
+    const x = Float32Array.of(0.5, 0.25, 0.5, 0.25, 0.5, 1); // 3 steps of 2 neurons
+    const run = new Summing(options).run(x, { steps: 3, record: ['vCell'] });
+    expect(Array.from(run.spikes)).toEqual([0, 0, 1, 0, 0, 1]);
+    expect(Array.from(run.vCell!)).toEqual([0.5, 0.25, 0, 0.5, 0.5, 0]);
+  });
 });
 
 describe('worker_threads', () => {

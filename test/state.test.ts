@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
 
 import * as spiking from '../lib';
-import { layerRecord, restoreLayer } from '../lib/state/layer-state';
-import { decodeRecord, encodeRecord, writeFileAtomic, type FileCalls, type StateRecord } from '../lib/state/codec';
+import { layerRecord, restoreLayer } from '../lib/state/layer-record';
+import { decodeRecord, encodeRecord, type StateRecord } from '../lib/state/codec';
+import { writeFileAtomic, type FileCalls } from '../lib/state/files';
 import {
   build,
   forward,

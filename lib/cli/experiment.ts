@@ -12,7 +12,7 @@ import { IFNeuron } from '../layers/if-neuron';
 import { Input } from '../layers/input';
 import { LIFNeuron } from '../layers/lif-neuron';
 import { initialWeights, Linear, type WeightInit } from '../network/linear';
-import { Network, type NetworkLayer, type Recorder } from '../network/network';
+import { defaultConnectionName, Network, type NetworkLayer, type Recorder } from '../network/network';
 import { readNpy } from '../io/npy';
 import { RasterPlot } from '../network/raster';
 import { SpikeBitsRecorder, SpikeEventRecorder, StateRecorder, STATE_VARIABLES, type Recording } from '../network/recorders';
@@ -31,7 +31,7 @@ export class ExperimentError extends Error {
 
 export type Values = number | number[] | { uniform: [number, number]; seed?: number } | { npy: string; scale?: number };
 
-export interface LayerSpec {
+export interface ExperimentLayer {
   name: string;
   kind: 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
   shape: number[];
@@ -67,7 +67,7 @@ export interface Experiment {
   batch: number;
   dt: number;
   seed?: number;
-  layers: LayerSpec[];
+  layers: ExperimentLayer[];
   connections?: ConnectionSpec[];
   record?: RecordingSpec[];
   plot?: { layers?: string[]; sample?: number; maxSpikes?: number };
@@ -167,7 +167,7 @@ function connectionName(item: unknown): string | undefined {
   if (typeof item !== 'object' || item === null) return undefined;
   const c = item as { name?: unknown; from?: unknown; to?: unknown; kind?: unknown };
   if (typeof c.name === 'string') return c.name;
-  return typeof c.from === 'string' && typeof c.to === 'string' && c.kind !== undefined ? `${c.from}_${c.to}` : undefined;
+  return typeof c.from === 'string' && typeof c.to === 'string' && c.kind !== undefined ? defaultConnectionName(c.from, c.to) : undefined;
 }
 
 let validator: ReturnType<Ajv['compile']> | null = null;
@@ -317,7 +317,7 @@ function perNeuron(value: unknown, where: string, perSample: number, ctx: Contex
 const NEURON_CLASSES = { IFNeuron, LIFNeuron, AdaptiveLIFNeuron, FedeNeuron } as const;
 const PER_NEURON = ['thresh', 'alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh', 'tauThresh'];
 
-function buildLayer(spec: LayerSpec, index: number, ctx: Context): { layer: NetworkLayer; source: Encoder | null } {
+function buildLayer(spec: ExperimentLayer, index: number, ctx: Context): { layer: NetworkLayer; source: Encoder | null } {
   const where = `${ctx.origin.file}: layers[${index}] ("${spec.name}")`;
   const { dt } = ctx.experiment;
   const cellsShape = [ctx.shard.count, ...spec.shape];
@@ -364,7 +364,7 @@ function buildLayer(spec: LayerSpec, index: number, ctx: Context): { layer: Netw
 }
 
 function buildConnection(spec: ConnectionSpec, index: number, ctx: Context, layers: Map<string, NetworkLayer>): Linear {
-  const name = spec.name ?? `${spec.from}_${spec.to}`;
+  const name = spec.name ?? defaultConnectionName(spec.from, spec.to);
   const where = `${ctx.origin.file}: connections[${index}] ("${name}")`;
   const from = layers.get(spec.from);
   const to = layers.get(spec.to);
@@ -419,18 +419,18 @@ export function recordingFile(spec: RecordingSpec): string {
 /** Checks what the schema cannot: names that must exist and be unique, indices within their layers. */
 function checkReferences(exp: Experiment, origin: Origin): void {
   const file = origin.file;
-  const layerNames = new Map<string, LayerSpec>();
+  const layerNames = new Map<string, ExperimentLayer>();
   exp.layers.forEach((l, i) => {
     if (layerNames.has(l.name)) fail(`${file}: layers[${i}].name`, `"${l.name}" names two layers`);
     layerNames.set(l.name, l);
   });
   const connNames = new Set<string>();
   (exp.connections ?? []).forEach((c, i) => {
-    const name = c.name ?? `${c.from}_${c.to}`;
+    const name = c.name ?? defaultConnectionName(c.from, c.to);
     if (connNames.has(name) || layerNames.has(name)) fail(`${file}: connections[${i}].name`, `"${name}" is already the name of a ${connNames.has(name) ? 'connection' : 'layer'}; give this connection a "name"`);
     connNames.add(name);
   });
-  const perSample = (l: LayerSpec) => l.shape.reduce((a, b) => a * b, 1);
+  const perSample = (l: ExperimentLayer) => l.shape.reduce((a, b) => a * b, 1);
   const files = new Set<string>();
   (exp.record ?? []).forEach((r, i) => {
     const where = `${file}: record[${i}]`;
@@ -479,8 +479,7 @@ export function buildExperiment(experiment: Experiment, origin: Origin, outDir: 
     layerKinds[spec.name] = spec.kind;
   });
   (experiment.connections ?? []).forEach((spec, i) => {
-    const link = buildConnection(spec, i, ctx, layers);
-    network.connect(spec.from, spec.to, link, spec.name ?? `${spec.from}_${spec.to}`);
+    network.connect(spec.from, spec.to, buildConnection(spec, i, ctx, layers), spec.name);
   });
   const recorders = (experiment.record ?? []).flatMap((r): Built['recorders'] => {
     const file = path.join(outDir, recordingFile(r));

@@ -1,14 +1,11 @@
-import type { StepResult } from './base-input';
-import type { RunOptions, RunResult } from './run';
 import { BaseNeuron } from './base-neuron';
 import { IF_STAGES } from './if-neuron';
-import type { NeuronInput } from './neuron-input';
-import { stageCheck, validatedSpec } from './stage-checks';
-import { registerLayerClass } from '../state/layer-state';
-import { lifVoltage, type LIFNeuronOptions } from './lif-neuron';
+import { defineLayerClass } from './layer';
+import { validatedSpec } from './stage-checks';
+import type { LIFNeuronOptions } from './lif-neuron';
 import type { PerNeuron } from './options';
 import type { SampleMask } from './sample-mask';
-import { decayTowards } from './stages';
+import { decayTowards, lifVoltage } from './stages';
 
 export interface AdaptiveLIFNeuronOptions extends LIFNeuronOptions {
   /** Threshold increase per spike. */
@@ -50,31 +47,6 @@ export class AdaptiveLIFNeuron extends BaseNeuron {
     super.resetState(mask);
     this.resetThresh(mask);
   }
-
-  /**
-   * One step. x: Float32Array of layout (*cellsShape, k) (k inputs per neuron,
-   * summed), or a list of such arrays. Returns live views of spikes and trace.
-   */
-  override forward(x: NeuronInput): StepResult {
-    return this.foldedForward(UNTOUCHED, x);
-  }
-
-  /**
-   * Runs options.steps steps in one native call, bit-identical to as many
-   * forward calls. x: Float32Array of steps x n x k values, time-major.
-   * Returns the spikes of every step and the recorded variables.
-   */
-  run(x: Float32Array, options: RunOptions): RunResult {
-    return this.runSteps(UNTOUCHED, x, undefined, options);
-  }
-
-  /** run() off the event loop; the layer is busy until the promise settles. */
-  runAsync(x: Float32Array, options: RunOptions): Promise<RunResult> {
-    return this.runStepsAsync(UNTOUCHED, x, undefined, options);
-  }
 }
 
-/** Whether forward may run the fused kernel: no stage of AdaptiveLIFNeuron overridden. */
-const UNTOUCHED = stageCheck(AdaptiveLIFNeuron.prototype, STAGES);
-
-registerLayerClass('AdaptiveLIFNeuron', AdaptiveLIFNeuron);
+defineLayerClass('AdaptiveLIFNeuron', AdaptiveLIFNeuron, STAGES);

@@ -1,25 +1,10 @@
-import type { StepResult } from './base-input';
-import { NotImplementedError, invalidParameter } from '../errors';
+import { invalidParameter, NotImplementedError } from '../errors';
+import { defineLayerClass, Layer, type StepResult } from './layer';
 import { assertNeuronInput, checkNeuronInput, concatLast, sumLast, type NeuronInput } from './neuron-input';
-import { specFor, type StageCheck } from './stage-checks';
-import { native } from '../binding';
 import type { PerNeuron, Resolved, UpdateType } from './options';
-import { sampleRanges, type SampleMask } from './sample-mask';
-import { attachState, layerFromState, mixInPersistence, registerLayerClass, type Persistent } from '../state/layer-state';
-import {
-  BusyGuard,
-  RECORDABLE,
-  allocateRun,
-  asyncResult,
-  checkRunOptions,
-  checkRunValues,
-  recordMask,
-  stagedRun,
-  type RunOptions,
-  type RunResult,
-} from './run';
-import { createSlab, type Slab } from './slab';
-import { SpikeHistory } from './spike-history';
+import { NEURON_RUN, type RunOptions, type RunResult } from './run';
+import type { SampleMask } from './sample-mask';
+import { specFor } from './stage-checks';
 import { decayTowards } from './stages';
 
 export interface BaseNeuronOptions {
@@ -49,64 +34,34 @@ export interface CompleteTrace {
 
 /**
  * The base of every spiking neuron (PySNN `BaseNeuron`): state, spiking,
- * refractory counting, trace storage and the lifecycle. Concrete models add
- * updateVoltage / updateTrace and a forward that runs their fused kernel.
+ * refractory counting, trace storage and the lifecycle, and the step and run
+ * of the models: a model defines its PySNN stages (updateVoltage,
+ * updateTrace, ...) and registers them with defineLayerClass; forward, run
+ * and runAsync then take its fused kernel, or its stages one by one once a
+ * stage is overridden.
  */
-export class BaseNeuron {
-  /** Shape of the layer, batch first. */
-  readonly cellsShape: readonly number[];
-  /** Number of neurons: the product of cellsShape. */
-  readonly size: number;
-  readonly dt: number;
+export class BaseNeuron extends Layer {
   readonly vRest: number;
   readonly durationRefrac: number;
   /** durationRefrac in whole steps of dt. */
   readonly refracSteps: number;
-  readonly updateType: UpdateType;
   readonly storeTrace: boolean;
-  /** @internal the layer's state, one ArrayBuffer shared with the native kernels. */
-  protected readonly state: Slab;
-  /** @internal */
-  protected readonly result: StepResult;
   private readonly initialThresh: Resolved;
-  private readonly history: SpikeHistory | null;
-  private readonly guard = new BusyGuard();
 
   constructor(options: BaseNeuronOptions) {
     const spec = specFor('BaseNeuron', options);
-    this.cellsShape = Object.freeze([...spec.cellsShape]);
-    this.size = spec.n;
-    this.dt = spec.dt;
+    super(spec);
     this.vRest = spec.vRest;
     this.durationRefrac = spec.durationRefrac;
     this.refracSteps = spec.refracSteps;
-    this.updateType = spec.update;
     this.storeTrace = spec.storeTrace;
     this.initialThresh = spec.thresh;
-    const model = spec.kind === 'BaseNeuron' ? -1 : native.layout.models[spec.kind as 'LIFNeuron'];
-    this.state = createSlab(spec, model);
-    this.history = spec.storeTrace ? new SpikeHistory(spec.n) : null;
-    this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });
-    attachState(this, { spec, state: this.state, history: this.history, guard: this.guard });
     this.initNeuron();
   }
 
-  /** A neuron of this class rebuilt from saveState() bytes alone: the saved options and state. */
-  static fromState<T extends BaseNeuron>(this: new (options: never) => T, bytes: Uint8Array): T {
-    return layerFromState(this, bytes);
-  }
-
-  /** Whether each neuron spiked in the last step (0/1), live. */
-  get spikes(): Uint8Array {
-    return this.state.spikes;
-  }
   /** Membrane voltage of each neuron, live. */
   get vCell(): Float32Array {
     return this.state.vCell;
-  }
-  /** Spike trace of each neuron, live. */
-  get trace(): Float32Array {
-    return this.state.trace;
   }
   /** Refractory time left in PySNN's units (whole steps times dt), live. */
   get refracCounts(): Float32Array {
@@ -176,17 +131,14 @@ export class BaseNeuron {
    * samples it selects; the others keep their state, and the stored history,
    * which the whole batch shares, is kept.
    */
-  resetState(mask?: SampleMask): void {
-    this.guard.check(this, 'resetState');
-    const { vCell, spikes, refracCounts, refracLeft, trace } = this.state;
+  override resetState(mask?: SampleMask): void {
+    super.resetState(mask);
+    const { vCell, refracCounts, refracLeft } = this.state;
     for (const [from, to] of this.sampleRanges(mask)) {
       vCell.fill(this.vRest, from, to);
-      spikes.fill(0, from, to);
       refracCounts.fill(0, from, to);
       refracLeft.fill(0, from, to);
-      trace.fill(0, from, to);
     }
-    if (mask === undefined) this.history?.clear();
   }
 
   /** Sets the threshold back to its initial value (scalar or per neuron); with a mask, of the selected samples only. */
@@ -199,36 +151,23 @@ export class BaseNeuron {
     }
   }
 
-  /** @internal the element ranges of the samples a mask selects (all without one). */
-  protected sampleRanges(mask: SampleMask | undefined): Array<[number, number]> {
-    return sampleRanges(mask, this.cellsShape[0], this.size / this.cellsShape[0]);
-  }
-
   /** resetState() then resetThresh() (there are no gradients to turn off in JS). */
   initNeuron(): void {
     this.resetState();
     this.resetThresh();
   }
 
-  forward(_x: NeuronInput, _preTrace?: NeuronInput): StepResult {
-    throw new NotImplementedError('Neurons must implement `forward`');
-  }
-
-  updateTrace(_spikes: Uint8Array | Float32Array): void {
-    throw new NotImplementedError('Neurons must implement `updateTrace`');
-  }
-
-  updateVoltage(_x: Float32Array, _preTrace?: Float32Array): void {
-    throw new NotImplementedError('Neurons must implement `updateVoltage`');
-  }
-
   /**
-   * @internal forward() of IF, LIF and AdaptiveLIF: the fused kernel, or, when
-   * a stage is overridden, PySNN's stages in PySNN's order.
+   * One step. x: Float32Array of layout (*cellsShape, k) (k inputs per neuron,
+   * summed), or a list of such arrays; FedeNeuron also takes preTrace of the
+   * same layout. Returns live views of spikes and trace. The models' forward:
+   * their fused kernel, or, once a stage is overridden, PySNN's stages in
+   * PySNN's order. BaseNeuron itself has none (PySNN's NotImplementedError).
    */
-  protected foldedForward(untouched: StageCheck, x: NeuronInput): StepResult {
+  forward(x: NeuronInput, _preTrace?: NeuronInput): StepResult {
+    if (!this.fusable) throw new NotImplementedError('Neurons must implement `forward`');
     assertNeuronInput(x, this.size, this.cellsShape);
-    if (!this.fusedStep(untouched, x)) {
+    if (!this.fusedStep(x)) {
       this.updateVoltage(this.fold(x));
       const spikes = this.spiking();
       this.updateTrace(spikes);
@@ -239,86 +178,48 @@ export class BaseNeuron {
     return this.result;
   }
 
+  /**
+   * Runs options.steps steps in one native call, bit-identical to as many
+   * forward calls. x: Float32Array of steps x n x k values, time-major
+   * (FedeNeuron: x, then preTrace of the same layout, then the options).
+   * Returns the spikes of every step and the recorded variables.
+   */
+  run(x: Float32Array, options: RunOptions): RunResult;
+  run(x: Float32Array, preTrace: Float32Array, options: RunOptions): RunResult;
+  run(x: Float32Array, ...rest: [RunOptions] | [Float32Array, RunOptions]): RunResult {
+    const [preTrace, options] = this.runArguments(rest);
+    return this.runSteps(NEURON_RUN, x, preTrace, options);
+  }
+
+  /** run() off the event loop; the layer is busy until the promise settles. */
+  runAsync(x: Float32Array, options: RunOptions): Promise<RunResult>;
+  runAsync(x: Float32Array, preTrace: Float32Array, options: RunOptions): Promise<RunResult>;
+  async runAsync(x: Float32Array, ...rest: [RunOptions] | [Float32Array, RunOptions]): Promise<RunResult> {
+    const [preTrace, options] = this.runArguments(rest);
+    return this.runStepsAsync(NEURON_RUN, x, preTrace, options);
+  }
+
+  updateTrace(_spikes: Uint8Array | Float32Array): void {
+    throw new NotImplementedError('Neurons must implement `updateTrace`');
+  }
+
+  updateVoltage(_x: Float32Array, _preTrace?: Float32Array): void {
+    throw new NotImplementedError('Neurons must implement `updateVoltage`');
+  }
+
   /** @internal the staged path's threshold stage: none here; AdaptiveLIF runs updateThresh. */
   protected adaptThreshold(_spikes: Uint8Array): void {}
 
   /**
-   * @internal One step through the model's fused native kernel, when none of
-   * the stages is overridden on this instance; false when the caller must run
-   * its staged path instead. Inputs are already checked. The history makes
-   * room first, so that nothing can fail once the state starts changing.
+   * @internal run's arguments after x: (options) for the models driven by x
+   * alone, (preTrace, options) for FedeNeuron, which overrides this.
    */
-  protected fusedStep(untouched: StageCheck, x: NeuronInput, preTrace?: NeuronInput): boolean {
-    this.guard.check(this, 'forward');
-    this.history?.reserve();
-    if (!untouched(this)) return false;
-    native.step(this.state.buffer, x, preTrace);
-    this.history?.append(this.state.spikes);
-    return true;
-  }
-
-  /**
-   * @internal run() of every model: the fused kernel over all steps in one
-   * native call, or (when a stage is overridden) forward step by step.
-   */
-  protected runSteps(
-    untouched: StageCheck,
-    x: Float32Array,
-    preTrace: Float32Array | undefined,
-    options: RunOptions,
-  ): RunResult {
-    this.guard.check(this, 'run');
-    const { steps, record, out, width } = this.checkRun(x, preTrace, options, true);
-    this.history?.reserve(steps);
-    if (!untouched(this)) {
-      const size = this.size * width;
-      const slice = (a: Float32Array, t: number) => a.subarray(t * size, (t + 1) * size);
-      return stagedRun(
-        steps,
-        this.size,
-        record,
-        out,
-        (t) => (preTrace ? this.forward(slice(x, t), slice(preTrace, t)) : this.forward(slice(x, t))),
-        (name) => this.state[name],
-      );
+  protected runArguments(rest: readonly unknown[]): [unknown, RunOptions] {
+    if (rest[0] instanceof Float32Array) {
+      const takes = `${this.constructor.name}.run takes x and the options; only FedeNeuron takes a preTrace`;
+      throw invalidParameter('the run options', `an object { steps, record?, out? } (${takes})`, rest[0]);
     }
-    const run = allocateRun(this.size, steps, record, out);
-    native.run(this.state.buffer, x, preTrace, steps, run.spikes, run.records);
-    this.history?.append(run.spikes);
-    return run.result;
-  }
-
-  /** @internal runAsync() of every model: runSteps off the event loop, on a copy of the state. */
-  protected async runStepsAsync(
-    untouched: StageCheck,
-    x: Float32Array,
-    preTrace: Float32Array | undefined,
-    options: RunOptions,
-  ): Promise<RunResult> {
-    const name = this.constructor.name;
-    this.guard.check(this, 'runAsync');
-    const { steps, record } = this.checkRun(x, preTrace, options, false);
-    if (!untouched(this)) {
-      throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
-    }
-    this.history?.reserve(steps);
-    return this.guard.hold(`${name}.runAsync`, async () => {
-      const result = asyncResult(await native.runAsync(this.state.buffer, x, preTrace, steps, recordMask(record)));
-      this.history?.append(result.spikes);
-      return result;
-    });
-  }
-
-  private checkRun(x: unknown, preTrace: unknown, options: unknown, outAllowed: boolean) {
-    const { steps, record, out } = checkRunOptions(options, this.size, RECORDABLE, outAllowed);
-    const width = checkRunValues(x, this.size, steps, 'x', false);
-    if (preTrace !== undefined) {
-      checkRunValues(preTrace, this.size, steps, 'preTrace', false);
-      if ((preTrace as Float32Array).length !== (x as Float32Array).length) {
-        throw invalidParameter('preTrace', `a Float32Array of the length of x (${(x as Float32Array).length})`, preTrace, 'range');
-      }
-    }
-    return { steps, record, out, width };
+    return [undefined, rest[0] as RunOptions];
   }
 
   /** @internal the trace update shared by IF, LIF and AdaptiveLIF (PySNN's update_trace). */
@@ -328,8 +229,4 @@ export class BaseNeuron {
   }
 }
 
-// saveState, saveStateFile, loadState, loadStateFile (lib/layer-state.ts).
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
-export interface BaseNeuron extends Persistent {}
-mixInPersistence(BaseNeuron);
-registerLayerClass('BaseNeuron', BaseNeuron);
+defineLayerClass('BaseNeuron', BaseNeuron);

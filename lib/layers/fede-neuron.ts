@@ -1,13 +1,11 @@
-import type { StepResult } from './base-input';
-import type { RunOptions, RunResult } from './run';
+import { invalidParameter } from '../errors';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
+import { defineLayerClass, type StepResult } from './layer';
 import { checkFedeInputs, concatLast, sumLast, type NeuronInput } from './neuron-input';
-import { stageCheck, validatedSpec } from './stage-checks';
-import { registerLayerClass } from '../state/layer-state';
+import type { RunOptions } from './run';
+import { validatedSpec } from './stage-checks';
 import type { PerNeuron } from './options';
-import { valueAt } from './stages';
-
-const f32 = Math.fround;
+import { lifVoltage } from './stages';
 
 export interface FedeNeuronOptions extends BaseNeuronOptions {
   alphaV: PerNeuron;
@@ -49,15 +47,8 @@ export class FedeNeuron extends BaseNeuron {
   /** v += (dt / tauV) * (alphaV * sum(x - preTrace) - (v - vRest)) where not refractory. */
   override updateVoltage(x: Float32Array, preTrace?: Float32Array): void {
     checkFedeInputs(x, preTrace, this.size, this.cellsShape);
-    const difference = sumLast(x, this.size, preTrace);
-    const { vCell, refracLeft, params } = this.state;
-    const { vRest, dt } = this;
-    for (let i = 0; i < vCell.length; i++) {
-      const open = refracLeft[i] === 0 ? 1 : 0;
-      const forcing = f32(valueAt(params.alphaV!, i) * difference[i]);
-      const v = vCell[i];
-      vCell[i] = v + f32(f32(f32(dt / valueAt(params.tauV!, i)) * f32(forcing - f32(v - vRest))) * open);
-    }
+    // LIF's exponential update, driven by the difference.
+    lifVoltage(this.state, sumLast(x, this.size, preTrace), this.vRest, this.dt, 'exponential');
   }
 
   /**
@@ -66,7 +57,7 @@ export class FedeNeuron extends BaseNeuron {
    */
   override forward(x: NeuronInput, preTrace: NeuronInput): StepResult {
     checkFedeInputs(x, preTrace, this.size, this.cellsShape);
-    if (!this.fusedStep(UNTOUCHED, x, preTrace)) {
+    if (!this.fusedStep(x, preTrace)) {
       const [xs, pre] = this.fold(x, preTrace);
       this.updateVoltage(xs, pre);
       const spikes = this.spiking();
@@ -77,22 +68,13 @@ export class FedeNeuron extends BaseNeuron {
     return this.result;
   }
 
-  /**
-   * Runs options.steps steps in one native call, bit-identical to as many
-   * forward calls. x and preTrace: Float32Arrays of steps x n x k values,
-   * time-major. Returns the spikes of every step and the recorded variables.
-   */
-  run(x: Float32Array, preTrace: Float32Array, options: RunOptions): RunResult {
-    return this.runSteps(UNTOUCHED, x, preTrace, options);
-  }
-
-  /** run() off the event loop; the layer is busy until the promise settles. */
-  runAsync(x: Float32Array, preTrace: Float32Array, options: RunOptions): Promise<RunResult> {
-    return this.runStepsAsync(UNTOUCHED, x, preTrace, options);
+  /** @internal run takes (x, preTrace, options). */
+  protected override runArguments(rest: readonly unknown[]): [unknown, RunOptions] {
+    if (rest.length < 2 && !(rest[0] instanceof Float32Array)) {
+      throw invalidParameter('preTrace', 'a Float32Array of the length of x (FedeNeuron.run takes x, preTrace and the options)', rest[0]);
+    }
+    return [rest[0], rest[1] as RunOptions];
   }
 }
 
-/** Whether forward may run the fused kernel: no stage of FedeNeuron overridden. */
-const UNTOUCHED = stageCheck(FedeNeuron.prototype, STAGES);
-
-registerLayerClass('FedeNeuron', FedeNeuron);
+defineLayerClass('FedeNeuron', FedeNeuron, STAGES);

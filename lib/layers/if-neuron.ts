@@ -1,13 +1,8 @@
-import type { StepResult } from './base-input';
-import type { RunOptions, RunResult } from './run';
 import { BaseNeuron, type BaseNeuronOptions } from './base-neuron';
-import type { NeuronInput } from './neuron-input';
-import { stageCheck, validatedSpec } from './stage-checks';
-import { registerLayerClass } from '../state/layer-state';
+import { defineLayerClass } from './layer';
 import type { PerNeuron, UpdateType } from './options';
-import { valueAt } from './stages';
-
-const f32 = Math.fround;
+import { validatedSpec } from './stage-checks';
+import { ifVoltage } from './stages';
 
 export interface IFNeuronOptions extends BaseNeuronOptions {
   alphaV: PerNeuron;
@@ -34,37 +29,8 @@ export class IFNeuron extends BaseNeuron {
 
   /** v += alphaV * current where not refractory. */
   override updateVoltage(current: Float32Array): void {
-    const { vCell, refracLeft, params } = this.state;
-    for (let i = 0; i < vCell.length; i++) {
-      const open = refracLeft[i] === 0 ? 1 : 0;
-      vCell[i] = vCell[i] + f32(f32(valueAt(params.alphaV!, i) * current[i]) * open);
-    }
-  }
-
-  /**
-   * One step. x: Float32Array of layout (*cellsShape, k) (k inputs per neuron,
-   * summed), or a list of such arrays. Returns live views of spikes and trace.
-   */
-  override forward(x: NeuronInput): StepResult {
-    return this.foldedForward(UNTOUCHED, x);
-  }
-
-  /**
-   * Runs options.steps steps in one native call, bit-identical to as many
-   * forward calls. x: Float32Array of steps x n x k values, time-major.
-   * Returns the spikes of every step and the recorded variables.
-   */
-  run(x: Float32Array, options: RunOptions): RunResult {
-    return this.runSteps(UNTOUCHED, x, undefined, options);
-  }
-
-  /** run() off the event loop; the layer is busy until the promise settles. */
-  runAsync(x: Float32Array, options: RunOptions): Promise<RunResult> {
-    return this.runStepsAsync(UNTOUCHED, x, undefined, options);
+    ifVoltage(this.state, current);
   }
 }
 
-/** Whether forward may run the fused kernel: no stage of IFNeuron overridden. */
-const UNTOUCHED = stageCheck(IFNeuron.prototype, IF_STAGES);
-
-registerLayerClass('IFNeuron', IFNeuron);
+defineLayerClass('IFNeuron', IFNeuron, IF_STAGES);

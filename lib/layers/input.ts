@@ -1,19 +1,9 @@
-import { BaseInput, type StepResult } from './base-input';
-import { checkInputValues } from './neuron-input';
-import { stageCheck, validatedSpec } from './stage-checks';
-import { registerLayerClass } from '../state/layer-state';
-import { native } from '../binding';
+import { BaseInput } from './base-input';
+import { defineLayerClass, type StepResult } from './layer';
+import { checkInputLayerX } from './neuron-input';
 import type { PerNeuron, UpdateType } from './options';
-import {
-  allocateRun,
-  asyncResult,
-  checkRunOptions,
-  checkRunValues,
-  recordMask,
-  stagedRun,
-  type RunOptions,
-  type RunResult,
-} from './run';
+import { INPUT_RUN, type RunOptions, type RunResult } from './run';
+import { validatedSpec } from './stage-checks';
 import { decayTowards } from './stages';
 
 type InputRunOptions = RunOptions & { record?: readonly 'trace'[] };
@@ -29,8 +19,6 @@ export interface InputOptions {
   updateType?: UpdateType;
 }
 
-const STAGES = ['updateTrace', 'convertInput'] as const;
-
 /** Input layer: passes spikes (or graded values) on and keeps their trace (PySNN `Input`). */
 export class Input extends BaseInput {
   constructor(options: InputOptions) {
@@ -39,7 +27,7 @@ export class Input extends BaseInput {
 
   /** Converts x and updates the trace with it. */
   override updateTrace(x: Float32Array | Uint8Array): void {
-    const values = this.convertInput(checkInputValues(x, this.size));
+    const values = this.convertInput(checkInputLayerX(x, this.size));
     const { alphaT, tauT } = this.state.params;
     decayTowards(this.state.trace, values, alphaT!, tauT!, this.dt, this.updateType);
   }
@@ -49,11 +37,8 @@ export class Input extends BaseInput {
    * x: Float32Array or Uint8Array of one value per neuron.
    */
   override forward(x: Float32Array | Uint8Array): StepResult {
-    checkInputValues(x, this.size);
-    this.guard.check(this, 'forward');
-    if (UNTOUCHED(this)) {
-      native.step(this.state.buffer, x);
-    } else {
+    checkInputLayerX(x, this.size);
+    if (!this.fusedStep(x)) {
       this.updateTrace(x);
       const { spikes } = this.state;
       for (let i = 0; i < spikes.length; i++) spikes[i] = x[i] !== 0 ? 1 : 0;
@@ -67,39 +52,14 @@ export class Input extends BaseInput {
    * time-major. Returns the spikes of every step (and the trace if recorded).
    */
   run(x: Float32Array | Uint8Array, options: InputRunOptions): RunResult {
-    this.guard.check(this, 'run');
-    const { steps, record, out } = this.checkRun(x, options, true);
-    const n = this.size;
-    if (!UNTOUCHED(this)) {
-      const step = (t: number) => this.forward(x.subarray(t * n, (t + 1) * n));
-      return stagedRun(steps, n, record, out, step, (name) => this.state[name]);
-    }
-    const run = allocateRun(n, steps, record, out);
-    native.run(this.state.buffer, x, undefined, steps, run.spikes, run.records);
-    return run.result;
+    return this.runSteps(INPUT_RUN, x, undefined, options);
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
-  async runAsync(x: Float32Array | Uint8Array, options: InputRunOptions): Promise<RunResult> {
-    const name = this.constructor.name;
-    this.guard.check(this, 'runAsync');
-    const { steps, record } = this.checkRun(x, options, false);
-    if (!UNTOUCHED(this)) {
-      throw new TypeError(`${name}.runAsync: this layer overrides a stage, which only runs on the main thread; use run()`);
-    }
-    return this.guard.hold(`${name}.runAsync`, async () =>
-      asyncResult(await native.runAsync(this.state.buffer, x, undefined, steps, recordMask(record))),
-    );
-  }
-
-  private checkRun(x: unknown, options: unknown, outAllowed: boolean) {
-    const checked = checkRunOptions(options, this.size, ['trace'], outAllowed);
-    checkRunValues(x, this.size, checked.steps, 'x', true);
-    return checked;
+  runAsync(x: Float32Array | Uint8Array, options: InputRunOptions): Promise<RunResult> {
+    return this.runStepsAsync(INPUT_RUN, x, undefined, options);
   }
 }
 
-/** Whether forward may run the fused kernel: no stage of Input overridden. */
-const UNTOUCHED = stageCheck(Input.prototype, STAGES);
-
-registerLayerClass('Input', Input);
+/** The stages forward runs; overriding any of them switches forward to the staged path. */
+defineLayerClass('Input', Input, ['updateTrace', 'convertInput']);

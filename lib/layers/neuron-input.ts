@@ -1,3 +1,8 @@
+/**
+ * What a layer's forward takes, checked and folded: a neuron's x (and Fede's
+ * preTrace) of layout (*cellsShape, k) or a list of such arrays, and an
+ * Input layer's x of one value per neuron.
+ */
 import { describe, invalidParameter } from '../errors';
 
 const f32 = Math.fround;
@@ -66,7 +71,7 @@ export function checkFedeInputs(x: unknown, preTrace: unknown, n: number, shape:
 }
 
 /** Checks an Input layer's x: one value per neuron. */
-export function checkInputValues(x: unknown, n: number): Float32Array | Uint8Array {
+export function checkInputLayerX(x: unknown, n: number): Float32Array | Uint8Array {
   if (!(x instanceof Float32Array || x instanceof Uint8Array)) {
     throw invalidParameter('x', `a Float32Array or Uint8Array of ${n} values`, x);
   }

@@ -1,7 +1,10 @@
 import { invalidParameter } from '../errors';
+import { native } from '../binding';
+import type { Slab } from './slab';
+import type { SpikeHistory } from './spike-history';
 
 /** State variables run() can record, in the order the addon takes them. */
-export const RECORDABLE = ['vCell', 'trace', 'refracCounts', 'thresh'] as const;
+const RECORDABLE = ['vCell', 'trace', 'refracCounts', 'thresh'] as const;
 export type RecordName = (typeof RECORDABLE)[number];
 
 export interface RunOptions {
@@ -20,9 +23,91 @@ export interface RunOptions {
 /** What run() returns: spikes of every step (steps x n, time-major) and each recorded variable. */
 export type RunResult = { spikes: Uint8Array } & Partial<Record<RecordName, Float32Array>>;
 
+/** How a kind of layer runs: the variables it can record, and whether x may be spikes as bytes. */
+export interface RunKind {
+  record: readonly RecordName[];
+  bytes: boolean;
+}
+/** Neurons: every variable; x of steps x n x k float32 values, and Fede's preTrace alike. */
+export const NEURON_RUN: RunKind = { record: RECORDABLE, bytes: false };
+/** Input: the trace; x of steps x n values, float32 or bytes. */
+export const INPUT_RUN: RunKind = { record: ['trace'], bytes: true };
+
+/** What the runner needs of a layer (the Layer base builds it once). */
+export interface Runner {
+  layer: object;
+  size: number;
+  state: Slab;
+  guard: BusyGuard;
+  history: SpikeHistory | null;
+  /** Whether the class has a fused kernel (the library's models do; the base classes do not). */
+  kernel: boolean;
+  /** Whether the fused kernel may run (no stage overridden). */
+  fused: () => boolean;
+  /** forward() of one step's x (and preTrace, when given). */
+  step: (x: Float32Array | Uint8Array, preTrace?: Float32Array) => unknown;
+}
+
+/**
+ * run() of every layer: `steps` steps in one native call through the fused
+ * kernel, or, when a stage is overridden, forward step by step; the same bits
+ * either way. x (and preTrace) hold the steps time-major.
+ */
+export function runLayer(runner: Runner, kind: RunKind, x: unknown, preTrace: unknown, options: unknown): RunResult {
+  const { layer, size, state, guard, history } = runner;
+  guard.check(layer, 'run');
+  const { steps, record, out, width } = checkRun(runner, kind, x, preTrace, options, true);
+  history?.reserve(steps);
+  const xs = x as Float32Array | Uint8Array;
+  const pre = preTrace as Float32Array | undefined;
+  if (!runner.fused()) {
+    const rows = size * width;
+    const at = (t: number) => t * rows;
+    const stepOnce = pre
+      ? (t: number) => runner.step(xs.subarray(at(t), at(t + 1)), pre.subarray(at(t), at(t + 1)))
+      : (t: number) => runner.step(xs.subarray(at(t), at(t + 1)));
+    return stagedRun(steps, size, record, out, stepOnce, (name) => state[name]);
+  }
+  const run = allocateRun(size, steps, record, out);
+  native.run(state.buffer, xs, pre, steps, run.spikes, run.records);
+  history?.append(run.spikes);
+  return run.result;
+}
+
+/** runAsync() of every layer: runLayer off the event loop, on a copy of the state; the layer is busy until it settles. */
+export async function runLayerAsync(runner: Runner, kind: RunKind, x: unknown, preTrace: unknown, options: unknown): Promise<RunResult> {
+  const { layer, state, guard, history } = runner;
+  const name = layer.constructor.name;
+  guard.check(layer, 'runAsync');
+  const { steps, record } = checkRun(runner, kind, x, preTrace, options, false);
+  if (!runner.fused()) {
+    const why = runner.kernel ? 'this layer overrides a stage' : 'this class has no native kernel, its forward';
+    throw new TypeError(`${name}.runAsync: ${why}, which only runs on the main thread; use run()`);
+  }
+  history?.reserve(steps);
+  return guard.hold(`${name}.runAsync`, async () => {
+    const result = asyncResult(await native.runAsync(state.buffer, x, preTrace, steps, recordMask(record)));
+    history?.append(result.spikes);
+    return result;
+  });
+}
+
+function checkRun(runner: Runner, kind: RunKind, x: unknown, preTrace: unknown, options: unknown, outAllowed: boolean) {
+  const { size } = runner;
+  const { steps, record, out } = checkRunOptions(options, size, kind.record, outAllowed);
+  const width = checkRunValues(x, size, steps, 'x', kind.bytes);
+  if (preTrace !== undefined) {
+    checkRunValues(preTrace, size, steps, 'preTrace', false);
+    if ((preTrace as Float32Array).length !== (x as Float32Array).length) {
+      throw invalidParameter('preTrace', `a Float32Array of the length of x (${(x as Float32Array).length})`, preTrace, 'range');
+    }
+  }
+  return { steps, record, out, width };
+}
+
 const MAX_STEPS = 2 ** 52;
 
-export function checkRunOptions(
+function checkRunOptions(
   options: unknown,
   n: number,
   allowed: readonly RecordName[],
@@ -69,7 +154,7 @@ function checkOut(out: unknown, rows: number, record: readonly RecordName[], all
 }
 
 /** Checks run()'s time-major input and returns k, the values per neuron and step. */
-export function checkRunValues(x: unknown, n: number, steps: number, name: string, bytesAllowed: boolean): number {
+function checkRunValues(x: unknown, n: number, steps: number, name: string, bytesAllowed: boolean): number {
   const rows = steps * n;
   const types = bytesAllowed ? 'a Float32Array or Uint8Array' : 'a Float32Array';
   const expected = bytesAllowed ? `${types} of steps x ${n} = ${rows} values` : `${types} of steps x ${n} x k values (time-major)`;
@@ -86,12 +171,12 @@ export function checkRunValues(x: unknown, n: number, steps: number, name: strin
 }
 
 /** Bit flags of the recorded variables, in the addon's order. */
-export function recordMask(record: readonly RecordName[]): number {
+function recordMask(record: readonly RecordName[]): number {
   return record.reduce((mask, name) => mask | (1 << RECORDABLE.indexOf(name)), 0);
 }
 
 /** Output arrays for a run (the caller's `out`, else new ones), as the addon takes them, and the result that holds them. */
-export function allocateRun(
+function allocateRun(
   n: number,
   steps: number,
   record: readonly RecordName[],
@@ -113,7 +198,7 @@ export function allocateRun(
 }
 
 /** The result of the addon's runAsync, keyed by name. */
-export function asyncResult(native: { spikes: Uint8Array; records: (Float32Array | undefined)[] }): RunResult {
+function asyncResult(native: { spikes: Uint8Array; records: (Float32Array | undefined)[] }): RunResult {
   const result: RunResult = { spikes: native.spikes };
   RECORDABLE.forEach((name, r) => {
     const out = native.records[r];
@@ -123,7 +208,7 @@ export function asyncResult(native: { spikes: Uint8Array; records: (Float32Array
 }
 
 /** Runs `steps` single steps through `stepOnce`, copying spikes and records out after each. */
-export function stagedRun(
+function stagedRun(
   steps: number,
   n: number,
   record: readonly RecordName[],

@@ -3,21 +3,12 @@ import { BaseNeuron } from '../layers/base-neuron';
 import type { Encoder } from './encoders';
 import { FedeNeuron } from '../layers/fede-neuron';
 import { invalidParameter } from '../errors';
-import { layerRecord, prepareRestoreLayer } from '../state/layer-state';
+import { layerRecord, prepareRestoreLayer } from '../state/layer-record';
 import { Linear } from './linear';
 import { net as netNative } from '../binding';
 import type { SampleMask } from '../layers/sample-mask';
-import {
-  corruptState,
-  decodeRecord,
-  encodeRecord,
-  field,
-  onlyFields,
-  readStateFile,
-  writeFileAtomic,
-  type FieldValue,
-  type StateRecord,
-} from '../state/codec';
+import { corruptState, decodeRecord, encodeRecord, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
+import { readStateFile, writeFileAtomic } from '../state/files';
 
 /** A layer of a network: an input layer (spikes from outside) or a neuron layer (current from connections). */
 export type NetworkLayer = BaseInput | BaseNeuron;
@@ -86,6 +77,18 @@ export interface ConnectionInfo {
   to: string;
   connection: Linear;
   feedback: boolean;
+}
+
+/**
+ * The field of a saved connection entry that holds the connection's own
+ * record (weights, delays, spikes in flight). Format version 1 calls it
+ * "link"; the name stays so that saved networks keep loading.
+ */
+const CONNECTION_FIELD = 'link';
+
+/** The name of a connection that is not given one: "from_to". */
+export function defaultConnectionName(from: string, to: string): string {
+  return `${from}_${to}`;
 }
 
 function checkName(name: unknown, what: string): string {
@@ -178,8 +181,8 @@ export class Network implements NetworkView {
     return this;
   }
 
-  /** Connects two layers (the target must be a neuron layer). The default name is "from_to". */
-  connect(from: string, to: string, connection: Linear, name = `${from}_${to}`): this {
+  /** Connects two layers (the target must be a neuron layer). The default name is "from_to" (defaultConnectionName). */
+  connect(from: string, to: string, connection: Linear, name = defaultConnectionName(from, to)): this {
     const source = this.node(from);
     const target = this.node(to);
     if (this.edges.some((e) => e.name === name)) throw new RangeError(`A connection named "${name}" already exists`);
@@ -300,7 +303,7 @@ export class Network implements NetworkView {
         fields: new Map<string, FieldValue>([
           ['from', e.from.name],
           ['to', e.to.name],
-          ['link', e.connection.stateRecord()],
+          [CONNECTION_FIELD, e.connection.stateRecord()],
         ]),
       });
     }
@@ -353,12 +356,12 @@ export class Network implements NetworkView {
     for (const e of this.edges) {
       const where = `connections.${e.name}.`;
       const saved = field(connections, e.name, 'record', 'connections.');
-      onlyFields(saved, ['from', 'to', 'link'], where);
+      onlyFields(saved, ['from', 'to', CONNECTION_FIELD], where);
       for (const [end, node] of [['from', e.from], ['to', e.to]] as const) {
         const name = field(saved, end, 'text', where);
         if (name !== node.name) throw corruptState(`${where}${end}`, `layer ${JSON.stringify(node.name)} (this network's)`, JSON.stringify(name));
       }
-      commits.push(e.connection.prepareRestore(field(saved, 'link', 'record', where), `${where}link.`));
+      commits.push(e.connection.prepareRestore(field(saved, CONNECTION_FIELD, 'record', where), `${where}${CONNECTION_FIELD}.`));
     }
     for (const commit of commits) commit();
     this.t = time[0];

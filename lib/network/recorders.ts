@@ -212,9 +212,10 @@ export class StateRecorder extends FileRecorder {
 
 /** The layout a StateRecorder describes (also written for a recording merged from shards). */
 export function stateLayout(every: number, samples: readonly number[], neurons: readonly number[]): string {
-  return `(record, sample, neuron): record s is step s * ${every}; samples [${samples.join(', ')}], neurons [${summarise(neurons)}]`;
+  return `(record, sample, neuron): record s is step s * ${every}; samples [${samples.join(', ')}], neurons [${shortList(neurons)}]`;
 }
 
-function summarise(list: readonly number[]): string {
+/** A list of indices for a description: the first 12, then the count. */
+function shortList(list: readonly number[]): string {
   return list.length > 12 ? `${list.slice(0, 12).join(', ')}, ... (${list.length})` : list.join(', ');
 }

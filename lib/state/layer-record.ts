@@ -1,5 +1,6 @@
 /**
- * Saving and restoring one layer, in the record format of state-format.ts.
+ * One layer as a record (codec.ts) and back: what the Layer base's
+ * saveState and loadState, and a Network's, are built on.
  * A layer's record has the kind of its class ("LIFNeuron", ...; a user
  * subclass saves as the library class it extends) and these fields:
  *
@@ -11,9 +12,8 @@
  * | `vCell`, `thresh`, `refracCounts`, `refracLeft` | float32[n] | neurons only; `refracLeft` is the whole-step refractory counter the kernels step on |
  * | `history` | uint8[T*n] | neurons with storeTrace only: the spikes of all T stored steps, time first |
  *
- * A Network nests such records as fields of its own record (network.ts);
- * it reuses the functions that take and give records (layerRecord,
- * prepareRestoreLayer).
+ * A Network nests such records as fields of its own record (network.ts)
+ * through layerRecord and prepareRestoreLayer.
  */
 import { expectedBut, invalidParameter } from '../errors';
 import type { BaseInput } from '../layers/base-input';
@@ -25,14 +25,12 @@ import type { SpikeHistory } from '../layers/spike-history';
 import {
   corruptState,
   decodeRecord,
-  encodeRecord,
   field,
   onlyFields,
-  readStateFile,
-  writeFileAtomic,
   type FieldValue,
   type StateRecord,
 } from './codec';
+import { readStateFile } from './files';
 
 /** What saving and restoring needs of a layer, kept out of its public surface. */
 interface LayerInternals {
@@ -287,7 +285,7 @@ function checkLength(values: ArrayLike<number>, n: number, name: string): void {
 }
 
 /** Builds a layer of the saved class and options, with the saved state. */
-export function layerFromRecord<T extends object>(cls: abstract new (options: never) => T, record: StateRecord): T {
+function layerFromRecord<T extends object>(cls: abstract new (options: never) => T, record: StateRecord): T {
   const kind = kindOfClass(cls);
   if (record.kind !== kind) throw corruptState('class', article(kind), JSON.stringify(record.kind));
   const options = optionsFrom(field(record, 'options', 'record', ''), kind);
@@ -311,48 +309,6 @@ function classOf(record: StateRecord): abstract new (options: never) => object {
 }
 
 // ---- the public entry points ------------------------------------------------
-
-/** Save and restore, as every layer has them (BaseInput and BaseNeuron mix them in). */
-export interface Persistent {
-  /**
-   * The layer's whole state, a new Uint8Array: its class, every constructor
-   * option, every state array (the whole-step refractory counter included)
-   * and the complete spike history; versioned and checksummed (README, "Saving state").
-   */
-  saveState(): Uint8Array;
-  /** saveState() written to a file atomically: a temporary file in the same directory, fsync, rename. */
-  saveStateFile(path: string): void;
-  /**
-   * Restores a state saved by a layer of the same class, shape and options:
-   * continuing then gives the same bits as if the run had never stopped.
-   * Rejects anything else with an Error naming the field, and changes nothing then.
-   */
-  loadState(bytes: Uint8Array): void;
-  /** loadState() from a file written by saveStateFile(). */
-  loadStateFile(path: string): void;
-}
-
-const methods: Persistent & ThisType<Persistent> = {
-  saveState() {
-    return encodeRecord(layerRecord(this));
-  },
-  saveStateFile(path: string) {
-    writeFileAtomic(path, this.saveState());
-  },
-  loadState(bytes: Uint8Array) {
-    restoreLayer(this, decodeRecord(bytes));
-  },
-  loadStateFile(path: string) {
-    this.loadState(readStateFile(path));
-  },
-};
-
-/** Gives a base class saveState, saveStateFile, loadState and loadStateFile (non-enumerable, like class methods). */
-export function mixInPersistence(cls: { prototype: object }): void {
-  for (const [name, method] of Object.entries(methods)) {
-    Object.defineProperty(cls.prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
-  }
-}
 
 /** A layer of the saved class, options and state; `cls` must be that class (or extend it). */
 export function layerFromState<T extends object>(cls: abstract new (options: never) => T, bytes: unknown): T {

@@ -1,0 +1,45 @@
+/** The process-wide runtime of the addon: instruction set, thread pool, and how it was built. */
+import { native } from './binding';
+
+/** The compiled instruction sets this CPU can run, best first (e.g. ['avx512bw', 'avx2', 'sse2']). */
+export function instructionSets(): string[] {
+  return native.instructionSets();
+}
+
+/** The instruction set the kernels use now. */
+export function instructionSet(): string {
+  return native.instructionSet();
+}
+
+/**
+ * Makes every layer in this process (all worker threads included) use the
+ * named instruction set; for tests and benchmarks. The default, or the
+ * SPIKING_ISA environment variable, picks the best one.
+ */
+export function setInstructionSet(name: string): void {
+  if (!native.setInstructionSet(name)) {
+    throw new RangeError(
+      `Expected one of ${native.instructionSets().join(', ')} for the instruction set but received ${JSON.stringify(name)}`,
+    );
+  }
+}
+
+/** Threads that large steps and runs are split across (the caller included). */
+export function numThreads(): number {
+  return native.numThreads();
+}
+
+/**
+ * Sets the size of the process-wide thread pool (the caller included; 1 runs
+ * everything on the calling thread). Results are the same bits for any count.
+ * The default is the number of cores, or the SPIKING_NUM_THREADS environment variable.
+ */
+export function setNumThreads(threads: number): void {
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > 1024) {
+    throw new RangeError(`Expected a whole number from 1 to 1024 for threads but received ${String(threads)}`);
+  }
+  native.setNumThreads(threads);
+}
+
+/** How the loaded addon was built: 'cmake-js' or 'node-gyp' (prebuilds are node-gyp builds). */
+export const buildSystem: string = native.buildSystem;
