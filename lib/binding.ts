@@ -5,22 +5,67 @@ import * as path from 'node:path';
 // else the prebuild for this platform from prebuilds/. SPIKING_ADDON=<path
 // to a .node file> loads that binary instead (the sanitizer build, say).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const load = require('node-gyp-build') as (dir: string) => unknown;
+const load = require('node-gyp-build') as ((dir: string) => unknown) & {
+  /** The .node file load(dir) would load: build/Release first, then prebuilds/<platform>-<arch>. */
+  resolve(dir: string): string;
+};
 
-export interface NativeLayout {
+/*
+ * The addon's contracts, read at load: every slot number, name order and
+ * limit below comes from native/abi (exported by native/binding/layout.cpp),
+ * so lib/ holds no second copy. The types name the keys; the values, and
+ * the order of every list, are the addon's.
+ */
+
+/** The layer models the addon runs (abi/layer_layout.hpp kModelTraits), by their class names. */
+export type ModelName = 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
+export type UpdateType = 'linear' | 'exponential';
+/** Per-neuron-or-scalar parameters (abi kParamNames). */
+export type ParamName = 'alphaV' | 'alphaT' | 'tauV' | 'tauT' | 'alphaThresh' | 'tauThresh';
+/** The state run() can record after every step (abi kRecordTraits). */
+export type RecordName = 'vCell' | 'trace' | 'refracCounts' | 'thresh';
+
+/** The layer slab (native/abi/layer_layout.hpp). */
+export interface LayerLayout {
   slots: Record<
     | 'magic' | 'model' | 'update' | 'cells' | 'dt' | 'vRest' | 'refracSteps' | 'vCell' | 'trace'
     | 'refracCounts' | 'refracLeft' | 'thresh' | 'spikes' | 'params' | 'count',
     number
   >;
-  models: Record<'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron', number>;
-  params: string[];
+  models: Record<ModelName, number>;
+  updates: Record<UpdateType, number>;
+  /** In slot order: parameter p is at slots.params + 2p. */
+  params: readonly ParamName[];
+  /** In the order run() takes its record outputs and runAsync's mask numbers them. */
+  records: readonly RecordName[];
+  /** The records each model has, in record order. */
+  recordsOf: Record<ModelName, readonly RecordName[]>;
+  /** The update types each model takes. */
+  updatesOf: Record<ModelName, readonly UpdateType[]>;
   magic: number;
   headerBytes: number;
   maxRefracSteps: number;
 }
 
+/** The connection slab (native/abi/connection_layout.hpp). */
+export interface ConnectionLayout {
+  slots: Record<
+    'magic' | 'batch' | 'in' | 'out' | 'stride' | 'rows' | 'head' | 'delay' | 'weights' | 'delays' | 'ring' | 'events' | 'count',
+    number
+  >;
+  modes: Record<'current' | 'products' | 'difference', number>;
+  magic: number;
+  headerBytes: number;
+  /** Rows of the input-major weights are padded to a multiple of this many floats. */
+  pad: number;
+  maxDelay: number;
+  /** The entries of the uint32 event scratch a connection of this size needs. */
+  eventEntries(batch: number, inFeatures: number, rows: number, perSynapse: boolean): number;
+}
+
+/** Everything the addon exports: native/binding/addon.cpp and connections.cpp. */
 export interface NativeBinding {
+  // Layers (addon.cpp)
   step(slab: ArrayBuffer, x: unknown, preTrace?: unknown): void;
   run(slab: ArrayBuffer, x: unknown, preTrace: unknown, steps: number, spikes: Uint8Array, records: (Float32Array | null)[]): void;
   runAsync(
@@ -30,21 +75,41 @@ export interface NativeBinding {
     steps: number,
     recordMask: number,
   ): Promise<{ spikes: Uint8Array; records: (Float32Array | undefined)[] }>;
+  streamProbe(slab: ArrayBuffer, x: Float32Array): void;
+  layerLayout: LayerLayout;
+  // Connections, the generator, the encoder (connections.cpp)
+  connectionStep(slab: ArrayBuffer, pre: Uint8Array, result: Float32Array, mode: number, traceIn?: Float32Array): void;
+  connectionLayout: ConnectionLayout;
+  philox(out: Uint32Array, key0: number, key1: number, c0: number, c1: number, c2: number, c3: number): void;
+  bernoulli(
+    out: Uint8Array,
+    thresholds: Float64Array,
+    n: number,
+    key0: number,
+    key1: number,
+    step: number,
+    firstSample: number,
+    domain: number,
+  ): void;
+  countSpikes(spikes: Uint8Array, counts: Float64Array): void;
+  // The runtime
   numThreads(): number;
   setNumThreads(threads: number): void;
-  streamProbe(slab: ArrayBuffer, x: Float32Array): void;
   instructionSets(): string[];
   instructionSet(): string;
   setInstructionSet(name: string): boolean;
-  layout: NativeLayout;
   buildSystem: string;
+  /** Every instruction set compiled into this build, best first, usable here or not. */
+  compiledInstructionSets: string[];
   /** True for the AddressSanitizer + UBSan build (npm run test:asan). */
   sanitized: boolean;
   apiVersion: number;
+  /** The largest thread pool (setNumThreads, SPIKING_NUM_THREADS). */
+  maxThreads: number;
 }
 
 /** native/abi/layer_layout.hpp's kAddonApi for the sources this lib/ was written against. */
-const ADDON_API = 2;
+const ADDON_API = 3;
 
 /** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
 export function packageRoot(): string {
@@ -54,10 +119,33 @@ export function packageRoot(): string {
   }
 }
 
+/**
+ * The error when no prebuild or build fits this machine: names the platform
+ * and how to build from source (docs/platforms.md), after the loader's reason.
+ */
+export function noAddonError(root: string, cause: unknown): Error {
+  const platform = `${process.platform}-${process.arch}`;
+  return new Error(
+    `spiking: no native addon for ${platform} (Node.js ${process.version}, N-API 8) could be loaded from ${root}: ` +
+      `${(cause as Error)?.message ?? String(cause)}\n` +
+      `The package ships prebuilds for linux-x64 and linux-arm64 (glibc). On ${platform}, build it from source: ` +
+      'a C++17 compiler (GCC or clang; MSVC on Windows), make and Python 3 for node-gyp, an x86-64 or AArch64 CPU; ' +
+      'then run `npm rebuild spiking --build-from-source` (the package carries the xsimd headers it needs). ' +
+      'See docs/platforms.md.',
+    { cause },
+  );
+}
+
 /** The addon: the one node-gyp-build finds from the package root, or the file SPIKING_ADDON names. */
 function loadAddon(root: string): NativeBinding {
   const chosen = process.env.SPIKING_ADDON;
-  if (!chosen) return load(root) as NativeBinding;
+  if (!chosen) {
+    try {
+      return load(root) as NativeBinding;
+    } catch (cause) {
+      throw noAddonError(root, cause);
+    }
+  }
   const file = path.resolve(chosen);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -69,6 +157,8 @@ function loadAddon(root: string): NativeBinding {
 
 const root = packageRoot();
 export const native = loadAddon(root);
+/** The path of the addon file loaded: SPIKING_ADDON's, or the build or prebuild node-gyp-build chose. */
+export const addonPath: string = process.env.SPIKING_ADDON ? path.resolve(process.env.SPIKING_ADDON) : load.resolve(root);
 
 if (native.apiVersion !== ADDON_API) {
   throw new Error(
@@ -84,37 +174,16 @@ if (forced && native.instructionSet() !== forced) {
   );
 }
 
-
-/** The connection slab's header slots and constants (native/connection_layout.hpp). */
-export interface LinkLayout {
-  slots: Record<
-    'magic' | 'batch' | 'in' | 'out' | 'stride' | 'rows' | 'head' | 'delay' | 'weights' | 'delays' | 'ring' | 'events' | 'count',
-    number
-  >;
-  modes: Record<'current' | 'products' | 'difference', number>;
-  magic: number;
-  headerBytes: number;
-  pad: number;
-  maxDelay: number;
+/** A value and everything in it made read-only: the contracts are the addon's, not lib/'s to change. */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    Object.values(value).forEach(frozen);
+    Object.freeze(value);
+  }
+  return value;
 }
 
-/** What native/binding/connections.cpp registers on the addon. */
-export interface NetBinding {
-  linkStep(slab: ArrayBuffer, pre: Uint8Array, result: Float32Array, mode: number, traceIn?: Float32Array): void;
-  linkLayout: LinkLayout;
-  philox(out: Uint32Array, key0: number, key1: number, c0: number, c1: number, c2: number, c3: number): void;
-  bernoulli(
-    out: Uint8Array,
-    thresholds: Float64Array,
-    n: number,
-    key0: number,
-    key1: number,
-    step: number,
-    firstSample: number,
-    domain: number,
-  ): void;
-  countSpikes(spikes: Uint8Array, counts: Float64Array): void;
-}
-
-/** The same addon, typed for connections, the generator and the encoder. */
-export const net = native as unknown as NetBinding;
+/** The layer slab's contract. */
+export const layerLayout = frozen(native.layerLayout);
+/** The connection slab's contract. */
+export const connectionLayout = frozen(native.connectionLayout);

@@ -35,8 +35,8 @@ export function numThreads(): number {
  * The default is the number of cores, or the SPIKING_NUM_THREADS environment variable.
  */
 export function setNumThreads(threads: number): void {
-  if (!Number.isSafeInteger(threads) || threads < 1 || threads > 1024) {
-    throw new RangeError(`Expected a whole number from 1 to 1024 for threads but received ${String(threads)}`);
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > native.maxThreads) {
+    throw new RangeError(`Expected a whole number from 1 to ${native.maxThreads} for threads but received ${String(threads)}`);
   }
   native.setNumThreads(threads);
 }

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { main, type Io } from '../lib/cli/commands';
-import { buildExperiment, instructionSet, LIFNeuron, parseNpy, readExperiment, validateExperiment, writeNpy } from '../lib';
+import { buildExperiment, instructionSet, instructionSets, LIFNeuron, parseNpy, readExperiment, validateExperiment, writeNpy } from '../lib';
 
 const root = path.join(__dirname, '..');
 const examples = path.join(root, 'examples');
@@ -253,6 +253,20 @@ describe('spiking info and help', () => {
     expect(r.out).toContain('spiking 0.1.0');
     expect(r.out).toContain(`instruction set: ${instructionSet()}`);
     expect(r.out).toMatch(/threads: \d+/);
+  });
+
+  test('info names the platform, the addon file it loaded and the instruction sets compiled in', () => {
+    const r = cli(['info']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`platform: ${process.platform}-${process.arch}\n`);
+    const addon = /^addon: (build|prebuild|SPIKING_ADDON) (.+)$/m.exec(r.out);
+    expect(addon).not.toBeNull();
+    const file = addon![2];
+    expect(path.isAbsolute(file) && file.endsWith('.node') && fs.existsSync(file)).toBe(true);
+    if (!process.env.SPIKING_ADDON) expect(addon![1]).toBe(file.startsWith(path.join(root, 'prebuilds') + path.sep) ? 'prebuild' : 'build');
+    const compiled = /^instruction sets compiled in: (.+)$/m.exec(r.out)![1].split(', ');
+    expect(compiled).toEqual(expect.arrayContaining(instructionSets()));
+    expect(compiled).toEqual(process.arch === 'x64' ? ['avx512bw', 'avx2', 'sse2'] : ['neon64']);
   });
 
   test('--help lists the commands; run --help its options', () => {

@@ -3,7 +3,7 @@
 // (seed, sample, neuron, step) alone, with the expected statistics; the
 // latency encoder's spike times follow its formula.
 import { instructionSets, LatencyEncoder, philoxWords, PoissonEncoder, setInstructionSet } from '../lib';
-import { net } from '../lib/binding';
+import { native } from '../lib/binding';
 
 describe('Philox4x32-10', () => {
   // Random123 tests/kat_vectors, the three "philox4x32 10" lines: counter, key, expected.
@@ -13,7 +13,7 @@ describe('Philox4x32-10', () => {
     [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
   ])('counter %j, key %j', (ctr, key, expected) => {
     const out = new Uint32Array(4);
-    net.philox(out, key[0], key[1], ctr[0], ctr[1], ctr[2], ctr[3]);
+    native.philox(out, key[0], key[1], ctr[0], ctr[1], ctr[2], ctr[3]);
     expect(Array.from(out)).toEqual(expected);
   });
 
@@ -21,7 +21,7 @@ describe('Philox4x32-10', () => {
     const seed = 0x1234 * 2 ** 32 + 0xabcdef;
     const words = philoxWords(new Uint32Array(8), seed, 5, 9, 7, 3);
     const second = new Uint32Array(4);
-    net.philox(second, 0xabcdef, 0x1234, 5, 10, 7, 3);
+    native.philox(second, 0xabcdef, 0x1234, 5, 10, 7, 3);
     expect(Array.from(words.subarray(4))).toEqual(Array.from(second));
     expect(() => philoxWords(new Uint32Array(4), 2 ** 53, 0, 0, 0, 0)).toThrow('Expected an integer in [0, 2^53) for seed but received number 9007199254740992');
   });

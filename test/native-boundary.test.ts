@@ -11,7 +11,7 @@ import * as spiking from '../lib';
 import { native } from '../lib/binding';
 import { rng } from './helpers';
 
-const { layout } = native;
+const layout = native.layerLayout;
 const S = layout.slots;
 const ISAS = spiking.instructionSets();
 const N = 37; // not a multiple of any vector width: full vectors and a tail
@@ -131,7 +131,7 @@ function headerProblems(slab: ArrayBuffer): string[] {
   if (h[S.magic] !== layout.magic) problems.push('magic');
   const model = h[S.model];
   if (!whole(model) || model < 0 || model > 4) return [...problems, `model ${model}`];
-  if (!whole(h[S.update]) || h[S.update] < 0 || h[S.update] > 1) problems.push(`update ${h[S.update]}`);
+  if (!Object.values(layout.updates).includes(h[S.update])) problems.push(`update ${h[S.update]}`);
   const n = h[S.cells];
   if (!whole(n) || n < 1) return [...problems, `cells ${n}`];
   const dt = Math.fround(h[S.dt]);
@@ -140,6 +140,9 @@ function headerProblems(slab: ArrayBuffer): string[] {
   const steps = h[S.refracSteps];
   if (!whole(steps) || steps < 0 || steps > layout.maxRefracSteps) problems.push(`refracSteps ${steps}`);
   const modelName = (Object.keys(layout.models) as Model[]).find((k) => layout.models[k] === model)!;
+  const update = Object.keys(layout.updates).find((u) => layout.updates[u as 'linear'] === h[S.update]);
+  if (update && !layout.updatesOf[modelName].includes(update as 'linear')) problems.push(`update ${update} for ${modelName}`);
+  if (modelName === 'Input' && steps !== 0) problems.push(`refracSteps ${steps} for Input`);
   for (const [what, slot, size] of arraySlots(modelName)) {
     const offset = h[slot];
     if (what.endsWith('offset') && offset === -1) continue;
@@ -167,9 +170,11 @@ function corruptions(model: Model, slot: string, slab: ArrayBuffer): Corruption[
       return [v(0, 0), v('NaN', NaN), v('magic + 1', layout.magic + 1), v('-magic', -layout.magic), v('magic + 0.5', layout.magic + 0.5)];
     case 'model':
       return [...nonFinite, v(-1, -1), v(5, 5), v(1.5, 1.5), v(2 ** 53, 2 ** 53), v(1e300, 1e300), v('-2^31', -(2 ** 31))];
-    case 'update':
-      // Fede always runs exponential updates, yet a corrupt slot is still refused.
-      return [...nonFinite, v(-1, -1), v(2, 2), v(0.5, 0.5), v(2 ** 32, 2 ** 32), v(1e300, 1e300)];
+    case 'update': {
+      // An update type the model does not take is refused too, never overridden (Fede: exponential only).
+      const refused = Object.entries(layout.updates).filter(([name]) => !layout.updatesOf[model].includes(name as 'linear'));
+      return [...nonFinite, v(-1, -1), v(2, 2), v(0.5, 0.5), v(2 ** 32, 2 ** 32), v(1e300, 1e300), ...refused.map(([name, code]) => v(name, code))];
+    }
     case 'cells':
       return [
         ...nonFinite, v(0, 0), v(-1, -1), v(0.5, 0.5), v('n + 0.5', N + 0.5),
@@ -180,8 +185,11 @@ function corruptions(model: Model, slot: string, slab: ArrayBuffer): Corruption[
       return [...nonFinite, v(0, 0), v(-0, -0), v(-1, -1), v('1e39 (overflows float32)', 1e39), v(-1e39, -1e39), v('1e-50 (0 in float32)', 1e-50)];
     case 'vRest':
       return [...nonFinite, v('1e39 (overflows float32)', 1e39), v(-1e39, -1e39), v(Number.MAX_VALUE, Number.MAX_VALUE)];
-    case 'refracSteps':
-      return [...nonFinite, v(-1, -1), v(0.5, 0.5), v('2^24 + 1', 2 ** 24 + 1), v(1e300, 1e300)];
+    case 'refracSteps': {
+      // A model without a refractory stage (Input) refuses any period, never ignores it.
+      const none = model === 'Input' ? [v(1, 1), v('2^24', layout.maxRefracSteps)] : [];
+      return [...nonFinite, v(-1, -1), v(0.5, 0.5), v('2^24 + 1', 2 ** 24 + 1), v(1e300, 1e300), ...none];
+    }
   }
   // An array offset.
   const [, at, elementSize] = arraySlots(model).find(([what]) => what === slot)!;
@@ -363,11 +371,11 @@ describe.each(ISAS)('native.step under %s', (isa) => {
       expect(sameBytes(growable, plain)).toBe(true);
     });
 
-    test('extreme but valid scalars: subnormal dt, 2^24 refractory steps, huge vRest', () => {
+    test('extreme but valid scalars: subnormal dt, 2^24 refractory steps (neurons), huge vRest', () => {
       const slab = primedSlab(model);
       const h = header(slab);
       h[S.dt] = 1e-40;
-      h[S.refracSteps] = layout.maxRefracSteps;
+      h[S.refracSteps] = model === 'Input' ? 0 : layout.maxRefracSteps;
       h[S.vRest] = 3e38;
       expect(() => native.step(slab, ...(validArgs(model) as [unknown]))).not.toThrow();
     });

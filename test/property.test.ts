@@ -368,7 +368,7 @@ describe('properties', () => {
     'the native layer rejects or survives any corruption of the slab header (run under npm run test:asan)',
     () => {
       const slotArb = fc.record({
-        slot: fc.nat(native.layout.slots.count - 1),
+        slot: fc.nat(native.layerLayout.slots.count - 1),
         value: fc.oneof(
           fc.constantFrom(NaN, Infinity, -Infinity, -1, -0, 0, 1, 2, 3.5, 2 ** 31, 2 ** 32, 2 ** 53, 1e300, -64),
           fc.integer({ min: -4096, max: 1 << 20 }),
@@ -381,13 +381,13 @@ describe('properties', () => {
           const layer = build(config);
           const slab = (layer as unknown as { state: { buffer: ArrayBuffer } }).state.buffer;
           const copy = slab.slice(0, cut % 4 === 0 ? cut % (slab.byteLength + 1) : slab.byteLength);
-          if (copy.byteLength >= native.layout.headerBytes) {
-            const header = new Float64Array(copy, 0, native.layout.slots.count);
+          if (copy.byteLength >= native.layerLayout.headerBytes) {
+            const header = new Float64Array(copy, 0, native.layerLayout.slots.count);
             for (const e of edits) {
               const small = Math.trunc(e.value) % 256;
               header[e.slot] =
                 e.relative === 'byteLength' ? copy.byteLength + small
-                : e.relative === 'headerBytes' ? native.layout.headerBytes + small
+                : e.relative === 'headerBytes' ? native.layerLayout.headerBytes + small
                 : e.relative === 'nudge' ? header[e.slot] + small
                 : e.value;
             }

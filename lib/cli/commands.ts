@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { packageRoot } from '../binding';
+import { addonPath, packageRoot } from '../binding';
 import * as path from 'node:path';
 
 import { SingleBar } from 'cli-progress';
@@ -334,12 +334,21 @@ export function writeSweepTable(dir: string, prepared: Prepared[], outcomes: Run
   );
 }
 
+/** Where the loaded addon comes from: SPIKING_ADDON, a shipped prebuild, or a build in build/. */
+function addonOrigin(): string {
+  if (process.env.SPIKING_ADDON) return 'SPIKING_ADDON';
+  return path.relative(path.join(packageRoot(), 'prebuilds'), addonPath).startsWith('..') ? 'build' : 'prebuild';
+}
+
 function infoCommand(io: Io): void {
   io.out(
     [
       `spiking ${packageVersion()}`,
-      `node ${process.version} (${process.platform}-${process.arch})`,
+      `node ${process.version}`,
+      `platform: ${process.platform}-${process.arch}`,
+      `addon: ${addonOrigin()} ${addonPath}`,
       `addon build: ${native.buildSystem}`,
+      `instruction sets compiled in: ${native.compiledInstructionSets.join(', ')}`,
       `instruction set: ${native.instructionSet()} (usable: ${native.instructionSets().join(', ')}; SPIKING_ISA overrides)`,
       `threads: ${threadsInUse()} (the kernels' pool; SPIKING_NUM_THREADS or run --threads sets it)`,
       '',
@@ -373,7 +382,7 @@ export function program(io: Io): Command {
     .argument('<experiment>', 'experiment file (JSON, see schema/experiment.schema.json)')
     .requiredOption('-o, --out <dir>', 'output folder: summary.json, experiment.json, raster.svg and the recordings (.npy)')
     .option('--seed <n>', 'seed for encoders and weights (overrides the file)', integer('--seed', 0))
-    .option('--threads <n>', 'size of the kernels\' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)', integer('--threads', 1, 1024))
+    .option('--threads <n>', 'size of the kernels\' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)', integer('--threads', 1, native.maxThreads))
     .option('--set <name.field=value>', 'override a field of a layer, connection or the experiment (repeatable), e.g. hidden.tauV=0.8', collect)
     .option('--sweep <name.field=from:to:count>', 'run every combination of these values (repeatable), each in its own sub-folder; also a,b,c', collect)
     .option('--force', 'replace the output folder if it exists and is not empty')
@@ -394,7 +403,7 @@ export function program(io: Io): Command {
     .option('--lock-time <ms>', "how long a job stays locked without a sign of life before another worker takes it over (default 30000)", integer('--lock-time', 100))
     .option('-q, --quiet', 'no line per job')
     .action((flags: WorkerFlags) => import('./worker').then((w) => w.workerCommand(flags, io)));
-  cli.command('info').description('version, instruction set in use and threads').action(() => infoCommand(io));
+  cli.command('info').description('version, platform, the addon loaded, instruction sets and threads').action(() => infoCommand(io));
   return cli;
 }
 

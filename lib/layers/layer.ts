@@ -61,7 +61,7 @@ export abstract class Layer {
     this.size = spec.n;
     this.dt = spec.dt;
     this.updateType = spec.update;
-    const models: Partial<Record<LayerKind, number>> = native.layout.models;
+    const models: Partial<Record<LayerKind, number>> = native.layerLayout.models;
     this.state = createSlab(spec, models[spec.kind] ?? -1);
     this.history = spec.storeTrace ? new SpikeHistory(spec.n) : null;
     this.result = Object.freeze({ spikes: this.state.spikes, trace: this.state.trace });

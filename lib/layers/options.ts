@@ -1,17 +1,18 @@
 import { constants as bufferConstants } from 'node:buffer';
 
+import { layerLayout, type ParamName, type UpdateType } from '../binding';
 import { invalidParameter } from '../errors';
 
 const f32 = Math.fround;
 
-export type UpdateType = 'linear' | 'exponential';
+export type { ParamName, UpdateType };
 /** A parameter given once for all neurons or once per neuron (length n). */
 export type PerNeuron = number | Float32Array | readonly number[];
 /** A validated parameter: a float32 scalar or a float32 array of length n. */
 export type Resolved = number | Float32Array;
 
-export const PARAM_NAMES = ['alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh', 'tauThresh'] as const;
-export type ParamName = (typeof PARAM_NAMES)[number];
+/** The parameters in slot order (native/abi/layer_layout.hpp). */
+export const PARAM_NAMES: readonly ParamName[] = layerLayout.params;
 const DECAYS: readonly ParamName[] = ['tauV', 'tauT', 'tauThresh'];
 
 type OptionKind = 'shape' | 'scalar' | 'dt' | 'refrac' | 'perNeuron' | 'update' | 'boolean';
@@ -92,7 +93,7 @@ const MAX_BYTES_PER_NEURON = 4 * 12 + 1;
 /** Beyond this a layer's state cannot be one ArrayBuffer. */
 export const MAX_NEURONS = Math.floor(Math.min(bufferConstants.MAX_LENGTH, 2 ** 53) / MAX_BYTES_PER_NEURON) - 64;
 /** A refractory period longer than this many steps would not count exactly in float32. */
-export const MAX_REFRAC_STEPS = 2 ** 24;
+const MAX_REFRAC_STEPS = layerLayout.maxRefracSteps;
 /** durationRefrac / dt may miss a whole number by this much (relative) from rounding alone. */
 const WHOLE_STEP_TOLERANCE = 1e-9;
 
@@ -180,6 +181,12 @@ function refracSteps(durationRefrac: number, dt: number): number {
   return steps;
 }
 
+/** PySNN's default update, linear, unless the model takes only one (FedeNeuron: exponential). */
+function defaultUpdate(kind: LayerKind): UpdateType {
+  const only = (layerLayout.updatesOf as Partial<Record<LayerKind, readonly UpdateType[]>>)[kind];
+  return only?.length === 1 ? only[0] : 'linear';
+}
+
 /** Validates a class's options completely, before anything is allocated. */
 export function validateOptions(kind: LayerKind, options: unknown): LayerSpec {
   if (!isRecord(options)) throw invalidParameter(`the options of ${kind}`, 'an options object', options);
@@ -199,13 +206,14 @@ export function validateOptions(kind: LayerKind, options: unknown): LayerSpec {
   const dt = finiteFloat32(options.dt, 'dt');
   if (!(dt > 0)) throw invalidParameter('dt', 'a number > 0', options.dt, 'range');
 
-  let update: UpdateType = kind === 'FedeNeuron' ? 'exponential' : 'linear';
+  let update = defaultUpdate(kind);
   if (options.updateType !== undefined) {
-    if (options.updateType !== 'linear' && options.updateType !== 'exponential') {
+    if (!Object.hasOwn(layerLayout.updates, options.updateType as string)) {
       const asType = typeof options.updateType === 'string' ? 'range' : 'type';
-      throw invalidParameter('updateType', '"linear" or "exponential"', options.updateType, asType);
+      const names = Object.keys(layerLayout.updates).map((u) => JSON.stringify(u));
+      throw invalidParameter('updateType', names.join(' or '), options.updateType, asType);
     }
-    update = options.updateType;
+    update = options.updateType as UpdateType;
   }
 
   const isNeuron = isNeuronKind(kind);

@@ -1,11 +1,11 @@
+import { layerLayout, native, type RecordName } from '../binding';
 import { invalidParameter } from '../errors';
-import { native } from '../binding';
 import type { Slab } from './slab';
 import type { SpikeHistory } from './spike-history';
 
-/** State variables run() can record, in the order the addon takes them. */
-const RECORDABLE = ['vCell', 'trace', 'refracCounts', 'thresh'] as const;
-export type RecordName = (typeof RECORDABLE)[number];
+export type { RecordName };
+/** State variables run() can record, in the order the addon takes them (native/abi/layer_layout.hpp). */
+export const RECORDABLE: readonly RecordName[] = layerLayout.records;
 
 export interface RunOptions {
   /** Number of steps; x holds them time-major. */
@@ -31,7 +31,7 @@ export interface RunKind {
 /** Neurons: every variable; x of steps x n x k float32 values, and Fede's preTrace alike. */
 export const NEURON_RUN: RunKind = { record: RECORDABLE, bytes: false };
 /** Input: the trace; x of steps x n values, float32 or bytes. */
-export const INPUT_RUN: RunKind = { record: ['trace'], bytes: true };
+export const INPUT_RUN: RunKind = { record: layerLayout.recordsOf.Input, bytes: true };
 
 /** What the runner needs of a layer (the Layer base builds it once). */
 export interface Runner {

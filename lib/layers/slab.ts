@@ -1,9 +1,24 @@
 import { isNeuronKind, PARAM_NAMES, type LayerSpec, type ParamName, type Resolved } from './options';
-import { native } from '../binding';
+import { layerLayout as layout } from '../binding';
 
-const { layout } = native;
+/** Every array of a slab starts at a multiple of this many bytes (a cache line). */
 const ALIGN = 64;
-const UPDATE_CODES = { linear: 0, exponential: 1 } as const;
+
+/**
+ * Places a header of `headerBytes` and then arrays of the given byte sizes,
+ * one after another, each at a multiple of 64 bytes: the layout of every
+ * slab, layers' and connections' (lib/network/linear.ts). Returns each
+ * array's byte offset and the buffer, zero-filled.
+ */
+export function placeArrays(headerBytes: number, sizes: readonly number[]): { offsets: number[]; buffer: ArrayBuffer } {
+  let end = headerBytes;
+  const offsets = sizes.map((bytes) => {
+    const at = Math.ceil(end / ALIGN) * ALIGN;
+    end = at + bytes;
+    return at;
+  });
+  return { offsets, buffer: new ArrayBuffer(Math.ceil(end / ALIGN) * ALIGN) };
+}
 
 /** A layer's whole state: one ArrayBuffer, and typed-array views into it. */
 export interface Slab {
@@ -31,15 +46,8 @@ export function createSlab(spec: LayerSpec, model: number): Slab {
   const perNeuron = PARAM_NAMES.filter((name) => spec.params[name] instanceof Float32Array);
   const floatArrays = (neuron ? 5 : 1) + perNeuron.length;
 
-  let end = layout.headerBytes;
-  const place = (bytes: number): number => {
-    const at = Math.ceil(end / ALIGN) * ALIGN;
-    end = at + bytes;
-    return at;
-  };
-  const offsets = Array.from({ length: floatArrays }, () => place(4 * n));
-  const spikesAt = place(n);
-  const buffer = new ArrayBuffer(Math.ceil(end / ALIGN) * ALIGN);
+  const { offsets, buffer } = placeArrays(layout.headerBytes, [...Array.from({ length: floatArrays }, () => 4 * n), n]);
+  const spikesAt = offsets[floatArrays];
 
   const floats = (at: number): Float32Array => new Float32Array(buffer, at, n);
   const empty = new Float32Array(0);
@@ -58,7 +66,7 @@ export function createSlab(spec: LayerSpec, model: number): Slab {
   const s = layout.slots;
   header[s.magic] = layout.magic;
   header[s.model] = model;
-  header[s.update] = UPDATE_CODES[spec.update];
+  header[s.update] = layout.updates[spec.update];
   header[s.cells] = n;
   header[s.dt] = spec.dt;
   header[s.vRest] = spec.vRest;

@@ -1,5 +1,5 @@
 import { invalidParameter } from '../errors';
-import { net } from '../binding';
+import { native } from '../binding';
 import { counterWord, DOMAINS, philoxWords, seedKey } from './random';
 import { validateShape } from '../layers/options';
 
@@ -132,7 +132,7 @@ export class PoissonEncoder implements Encoder {
 
   encode(step: number, out: Uint8Array): Uint8Array {
     checkOut(out, this.size);
-    net.bernoulli(out, this.thresholds, this.perSample, this.key[0], this.key[1], checkStep(step), this.firstSample, DOMAINS.poisson);
+    native.bernoulli(out, this.thresholds, this.perSample, this.key[0], this.key[1], checkStep(step), this.firstSample, DOMAINS.poisson);
     return out;
   }
 }

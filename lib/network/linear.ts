@@ -1,12 +1,11 @@
 import { invalidParameter } from '../errors';
-import { net } from '../binding';
+import { connectionLayout as layout, native } from '../binding';
 import { readNpy } from '../io/npy';
 import { normalFill, seedKey, uniformFill } from './random';
 import { sampleRanges, type SampleMask } from '../layers/sample-mask';
+import { placeArrays } from '../layers/slab';
 import { corruptState, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
 
-const { linkLayout: layout } = net;
-const ALIGN = 64;
 const RECORD_FIELDS = ['shape', 'dt', 'delay', 'weight', 'head', 'ring'] as const;
 
 /** How a Linear connection's weights are initialised. */
@@ -111,18 +110,11 @@ export class Linear {
 
     const rows = this.maxDelay + 1;
     this.stride = Math.ceil(outF / layout.pad) * layout.pad;
-    let end = layout.headerBytes;
-    const place = (bytes: number): number => {
-      const at = Math.ceil(end / ALIGN) * ALIGN;
-      end = at + bytes;
-      return at;
-    };
-    const weightsAt = place(4 * inF * this.stride);
-    const delaysAt = perSynapse ? place(4 * inF * this.stride) : -1;
-    const events = batch * inF * (perSynapse ? rows : 1); // native/abi/connection_view.hpp eventCapacity()
-    const eventsAt = place(4 * (2 * events + batch + 1));
-    const ringAt = place(rows * batch * inF);
-    this.buffer = new ArrayBuffer(Math.ceil(end / ALIGN) * ALIGN);
+    const weightBytes = 4 * inF * this.stride;
+    const events = layout.eventEntries(batch, inF, rows, perSynapse !== null);
+    const placed = placeArrays(layout.headerBytes, [weightBytes, perSynapse ? weightBytes : 0, 4 * events, rows * batch * inF]);
+    const [weightsAt, delaysAt, eventsAt, ringAt] = placed.offsets;
+    this.buffer = placed.buffer;
     this.weightsT = new Float32Array(this.buffer, weightsAt, inF * this.stride);
     this.delaysT = perSynapse ? new Float32Array(this.buffer, delaysAt, inF * this.stride) : null;
     this.ring = new Uint8Array(this.buffer, ringAt, rows * batch * inF);
@@ -137,7 +129,7 @@ export class Linear {
     header[s.head] = 0;
     header[s.delay] = perSynapse ? 0 : delay;
     header[s.weights] = weightsAt;
-    header[s.delays] = delaysAt;
+    header[s.delays] = perSynapse ? delaysAt : -1;
     header[s.ring] = ringAt;
     header[s.events] = eventsAt;
     this.header = header;
@@ -197,7 +189,7 @@ export class Linear {
   current(pre: Uint8Array, into: Float32Array): Float32Array {
     this.checkPre(pre);
     this.checkOut(into, 'into', 1);
-    net.linkStep(this.buffer, pre, into, layout.modes.current);
+    native.connectionStep(this.buffer, pre, into, layout.modes.current);
     return into;
   }
 
@@ -206,7 +198,7 @@ export class Linear {
     this.checkPre(pre);
     this.checkTrace(traceIn);
     this.checkOut(into, 'into', 1);
-    net.linkStep(this.buffer, pre, into, layout.modes.difference, traceIn);
+    native.connectionStep(this.buffer, pre, into, layout.modes.difference, traceIn);
     return into;
   }
 
@@ -227,7 +219,7 @@ export class Linear {
         for (let i = 0; i < inF; i++) trace[at + i] = traceIn[b * inF + i];
       }
     }
-    net.linkStep(this.buffer, pre, x, layout.modes.products);
+    native.connectionStep(this.buffer, pre, x, layout.modes.products);
     return this.products;
   }
 

@@ -5,7 +5,7 @@ import { FedeNeuron } from '../layers/fede-neuron';
 import { invalidParameter } from '../errors';
 import { layerRecord, prepareRestoreLayer } from '../state/layer-record';
 import { Linear } from './linear';
-import { net as netNative } from '../binding';
+import { native } from '../binding';
 import type { SampleMask } from '../layers/sample-mask';
 import { corruptState, decodeRecord, encodeRecord, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
 import { readStateFile, writeFileAtomic } from '../state/files';
@@ -251,7 +251,7 @@ export class Network implements NetworkView {
       }
       for (let done = 0; done < steps; done++) {
         this.step();
-        for (let k = 0; k < this.nodes.length; k++) netNative.countSpikes(this.nodes[k].layer.spikes, counts[k]);
+        for (let k = 0; k < this.nodes.length; k++) native.countSpikes(this.nodes[k].layer.spikes, counts[k]);
         for (const r of recorders) r.record(this.t - 1);
         options.onStep?.(done + 1);
       }

@@ -1,5 +1,5 @@
 import { invalidParameter } from '../errors';
-import { net } from '../binding';
+import { native } from '../binding';
 
 /**
  * Counter-based random numbers: Philox4x32-10 (native/random.hpp). Every draw
@@ -48,7 +48,7 @@ export function counterWord(value: unknown, name: string): number {
 export function philoxWords(out: Uint32Array, seed: number, c0: number, c1: number, c2: number, c3: number): Uint32Array {
   const [k0, k1] = seedKey(seed);
   if (out.length % 4 !== 0) throw invalidParameter('out', 'a Uint32Array whose length is a multiple of 4', out, 'range');
-  net.philox(out, k0, k1, c0, c1, c2, c3);
+  native.philox(out, k0, k1, c0, c1, c2, c3);
   return out;
 }
 

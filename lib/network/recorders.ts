@@ -1,4 +1,5 @@
 import { BaseNeuron } from '../layers/base-neuron';
+import { layerLayout } from '../binding';
 import { invalidParameter } from '../errors';
 import type { NetworkLayer, NetworkView, Recorder } from './network';
 import { NpyStream, type NpyDescr } from '../io/npy';
@@ -15,10 +16,10 @@ export interface Recording {
   layout: string;
 }
 
-/** The state variables a recorder can sample, per kind of layer. */
+/** The state variables a recorder can sample, per kind of layer (the addon's records, native/abi/layer_layout.hpp). */
 export const STATE_VARIABLES = {
-  neuron: ['vCell', 'trace', 'thresh', 'refracCounts'],
-  input: ['trace'],
+  neuron: layerLayout.recordsOf.LIFNeuron,
+  input: layerLayout.recordsOf.Input,
 } as const;
 
 abstract class FileRecorder implements Recorder {

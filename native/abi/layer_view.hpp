@@ -1,5 +1,5 @@
 // What a kernel sees: plain pointers into JS memory, valid for one call.
-// Built and checked by the N-API layer (binding/addon.cpp); kernels trust it.
+// Built and checked by the N-API layer (binding/checks.cpp); kernels trust it.
 #pragma once
 
 #include <cstddef>
@@ -29,17 +29,15 @@ struct Layer {
   float* refracLeft = nullptr;
   float* thresh = nullptr;
   std::uint8_t* spikes = nullptr;
-  Param params[static_cast<int>(ParamId::Count)];
-  // Optional copies of the state after the step (run()'s `record`), each
-  // indexed like the state; nullptr when not recorded.
-  float* recordV = nullptr;
-  float* recordTrace = nullptr;
-  float* recordRefracCounts = nullptr;
-  float* recordThresh = nullptr;
+  Param params[kParamCount];
+  // Optional copies of the state after the step (run()'s `record`), indexed
+  // by RecordId, each indexed like the state; nullptr when not recorded.
+  float* records[kRecordCount] = {};
   // run() leaves refracCounts (a function of refracLeft) to its last step.
   bool deferRefracCounts = false;
 
   const Param& param(ParamId id) const { return params[static_cast<int>(id)]; }
+  float* record(RecordId r) const { return records[static_cast<int>(r)]; }
 };
 
 // One block of the input: `width` values per neuron, layout (n, width).

@@ -3,11 +3,14 @@
 // the call, except runAsync, which works on copies (run_async.cpp).
 #include <napi.h>
 
+#include <string>
+
 #include "checks.hpp"
-#include "../runtime/dispatch.hpp"
-#include "../abi/layer_layout.hpp"
 #include "connections.hpp"
+#include "layout.hpp"
 #include "run_async.hpp"
+#include "../abi/layer_layout.hpp"
+#include "../runtime/dispatch.hpp"
 #include "../runtime/runner.hpp"
 #include "../runtime/thread_pool.hpp"
 
@@ -30,8 +33,6 @@ constexpr bool kSanitized = false;
 #else
 constexpr bool kSanitized = false;
 #endif
-
-constexpr double kMaxThreads = 1024;
 
 using namespace checks;
 
@@ -65,7 +66,7 @@ Napi::Value NumThreads(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
-  ThreadPool::instance().setThreads(wholeCount(info.Env(), info[0], "threads", kMaxThreads));
+  ThreadPool::instance().setThreads(wholeCount(info.Env(), info[0], "threads", static_cast<double>(kMaxThreads)));
   return info.Env().Undefined();
 }
 
@@ -76,7 +77,7 @@ Napi::Value StreamProbe(const Napi::CallbackInfo& info) {
   Entries x, none;
   readEntries(env, info[1], "x", x);
   const Layer layer = decodeLayer(env, openSlab(env, info[0]));
-  if (layer.model == Model::Input) fail(env, "streamProbe takes a neuron layer");
+  if (!traits(layer.model).neuronState) fail(env, "streamProbe takes a neuron layer");
   Segments xs, pres;
   const Drive drive = stepDrive(env, layer, x, none, xs, pres);
   if (drive.segments != 1 || drive.x[0].width != 1) fail(env, "streamProbe takes one value per neuron");
@@ -104,46 +105,10 @@ Napi::Value SelectInstructionSet(const Napi::CallbackInfo& info) {
                             selectInstructionSet(info[0].As<Napi::String>().Utf8Value().c_str()));
 }
 
-Napi::Object Layout(Napi::Env env) {
-  Napi::Object slots = Napi::Object::New(env);
-  slots["magic"] = slot::kMagic;
-  slots["model"] = slot::kModel;
-  slots["update"] = slot::kUpdate;
-  slots["cells"] = slot::kCells;
-  slots["dt"] = slot::kDt;
-  slots["vRest"] = slot::kVRest;
-  slots["refracSteps"] = slot::kRefracSteps;
-  slots["vCell"] = slot::kV;
-  slots["trace"] = slot::kTrace;
-  slots["refracCounts"] = slot::kRefracCounts;
-  slots["refracLeft"] = slot::kRefracLeft;
-  slots["thresh"] = slot::kThresh;
-  slots["spikes"] = slot::kSpikes;
-  slots["params"] = slot::kParams;
-  slots["count"] = slot::kCount;
-
-  Napi::Object models = Napi::Object::New(env);
-  models["Input"] = static_cast<int>(Model::Input);
-  models["IFNeuron"] = static_cast<int>(Model::IF);
-  models["LIFNeuron"] = static_cast<int>(Model::LIF);
-  models["AdaptiveLIFNeuron"] = static_cast<int>(Model::AdaptiveLIF);
-  models["FedeNeuron"] = static_cast<int>(Model::Fede);
-
-  Napi::Array params = Napi::Array::New(env);
-  const char* names[] = {"alphaV", "alphaT", "tauV", "tauT", "alphaThresh", "tauThresh"};
-  for (int p = 0; p < static_cast<int>(ParamId::Count); ++p) params.Set(p, names[p]);
-
-  Napi::Object layout = Napi::Object::New(env);
-  layout["slots"] = slots;
-  layout["models"] = models;
-  layout["params"] = params;
-  layout["magic"] = kSlabMagic;
-  layout["headerBytes"] = kHeaderBytes;
-  layout["maxRefracSteps"] = kMaxRefracSteps;
-  return layout;
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // A bad setting is an error at load, never silently replaced by a default.
+  const std::string threadsProblem = threadsVariableProblem();
+  if (!threadsProblem.empty()) throw Napi::Error::New(env, threadsProblem);
   exports["step"] = Napi::Function::New(env, Step, "step");
   exports["run"] = Napi::Function::New(env, Run, "run");
   exports["runAsync"] = Napi::Function::New(env, RunAsync, "runAsync");
@@ -154,10 +119,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["instructionSet"] = Napi::Function::New(env, ActiveInstructionSet, "instructionSet");
   exports["setInstructionSet"] =
       Napi::Function::New(env, SelectInstructionSet, "setInstructionSet");
-  exports["layout"] = Layout(env);
+  exports["layerLayout"] = layerLayout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
+  Napi::Array compiled = Napi::Array::New(env);
+  for (std::size_t i = 0; i < compiledInstructionSetCount(); ++i) {
+    compiled.Set(static_cast<uint32_t>(i), compiledInstructionSet(i));
+  }
+  exports["compiledInstructionSets"] = compiled;
   exports["apiVersion"] = kAddonApi;
-  registerNet(env, exports);
+  exports["maxThreads"] = static_cast<double>(kMaxThreads);
+  registerNetwork(env, exports);
   exports["sanitized"] = Napi::Boolean::New(env, kSanitized);
   return exports;
 }

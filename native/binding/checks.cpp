@@ -16,35 +16,31 @@ namespace checks {
 
 bool isWhole(double x) { return std::isfinite(x) && std::floor(x) == x; }
 
-SlabView openSlab(Napi::Env env, const Napi::Value& value) {
+SlabView openSlab(Napi::Env env, const Napi::Value& value, const SlabKind& kind) {
   bool isBuffer = false;
   void* data = nullptr;
   std::size_t bytes = 0;
   if (napi_is_arraybuffer(env, value, &isBuffer) != napi_ok || !isBuffer ||
       napi_get_arraybuffer_info(env, value, &data, &bytes) != napi_ok) {
-    fail(env, "Expected the layer's state ArrayBuffer", true);
+    fail(env, std::string("Expected the ") + kind.noun + "'s state ArrayBuffer", true);
   }
-  SlabView slab{static_cast<std::uint8_t*>(data), bytes, {}};
-  if (slab.base == nullptr || slab.bytes < static_cast<std::size_t>(kHeaderBytes)) {
-    fail(env, "Layer state buffer is detached or too small");
+  SlabView slab{static_cast<std::uint8_t*>(data), bytes, {}, &kind};
+  const std::string name = kind.name;
+  if (slab.base == nullptr || slab.bytes < static_cast<std::size_t>(kind.headerBytes)) {
+    fail(env, name + " state buffer is detached or too small");
   }
-  std::memcpy(slab.header, slab.base, kHeaderBytes);
-  if (slab.header[slot::kMagic] != kSlabMagic) fail(env, "Layer state buffer has no valid header");
+  std::memcpy(slab.header, slab.base, kind.headerBytes);
+  if (slab.header[0] != kind.magic) fail(env, name + " state buffer has no valid header");
   return slab;
 }
 
-namespace {
-
-// An array of n elements of type T at a byte offset read from the header.
-template <class T>
-T* arrayAt(Napi::Env env, const SlabView& slab, double offset, std::size_t n, const char* what) {
-  if (!isWhole(offset) || offset < kHeaderBytes || offset > static_cast<double>(slab.bytes) ||
-      static_cast<std::size_t>(offset) % alignof(T) != 0 ||
-      (slab.bytes - static_cast<std::size_t>(offset)) / sizeof(T) < n) {
-    fail(env, std::string("Layer state buffer has a corrupt offset for ") + what);
-  }
-  return reinterpret_cast<T*>(slab.base + static_cast<std::size_t>(offset));
+std::size_t countAt(Napi::Env env, const SlabView& slab, int slot, double max) {
+  const double x = slab.header[slot];
+  if (!isWhole(x) || x < 0 || x > max) fail(env, std::string(slab.kind->name) + " state buffer has a corrupt size");
+  return static_cast<std::size_t>(x);
 }
+
+namespace {
 
 float finiteFloat(Napi::Env env, double x, const char* what) {
   const float f = static_cast<float>(x);
@@ -58,10 +54,10 @@ Layer decodeLayer(Napi::Env env, const SlabView& slab) {
   const double* h = slab.header;
   Layer L;
   const double model = h[slot::kModel], update = h[slot::kUpdate], n = h[slot::kCells];
-  if (!isWhole(model) || model < 0 || model > static_cast<double>(Model::Fede)) {
+  if (!isWhole(model) || model < 0 || model >= kModelCount) {
     fail(env, "Layer state buffer has an unknown model");
   }
-  if (!isWhole(update) || update < 0 || update > 1) {
+  if (!isWhole(update) || update < 0 || update >= kUpdateCount) {
     fail(env, "Layer state buffer has an unknown update type");
   }
   if (!isWhole(n) || n < 1 || n > static_cast<double>(slab.bytes)) {
@@ -70,25 +66,32 @@ Layer decodeLayer(Napi::Env env, const SlabView& slab) {
   L.model = static_cast<Model>(static_cast<int>(model));
   L.update = static_cast<Update>(static_cast<int>(update));
   L.n = static_cast<std::size_t>(n);
+  const ModelTraits& traits = spiking::traits(L.model);
+  if (!(traits.updates & updateBit(L.update))) {
+    fail(env, std::string("Layer state buffer has update type ") + kUpdateNames[static_cast<int>(update)] +
+                  ", which " + traits.name + " does not take");
+  }
   L.dt = finiteFloat(env, h[slot::kDt], "dt");
   L.vRest = finiteFloat(env, h[slot::kVRest], "vRest");
   const double steps = h[slot::kRefracSteps];
   if (!(L.dt > 0.0f) || !isWhole(steps) || steps < 0 || steps > kMaxRefracSteps) {
     fail(env, "Layer state buffer has a corrupt dt or refractory period");
   }
+  if (!traits.neuronState && steps != 0) {
+    fail(env, std::string("Layer state buffer has a refractory period of ") + std::to_string(static_cast<long long>(steps)) +
+                  " steps for " + traits.name + ", which has none (0 expected)");
+  }
   L.refracSteps = static_cast<float>(steps);
-  if (L.model == Model::Input) L.refracSteps = 0.0f;
-  if (L.model == Model::Fede) L.update = Update::Exponential;
 
   L.trace = arrayAt<float>(env, slab, h[slot::kTrace], L.n, "trace");
   L.spikes = arrayAt<std::uint8_t>(env, slab, h[slot::kSpikes], L.n, "spikes");
-  if (L.model != Model::Input) {
+  if (traits.neuronState) {
     L.v = arrayAt<float>(env, slab, h[slot::kV], L.n, "vCell");
     L.thresh = arrayAt<float>(env, slab, h[slot::kThresh], L.n, "thresh");
     L.refracCounts = arrayAt<float>(env, slab, h[slot::kRefracCounts], L.n, "refracCounts");
     L.refracLeft = arrayAt<float>(env, slab, h[slot::kRefracLeft], L.n, "refractory steps");
   }
-  for (int p = 0; p < static_cast<int>(ParamId::Count); ++p) {
+  for (int p = 0; p < kParamCount; ++p) {
     const double value = h[slot::kParams + 2 * p], offset = h[slot::kParams + 2 * p + 1];
     Param& param = L.params[p];
     if (offset != -1) {
@@ -98,18 +101,6 @@ Layer decodeLayer(Napi::Env env, const SlabView& slab) {
     }
   }
   return L;
-}
-
-Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name) {
-  const TypedView array = typedView(value);
-  if (array.type != napi_float32_array) {
-    fail(env, std::string("Expected a Float32Array (or a list of them) for ") + name, true);
-  }
-  if (array.length == 0 || array.length % n != 0) {
-    fail(env, std::string("Expected ") + name + " to hold a whole multiple of " +
-                  std::to_string(n) + " values but it holds " + std::to_string(array.length));
-  }
-  return Segment{static_cast<const float*>(array.data), array.length / n};
 }
 
 void readEntries(Napi::Env env, const Napi::Value& value, const char* name, Entries& out) {
@@ -139,6 +130,18 @@ void readEntries(Napi::Env env, const Napi::Value& value, const char* name, Entr
 }
 
 namespace {
+Segment floatSegment(Napi::Env env, const Napi::Value& value, std::size_t n, const char* name) {
+  const TypedView array = typedView(value);
+  if (array.type != napi_float32_array) {
+    fail(env, std::string("Expected a Float32Array (or a list of them) for ") + name, true);
+  }
+  if (array.length == 0 || array.length % n != 0) {
+    fail(env, std::string("Expected ") + name + " to hold a whole multiple of " +
+                  std::to_string(n) + " values but it holds " + std::to_string(array.length));
+  }
+  return Segment{static_cast<const float*>(array.data), array.length / n};
+}
+
 void collect(Napi::Env env, const Entries& entries, std::size_t n, const char* name, Segments& out) {
   if (entries.count > Segments::kInline) out.spilled.resize(entries.count);
   Segment* segments = out.data();
@@ -152,7 +155,8 @@ void collect(Napi::Env env, const Entries& entries, std::size_t n, const char* n
 Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& xEntries,
                 const Entries& preEntries, Segments& xs, Segments& pres) {
   Drive drive;
-  if (layer.model == Model::Input) {
+  const ModelTraits& model = traits(layer.model);
+  if (!model.folds) {
     if (xEntries.list) fail(env, "Expected a Float32Array or Uint8Array for x", true);
     const TypedView x = typedView(xEntries[0]);
     if (x.type != napi_float32_array && x.type != napi_uint8_array) {
@@ -167,7 +171,7 @@ Drive stepDrive(Napi::Env env, const Layer& layer, const Entries& xEntries,
     }
   } else {
     collect(env, xEntries, layer.n, "x", xs);
-    if (layer.model == Model::Fede) {
+    if (model.preTrace) {
       collect(env, preEntries, layer.n, "preTrace", pres);
       bool same = pres.count == xs.count;
       for (std::size_t s = 0; same && s < xs.count; ++s) {
@@ -193,6 +197,17 @@ TypedView typedView(const Napi::Value& value) {
   return view;
 }
 
+TypedView typedArg(Napi::Env env, const Napi::Value& value, napi_typedarray_type type, const char* name,
+                   std::size_t length) {
+  const TypedView view = typedView(value);
+  if (view.type != type) fail(env, std::string("Expected a typed array of the right type for ") + name, true);
+  if (length != 0 && view.length != length) {
+    fail(env, std::string("Expected ") + name + " to hold " + std::to_string(length) + " values but it holds " +
+                  std::to_string(view.length));
+  }
+  return view;
+}
+
 std::size_t wholeCount(Napi::Env env, const Napi::Value& value, const char* name, double max) {
   if (!value.IsNumber()) fail(env, std::string("Expected a whole number for ") + name, true);
   const double x = value.As<Napi::Number>().DoubleValue();
@@ -210,7 +225,7 @@ RunPlan runInputs(Napi::Env env, const Layer& layer, std::size_t steps, const Na
   const std::size_t rows = steps * layer.n;
   const TypedView input = typedView(x);
   const napi_typedarray_type type = input.type;
-  const bool bytesAllowed = layer.model == Model::Input;
+  const bool bytesAllowed = !traits(layer.model).folds;
   if (type != napi_float32_array && !(bytesAllowed && type == napi_uint8_array)) {
     fail(env, bytesAllowed ? "Expected a Float32Array or Uint8Array for x"
                            : "Expected a Float32Array for x",
@@ -228,7 +243,7 @@ RunPlan runInputs(Napi::Env env, const Layer& layer, std::size_t steps, const Na
   } else {
     plan.x = static_cast<const float*>(input.data);
   }
-  if (layer.model == Model::Fede) {
+  if (traits(layer.model).preTrace) {
     const TypedView pre = typedView(preTrace);
     if (pre.type != napi_float32_array || pre.length != length) {
       fail(env, "Expected preTrace to be a Float32Array of the length of x", true);
@@ -243,10 +258,28 @@ std::size_t stepCount(Napi::Env env, const Napi::Value& value, const Layer& laye
   return wholeCount(env, value, "steps", std::floor(kMaxRows / static_cast<double>(layer.n)));
 }
 
-float** recordSlots(RunPlan& plan, int r) {
-  float** slots[kRecords] = {&plan.recordV, &plan.recordTrace, &plan.recordRefracCounts,
-                             &plan.recordThresh};
-  return slots[r];
+namespace {
+// The names of the records a model has, for messages: "trace" or "vCell, trace, ...".
+std::string recordNames(Model model) {
+  std::string names;
+  for (int r = 0; r < kRecordCount; ++r) {
+    if (!(recordMask(model) & (1u << r))) continue;
+    if (!names.empty()) names += ", ";
+    names += kRecordTraits[r].name;
+  }
+  return names;
+}
+}  // namespace
+
+std::uint32_t recordMaskArg(Napi::Env env, const Napi::Value& value, const Layer& layer) {
+  if (!value.IsNumber()) fail(env, "Expected a record mask", true);
+  const double mask = value.As<Napi::Number>().DoubleValue();
+  const std::uint32_t allowed = recordMask(layer.model);
+  if (!isWhole(mask) || mask < 0 || mask > allowed || (static_cast<std::uint32_t>(mask) & ~allowed) != 0) {
+    fail(env, std::string("Expected a record mask of ") + traits(layer.model).name + "'s records (" +
+                  recordNames(layer.model) + ")");
+  }
+  return static_cast<std::uint32_t>(mask);
 }
 
 void runOutputs(Napi::Env env, const Layer& layer, std::size_t steps, const Napi::Value& spikes,
@@ -258,21 +291,21 @@ void runOutputs(Napi::Env env, const Layer& layer, std::size_t steps, const Napi
   }
   plan.spikes = static_cast<std::uint8_t*>(spikeOut.data);
   if (!records.list && (records[0].IsUndefined() || records[0].IsNull())) return;
-  if (!records.list || records.count != kRecords) {
-    fail(env, "Expected a list of four record outputs (or null)", true);
+  if (!records.list || records.count != kRecordCount) {
+    fail(env, "Expected a list of " + std::to_string(kRecordCount) + " record outputs (or null)", true);
   }
-  for (int r = 0; r < kRecords; ++r) {
+  for (int r = 0; r < kRecordCount; ++r) {
     const Napi::Value& out = records[r];
     if (out.IsUndefined() || out.IsNull()) continue;
     const TypedView recordOut = typedView(out);
     if (recordOut.type != napi_float32_array || recordOut.length != rows) {
       fail(env, "Expected a Float32Array of steps x neurons for a record output", true);
     }
-    const bool neuronState = r != 1;  // all but trace exist only for neurons
-    if (neuronState && layer.model == Model::Input) {
-      fail(env, "An Input layer records only its trace");
+    if (!(recordMask(layer.model) & (1u << r))) {
+      fail(env, std::string(traits(layer.model).name) + " records only " + recordNames(layer.model) + ", not " +
+                    kRecordTraits[r].name);
     }
-    *recordSlots(plan, r) = static_cast<float*>(recordOut.data);
+    plan.records[r] = static_cast<float*>(recordOut.data);
   }
 }
 

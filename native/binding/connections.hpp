@@ -4,5 +4,5 @@
 #include <napi.h>
 
 namespace spiking {
-void registerNet(Napi::Env env, Napi::Object exports);
+void registerNetwork(Napi::Env env, Napi::Object exports);
 }  // namespace spiking

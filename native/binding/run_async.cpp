@@ -124,11 +124,7 @@ Napi::Value RunAsync(const Napi::CallbackInfo& info) {
   const Layer layer = decodeLayer(env, view);
   const std::size_t steps = stepCount(env, info[3], layer);
   const RunPlan inputs = runInputs(env, layer, steps, info[1], info[2]);
-  if (!info[4].IsNumber()) fail(env, "Expected a record mask", true);
-  const std::uint32_t mask = info[4].As<Napi::Number>().Uint32Value();
-  if (mask >= (1u << kRecords) || (layer.model == Model::Input && (mask & ~2u))) {
-    fail(env, "Expected a record mask of the layer's state variables");
-  }
+  const std::uint32_t mask = recordMaskArg(env, info[4], layer);
   auto* worker = new RunWorker(env, info[0].As<Napi::ArrayBuffer>(), view, steps, inputs, mask);
   Napi::Promise promise = worker->promise();
   worker->Queue();  // deletes itself when done

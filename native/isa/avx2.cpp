@@ -6,5 +6,5 @@
 
 template void spiking::stepLayer<xsimd::avx2>(const Layer&, const Drive&, std::size_t, std::size_t);
 template void spiking::streamLayer<xsimd::avx2>(const Layer&, const float*, std::size_t, std::size_t);
-template void spiking::linkStep<xsimd::avx2>(const Link&);
+template void spiking::connectionStep<xsimd::avx2>(const Connection&);
 template void spiking::bernoulliStep<xsimd::avx2>(const BernoulliCall&);

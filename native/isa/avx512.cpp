@@ -6,5 +6,5 @@
 
 template void spiking::stepLayer<xsimd::avx512bw>(const Layer&, const Drive&, std::size_t, std::size_t);
 template void spiking::streamLayer<xsimd::avx512bw>(const Layer&, const float*, std::size_t, std::size_t);
-template void spiking::linkStep<xsimd::avx512bw>(const Link&);
+template void spiking::connectionStep<xsimd::avx512bw>(const Connection&);
 template void spiking::bernoulliStep<xsimd::avx512bw>(const BernoulliCall&);

@@ -6,5 +6,5 @@
 
 template void spiking::stepLayer<xsimd::neon64>(const Layer&, const Drive&, std::size_t, std::size_t);
 template void spiking::streamLayer<xsimd::neon64>(const Layer&, const float*, std::size_t, std::size_t);
-template void spiking::linkStep<xsimd::neon64>(const Link&);
+template void spiking::connectionStep<xsimd::neon64>(const Connection&);
 template void spiking::bernoulliStep<xsimd::neon64>(const BernoulliCall&);

@@ -6,5 +6,5 @@
 
 template void spiking::stepLayer<xsimd::sse2>(const Layer&, const Drive&, std::size_t, std::size_t);
 template void spiking::streamLayer<xsimd::sse2>(const Layer&, const float*, std::size_t, std::size_t);
-template void spiking::linkStep<xsimd::sse2>(const Link&);
+template void spiking::connectionStep<xsimd::sse2>(const Connection&);
 template void spiking::bernoulliStep<xsimd::sse2>(const BernoulliCall&);

@@ -1,4 +1,4 @@
-// linkStep<Arch>: one step of a Linear connection (PySNN's pysnn.connection
+// connectionStep<Arch>: one step of a Linear connection (PySNN's pysnn.connection
 // Linear) for the outputs [oBegin, oEnd), arch-generic; instantiated by each
 // native/isa/*.cpp and picked through the dispatcher's InstructionSet table.
 // The caller splits the outputs across threads (each output's arithmetic is
@@ -7,7 +7,7 @@
 //
 //   Current     out[b][o] += W[o][i] for each input i that arrives, in
 //               increasing i: event driven (only the weights of inputs that
-//               spiked are read, from the list Link::listArrivals made), a
+//               spiked are read, from the list Connection::listArrivals made), a
 //               vector of outputs at a time. Each add is one float32
 //               operation; nothing is added for silent inputs.
 //   Products    out[b][o][i] = W[o][i] * s[b][i]: PySNN's activation
@@ -31,7 +31,7 @@ namespace kernel {
 
 // K vectors of outputs from o0: acc += the arriving weights, event by event.
 template <class A, std::size_t K>
-inline void accumulateTile(const Link& L, float* dst, std::size_t o0, const std::uint32_t* index,
+inline void accumulateTile(const Connection& L, float* dst, std::size_t o0, const std::uint32_t* index,
                            const std::uint32_t* lag, std::size_t events) {
   using B = Batch<A>;
   constexpr std::size_t W = B::size;
@@ -42,7 +42,7 @@ inline void accumulateTile(const Link& L, float* dst, std::size_t o0, const std:
     for (std::size_t e = 0; e < events; ++e) {
       if (e + kAhead < events) {
         const float* next = L.weights + index[e + kAhead] * L.stride + o0;
-        for (std::size_t k = 0; k < K * W; k += 16) __builtin_prefetch(next + k);
+        for (std::size_t k = 0; k < K * W; k += 16) prefetch(next + k);
       }
       const float* w = L.weights + index[e] * L.stride + o0;
       for (std::size_t k = 0; k < K; ++k) acc[k] = acc[k] + B::load_unaligned(w + k * W);
@@ -63,7 +63,7 @@ inline void accumulateTile(const Link& L, float* dst, std::size_t o0, const std:
 
 // Difference mode for K vectors of outputs from o0, every input in order.
 template <class A, std::size_t K>
-inline void differenceTile(const Link& L, std::size_t b, float* dst, std::size_t o0) {
+inline void differenceTile(const Connection& L, std::size_t b, float* dst, std::size_t o0) {
   using B = Batch<A>;
   constexpr std::size_t W = B::size;
   B acc[K];
@@ -116,12 +116,12 @@ inline void withRow(float* row, std::size_t count, Body body) {
   std::memcpy(row, padded, count * sizeof(float));
 }
 
-// The arrivals are already listed (Link::listArrivals); walks the outputs
+// The arrivals are already listed (Connection::listArrivals); walks the outputs
 // [oBegin, oEnd) a tile at a time and, within a tile, every sample: the
 // tile's weight rows stay in cache across the batch. Per output the adds
 // still come in increasing input order.
 template <class A>
-inline void linkCurrent(const Link& L) {
+inline void connectionCurrent(const Connection& L) {
   const std::uint32_t* start = L.eventStarts();
   if (start[L.batch] == 0) return;
   overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
@@ -136,7 +136,7 @@ inline void linkCurrent(const Link& L) {
 }
 
 template <class A>
-inline void linkDifference(const Link& L) {
+inline void connectionDifference(const Connection& L) {
   for (std::size_t b = 0; b < L.batch; ++b) {
     overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
       withRow<A>(L.result + b * L.out + o0, count, [&](float* dst) { differenceTile<A, decltype(k)::value>(L, b, dst, o0); });
@@ -146,7 +146,7 @@ inline void linkDifference(const Link& L) {
 
 // Non-template helpers are static (see vector_loop.hpp): one copy per ISA.
 // PySNN's dense activation potential; one multiply per synapse, no sums.
-static inline void linkProducts(const Link& L) {
+static inline void connectionProducts(const Connection& L) {
   for (std::size_t b = 0; b < L.batch; ++b) {
     for (std::size_t o = L.oBegin; o < L.oEnd; ++o) {
       float* dst = L.result + (b * L.out + o) * L.in;
@@ -169,14 +169,14 @@ static inline void linkProducts(const Link& L) {
 }  // namespace kernel
 
 template <class Arch>
-void linkStep(const Link& L) {
+void connectionStep(const Connection& L) {
   switch (L.mode) {
-    case LinkMode::Current:
-      return kernel::linkCurrent<Arch>(L);
-    case LinkMode::Difference:
-      return kernel::linkDifference<Arch>(L);
-    case LinkMode::Products:
-      return kernel::linkProducts(L);
+    case ConnectionMode::Current:
+      return kernel::connectionCurrent<Arch>(L);
+    case ConnectionMode::Difference:
+      return kernel::connectionDifference<Arch>(L);
+    case ConnectionMode::Products:
+      return kernel::connectionProducts(L);
   }
 }
 

@@ -15,10 +15,6 @@
 
 namespace spiking {
 
-struct Philox4x32 {
-  std::uint32_t v[4];
-};
-
 // Ten rounds on L counters (x0..x3 in, the output words out) under one key.
 template <std::size_t L>
 static inline void philoxRounds(std::uint32_t* x0, std::uint32_t* x1, std::uint32_t* x2, std::uint32_t* x3,
@@ -43,10 +39,19 @@ static inline void philoxRounds(std::uint32_t* x0, std::uint32_t* x1, std::uint3
   }
 }
 
-static inline Philox4x32 philox4x32_10(std::uint32_t c0, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3,
-                                       std::uint32_t k0, std::uint32_t k1) {
-  philoxRounds<1>(&c0, &c1, &c2, &c3, k0, k1);
-  return Philox4x32{{c0, c1, c2, c3}};
+// `blocks` blocks of four words: block j is the generator at counter
+// (c0, c1 + j mod 2^32, c2, c3) under key (k0, k1), the counter layout
+// (step, block, sample, domain) that the Poisson encoder uses too.
+static inline void philoxBlocks(std::uint32_t* out, std::size_t blocks, std::uint32_t k0, std::uint32_t k1,
+                                std::uint32_t c0, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3) {
+  for (std::size_t j = 0; j < blocks; ++j) {
+    std::uint32_t x0 = c0, x1 = c1 + static_cast<std::uint32_t>(j), x2 = c2, x3 = c3;
+    philoxRounds<1>(&x0, &x1, &x2, &x3, k0, k1);
+    out[4 * j] = x0;
+    out[4 * j + 1] = x1;
+    out[4 * j + 2] = x2;
+    out[4 * j + 3] = x3;
+  }
 }
 
 }  // namespace spiking

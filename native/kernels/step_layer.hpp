@@ -13,11 +13,24 @@
 namespace spiking {
 
 namespace kernel {
+// The kernels agree with the models' traits (abi/layer_layout.hpp).
+static_assert(InputModel::kHasVoltage == traits(Model::Input).neuronState, "Input's state");
+static_assert(IFModel::kHasVoltage == traits(Model::IF).neuronState, "IF's state");
+static_assert(LIFModel::kHasVoltage == traits(Model::LIF).neuronState, "LIF's state");
+static_assert(AdaptiveLIFModel::kHasVoltage == traits(Model::AdaptiveLIF).neuronState, "AdaptiveLIF's state");
+static_assert(FedeModel::kHasVoltage == traits(Model::Fede).neuronState, "Fede's state");
+static_assert(traits(Model::Fede).updates == updateBit(Update::Exponential), "Fede runs exponential only");
+// Only FedeNeuron reads preTrace (models/fede.hpp); only Input takes bytes.
+static_assert(traits(Model::Fede).preTrace && !traits(Model::LIF).preTrace && !traits(Model::Input).folds, "inputs");
+
 static inline bool isGeneral(const Layer& L) {
   for (const Param& p : L.params) {
     if (p.ptr) return true;
   }
-  return L.recordV || L.recordTrace || L.recordRefracCounts || L.recordThresh;
+  for (const float* out : L.records) {
+    if (out) return true;
+  }
+  return false;
 }
 
 template <class Model, Update U, bool Refrac, class A>
@@ -53,7 +66,7 @@ void stepLayer(const Layer& L, const Drive& d, std::size_t begin, std::size_t en
   using namespace kernel;
   switch (L.model) {
     case Model::Input:
-      // Input has no refractory stage.
+      // No refractory stage: the checks refuse an Input slab with one.
       if (L.update == Update::Exponential) {
         return stepRefrac<InputModel, Update::Exponential, false, Arch>(L, d, begin, end);
       }
@@ -64,7 +77,7 @@ void stepLayer(const Layer& L, const Drive& d, std::size_t begin, std::size_t en
       return stepModel<LIFModel, Arch>(L, d, begin, end);
     case Model::AdaptiveLIF:
       return stepModel<AdaptiveLIFModel, Arch>(L, d, begin, end);
-    case Model::Fede:
+    case Model::Fede:  // exponential only: the checks refuse a linear Fede slab
       return stepWith<FedeModel, Update::Exponential, Arch>(L, d, begin, end);
   }
 }

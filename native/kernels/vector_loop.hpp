@@ -23,6 +23,18 @@ using Batch = xsimd::batch<float, A>;
 template <class A>
 using Mask = xsimd::batch_bool<float, A>;
 
+// A hint to fetch the cache line at p for reading: GCC's and clang's builtin;
+// MSVC's intrinsic (x64: prefetcht0, arm64: prfm).
+static inline void prefetch(const void* p) {
+#if defined(_MSC_VER) && !defined(__clang__) && defined(_M_X64)
+  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+#elif defined(_MSC_VER) && !defined(__clang__)
+  __prefetch(p);
+#else
+  __builtin_prefetch(p);
+#endif
+}
+
 // ---- spike masks to 0/1 bytes -------------------------------------------
 // Non-template helpers are static: each ISA's translation unit gets its own
 // copy, so the linker can never hand AVX-512 code to an SSE2-only caller.
@@ -78,6 +90,24 @@ inline void storeSpikes(std::uint8_t* out, const Mask<A>& m, const xsimd::avx512
 }
 #endif
 
+// ---- correctly rounded division ------------------------------------------
+// a / b rounded once, as IEEE 754 requires, under every instruction set.
+// xsimd 8.1 divides floats with divps on SSE2, AVX and AVX-512, but on NEON
+// (neon64 inherits it) with a reciprocal estimate refined by two Newton steps
+// and a multiply, which can land one ulp off; AArch64 has a true division.
+// The kernels use no other approximate operation (no rcp, rsqrt, exp or fma).
+
+template <class A>
+inline Batch<A> divide(const Batch<A>& a, const Batch<A>& b, const xsimd::generic&) {
+  return a / b;
+}
+#if XSIMD_WITH_NEON64
+template <class A>
+inline Batch<A> divide(const Batch<A>& a, const Batch<A>& b, const xsimd::neon64&) {
+  return vdivq_f32(a, b);
+}
+#endif
+
 // ---- per-call constants and per-vector parameter access -----------------
 
 template <class A>
@@ -85,11 +115,11 @@ struct Coeffs {
   Batch<A> dt, vRest, refracSteps;
   // For scalar time constants, the factor each update multiplies by, computed
   // once per call: tau itself for linear updates, dt / tau for exponential.
-  float decay[static_cast<int>(ParamId::Count)];
+  float decay[kParamCount];
 
   Coeffs(const Layer& L, Update update)
       : dt(L.dt), vRest(L.vRest), refracSteps(L.refracSteps) {
-    for (int p = 0; p < static_cast<int>(ParamId::Count); ++p) {
+    for (int p = 0; p < kParamCount; ++p) {
       const float tau = L.params[p].value;
       decay[p] = update == Update::Exponential ? L.dt / tau : tau;
     }
@@ -115,7 +145,7 @@ struct Params {
     const Param& p = L.param(id);
     if (!PerNeuron || !p.ptr) return B(c.decay[static_cast<int>(id)]);
     const B tau = B::load_unaligned(p.ptr + i);
-    if constexpr (U == Update::Exponential) return c.dt / tau;
+    if constexpr (U == Update::Exponential) return divide<A>(c.dt, tau, A{});
     return tau;
   }
 };
@@ -197,20 +227,20 @@ struct Stepper {
     B counts(0.0f);
     if constexpr (Refrac) {
       s.left.store_unaligned(L.refracLeft + i);
-      if (!L.deferRefracCounts || (General && L.recordRefracCounts)) {
+      if (!L.deferRefracCounts || (General && L.record(RecordId::RefracCounts))) {
         counts = s.left * c.dt;  // PySNN's units
         if (!L.deferRefracCounts) counts.store_unaligned(L.refracCounts + i);
       }
     }
     storeSpikes<A>(L.spikes + i, spike, A{});
     if constexpr (General) {
-      if (L.recordTrace) s.trace.store_unaligned(L.recordTrace + i);
+      if (float* out = L.record(RecordId::Trace)) s.trace.store_unaligned(out + i);
       if constexpr (Model::kHasVoltage) {
-        if (L.recordV) s.v.store_unaligned(L.recordV + i);
-        if (L.recordThresh) s.thresh.store_unaligned(L.recordThresh + i);
-        if (L.recordRefracCounts) {
+        if (float* out = L.record(RecordId::V)) s.v.store_unaligned(out + i);
+        if (float* out = L.record(RecordId::Thresh)) s.thresh.store_unaligned(out + i);
+        if (float* out = L.record(RecordId::RefracCounts)) {
           if constexpr (!Refrac) counts = B::load_unaligned(L.refracCounts + i);
-          counts.store_unaligned(L.recordRefracCounts + i);
+          counts.store_unaligned(out + i);
         }
       }
     }
@@ -229,8 +259,8 @@ struct Stepper {
       const std::size_t ahead = d.prefetch;
       for (; i + W <= end; i += W) {
         if (ahead) {
-          __builtin_prefetch(x + i + ahead);
-          if (pre) __builtin_prefetch(pre + i + ahead);
+          prefetch(x + i + ahead);
+          if (pre) prefetch(pre + i + ahead);
         }
         const B current = B::load_unaligned(x + i);
         vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);
@@ -245,19 +275,17 @@ struct Stepper {
   // vector code at index 0, copy the results back.
   static void tail(const Layer& L, const Drive& d, const Coeffs<A>& c, std::size_t i,
                    std::size_t count) {
-    constexpr int kParams = static_cast<int>(ParamId::Count);
     alignas(64) float v[W] = {}, trace[W] = {}, counts[W] = {}, left[W] = {}, thresh[W] = {};
     alignas(64) float current[W] = {};
-    alignas(64) float recorded[4][W];
-    alignas(64) float params[kParams][W];
+    alignas(64) float recorded[kRecordCount][W];
+    alignas(64) float params[kParamCount][W];
     std::uint8_t spikes[W];
 
     Layer t = L;
     t.v = v, t.trace = trace, t.refracCounts = counts, t.refracLeft = left, t.thresh = thresh;
     t.spikes = spikes;
-    float** records[4] = {&t.recordV, &t.recordTrace, &t.recordRefracCounts, &t.recordThresh};
-    for (int r = 0; r < 4; ++r) {
-      if (*records[r]) *records[r] = recorded[r];
+    for (int r = 0; r < kRecordCount; ++r) {
+      if (t.records[r]) t.records[r] = recorded[r];
     }
     const std::size_t bytes = count * sizeof(float);
     std::memcpy(trace, L.trace + i, bytes);
@@ -267,7 +295,7 @@ struct Stepper {
     }
     if (Refrac) std::memcpy(left, L.refracLeft + i, bytes);
     if (Model::kHasVoltage) std::memcpy(counts, L.refracCounts + i, bytes);
-    for (int p = 0; p < kParams; ++p) {
+    for (int p = 0; p < kParamCount; ++p) {
       if (!L.params[p].ptr) continue;
       for (std::size_t j = 0; j < W; ++j) params[p][j] = 1.0f;  // harmless padding
       std::memcpy(params[p], L.params[p].ptr + i, bytes);
@@ -285,9 +313,8 @@ struct Stepper {
       std::memcpy(L.refracCounts + i, counts, bytes);
     }
     std::memcpy(L.spikes + i, spikes, count);
-    float* const targets[4] = {L.recordV, L.recordTrace, L.recordRefracCounts, L.recordThresh};
-    for (int r = 0; r < 4; ++r) {
-      if (targets[r]) std::memcpy(targets[r] + i, recorded[r], bytes);
+    for (int r = 0; r < kRecordCount; ++r) {
+      if (L.records[r]) std::memcpy(L.records[r] + i, recorded[r], bytes);
     }
   }
 };

@@ -23,9 +23,9 @@ using StreamFn = void (*)(const Layer&, const float*, std::size_t, std::size_t);
 
 // One step of a Linear connection (connection.hpp). Never allocates, never throws.
 template <class Arch>
-void linkStep(const Link& link);
+void connectionStep(const Connection& connection);
 
-using LinkFn = void (*)(const Link&);
+using ConnectionFn = void (*)(const Connection&);
 
 // One step of the Poisson encoder (encode.hpp). Never allocates, never throws.
 template <class Arch>
@@ -37,12 +37,16 @@ struct InstructionSet {
   const char* name;
   StepFn step;
   StreamFn stream;
-  LinkFn link;
+  ConnectionFn connection;
   BernoulliFn bernoulli;
 };
 
 // Compiled instruction sets that this CPU runs, best first.
 const InstructionSet* const* usableInstructionSets(std::size_t* count);
+// The names of every instruction set compiled into this build, best first,
+// whether this CPU runs them or not.
+const char* compiledInstructionSet(std::size_t index);
+std::size_t compiledInstructionSetCount();
 const InstructionSet& activeInstructionSet();
 // False when `name` is not usable here; the active set is then unchanged.
 bool selectInstructionSet(const char* name);

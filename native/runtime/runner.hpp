@@ -19,10 +19,7 @@ struct RunPlan {
   const float* preTrace = nullptr;      // Fede: the layout of x
   const std::uint8_t* bytes = nullptr;  // Input fed bytes: steps x n
   std::uint8_t* spikes = nullptr;       // steps x n
-  float* recordV = nullptr;             // steps x n each, optional
-  float* recordTrace = nullptr;
-  float* recordRefracCounts = nullptr;
-  float* recordThresh = nullptr;
+  float* records[kRecordCount] = {};    // by RecordId: steps x n each, optional
 };
 
 // One step of the whole layer; large layers are split across the pool.

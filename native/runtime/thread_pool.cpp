@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 
 namespace spiking {
@@ -15,17 +16,31 @@ struct ThreadPool::Job {
 };
 
 namespace {
+constexpr const char* kThreadsVariable = "SPIKING_NUM_THREADS";
+
 std::size_t defaultThreads() {
-  const char* env = std::getenv("SPIKING_NUM_THREADS");
-  if (env && *env) {
-    char* end = nullptr;
-    const long n = std::strtol(env, &end, 10);
-    if (end && *end == '\0' && n >= 1 && n <= 1024) return static_cast<std::size_t>(n);
-  }
+  const std::size_t asked = parseThreads(std::getenv(kThreadsVariable));  // 0: unset (a bad value stops the load)
+  if (asked) return asked;
   const unsigned cores = std::thread::hardware_concurrency();
   return cores ? cores : 1;
 }
 }  // namespace
+
+std::size_t parseThreads(const char* text) {
+  if (!text || !*text) return 0;
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || n < 1 || n > static_cast<long long>(kMaxThreads)) return 0;
+  return static_cast<std::size_t>(n);
+}
+
+std::string threadsVariableProblem() {
+  const char* text = std::getenv(kThreadsVariable);
+  if (!text || !*text || parseThreads(text)) return "";
+  return std::string(kThreadsVariable) + "=" + text + " is not a thread count: expected a whole number from 1 to " +
+         std::to_string(kMaxThreads) + ", or the variable unset for one thread per core";
+}
 
 ThreadPool& ThreadPool::instance() {
   static ThreadPool pool;

@@ -8,10 +8,22 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace spiking {
+
+// The most threads a pool may have (setNumThreads, SPIKING_NUM_THREADS).
+constexpr std::size_t kMaxThreads = 1024;
+
+// A thread count written as text: a whole number from 1 to kMaxThreads, or
+// 0 for anything else.
+std::size_t parseThreads(const char* text);
+// What is wrong with SPIKING_NUM_THREADS (the default pool size): a message
+// naming it, what it must be and what it holds; empty when it is unset,
+// empty or valid. The addon refuses to load while this is not empty.
+std::string threadsVariableProblem();
 
 class ThreadPool {
  public:

@@ -1,0 +1,22 @@
+// What a network step runs besides its layers: the connections, and the
+// spike counts of the stopping rule. Called by the N-API layer
+// (binding/connections.cpp) with views it has checked.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../abi/connection_view.hpp"
+
+namespace spiking {
+
+// One step of a connection: writes this step's presynaptic spikes `pre`
+// ([batch][in]) into the ring row c.head, lists the arrivals (Current mode),
+// runs the active kernel over the outputs, split across the pool when the
+// step is large, and returns the ring row the next step writes to.
+std::size_t stepConnection(const Connection& c, const std::uint8_t* pre);
+
+// counts[b] += the spikes in row b of spikes [batch][n].
+void countSpikes(const std::uint8_t* spikes, std::size_t n, double* counts, std::size_t batch);
+
+}  // namespace spiking
