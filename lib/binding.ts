@@ -64,6 +64,9 @@ export interface ConnectionLayout {
 }
 
 /** Everything the addon exports: native/binding/addon.cpp and connections.cpp. */
+/** A connection as Linear.synapses() gives it: weights, delays (or null), ring and dims [batch, in, out, stride, rows, head, delay]. */
+type Synapses = [weights: Float32Array, delays: Float32Array | null, ring: Uint8Array, dims: Float64Array];
+
 export interface NativeBinding {
   // Layers (addon.cpp)
   step(slab: ArrayBuffer, x: unknown, preTrace?: unknown): void;
@@ -92,6 +95,22 @@ export interface NativeBinding {
     domain: number,
   ): void;
   countSpikes(spikes: Uint8Array, counts: Float64Array): void;
+  // Learning rules (learning.cpp): each takes a connection's Synapses first
+  mstdpetUpdate(
+    ...args: [...Synapses, preTrace: Float32Array, postSpikes: Uint8Array, postTrace: Float32Array, eTrace: Float32Array,
+      scratch: Float32Array, aPre: number, aPost: number, eTraceDecay: number]
+  ): void;
+  mstdpetStep(...args: [...Synapses, eTrace: Float32Array, scale: number]): void;
+  /** False, changing nothing, when every presynaptic trace is 0. */
+  fedeStdp(...args: [...Synapses, preTrace: Float32Array, scratch: Float32Array, lr: number, wInit: number, a: number]): boolean;
+  pairTraces(
+    ...args: [...Synapses, postSpikes: Uint8Array, preTrace: Float32Array, postTrace: Float32Array, decayPre: number, decayPost: number, set: boolean]
+  ): void;
+  pairStdp(
+    ...args: [...Synapses, postSpikes: Uint8Array, preTrace: Float32Array, postTrace: Float32Array, arrivals: Uint32Array,
+      aPlus: number, aMinus: number, wMin: number, wMax: number, multiplicative: boolean]
+  ): void;
+  normalizeWeights(...args: [...Synapses, total: number]): void;
   // The runtime
   numThreads(): number;
   setNumThreads(threads: number): void;

@@ -44,3 +44,24 @@ export function expectedBut(
   const message = `Expected ${expected} for ${name} but received ${received}`;
   return kind === 'type' ? new TypeError(message) : new RangeError(message);
 }
+
+/** Why a file-system call failed, in words, from its error code (the paths in Node's message are left out). */
+export function fileSystemReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file or folder',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted there',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'the disk quota is used up',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EISDIR: 'it is a folder',
+    EEXIST: 'it exists',
+    ENAMETOOLONG: 'the name is too long',
+    EMFILE: 'too many open files',
+    EIO: 'an input/output error',
+  };
+  if (code && reasons[code]) return `${reasons[code]} (${code})`;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}

@@ -15,7 +15,16 @@ export { STATE_FORMAT_VERSION } from './state/codec';
 export type { NeuronInput } from './layers/neuron-input';
 export type { PerNeuron, UpdateType } from './layers/options';
 export type { RecordName, RunOptions, RunResult } from './layers/run';
-export { instructionSets, instructionSet, setInstructionSet, numThreads, setNumThreads, buildSystem } from './runtime';
+export {
+  INSTRUCTION_SETS,
+  instructionSets,
+  instructionSet,
+  setInstructionSet,
+  numThreads,
+  setNumThreads,
+  buildSystem,
+  type InstructionSet,
+} from './runtime';
 export { Linear, type LinearOptions, type LinearForward, type WeightInit } from './network/linear';
 export { readNpy, writeNpy, parseNpy, NpyStream, type NpyArray, type NpyDescr } from './io/npy';
 export { DOMAINS, philoxWords, uniformFill, normalFill } from './network/random';
@@ -56,3 +65,8 @@ export {
   type Experiment,
   type Built,
 } from './cli/experiment';
+export { LearningRule, type RuleLayer, type RuleLayers, type Reduction } from './learning/learning-rule';
+export { MSTDPET, type MSTDPETOptions } from './learning/mstdpet';
+export { FedeSTDP, type FedeSTDPOptions } from './learning/fede-stdp';
+export { PairSTDP, type PairSTDPOptions } from './learning/pair-stdp';
+export { normalizeWeights } from './learning/normalize';

@@ -1,14 +1,18 @@
 /** The process-wide runtime of the addon: instruction set, thread pool, and how it was built. */
 import { native } from './binding';
 
+/** Every instruction set the kernels are compiled for, on some CPU (native/runtime/dispatch.cpp). */
+export const INSTRUCTION_SETS = ['avx512bw', 'avx2', 'sse2', 'neon64'] as const;
+export type InstructionSet = (typeof INSTRUCTION_SETS)[number];
+
 /** The compiled instruction sets this CPU can run, best first (e.g. ['avx512bw', 'avx2', 'sse2']). */
-export function instructionSets(): string[] {
-  return native.instructionSets();
+export function instructionSets(): InstructionSet[] {
+  return native.instructionSets() as InstructionSet[];
 }
 
 /** The instruction set the kernels use now. */
-export function instructionSet(): string {
-  return native.instructionSet();
+export function instructionSet(): InstructionSet {
+  return native.instructionSet() as InstructionSet;
 }
 
 /**

@@ -1,12 +1,26 @@
 #!/usr/bin/env node
 // Network benchmark, modelled on Norse's LIF benchmark (norse/benchmark):
 // Poisson input -> Linear -> LIF, batch 32, 1,000 steps of 1 ms, for a few
-// layer sizes (inputs = outputs = size), reporting steps per second. When
-// `python3 -c "import torch"` works it also times a PyTorch eager version of
-// the same network, written from shared SEMANTICS.md; otherwise it says so.
+// layer sizes (inputs = outputs = size), reporting steps per second; with
+// --recurrent the LIF layer also feeds back onto itself. In the same run it
+// times a PyTorch eager version of the same network on the same number of
+// threads (torch.set_num_threads), with the first Python interpreter that
+// imports torch (--python, $PYTHON, python3, /usr/bin/python3: Debian's
+// python3-torch installs into /usr/bin/python3, which may not be the python3
+// first on PATH), and says which it used.
+//
+// Both sides are also timed in CPU seconds (all threads): on a shared,
+// loaded machine wall time measures the scheduler as much as the code, and
+// the ratio of steps per CPU second is printed beside the wall-time one.
+//
+// It also measures the one-thread arithmetic limit of the connection: float
+// adds per second of the connection kernel itself on cache-hot weight rows
+// (every input spiking, 16 inputs x 512 outputs, batch 256), and prints, per
+// size, the fraction of that limit a one-thread run reaches: one add per
+// arriving spike per output, times steps per second, over the limit.
 //
 //   npm run bench:network                      # sizes 250, 1000, 2500
-//   npm run bench:network -- --sizes 500,4000 --steps 200 --json out.json
+//   npm run bench:network -- --sizes 500,4000 --steps 200 --threads 1 --json out.json
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const { Command } = require('commander');
@@ -17,8 +31,10 @@ const cli = new Command('bench-network')
   .option('--batch <n>', 'samples per batch', '32')
   .option('--steps <n>', 'time steps per run', '1000')
   .option('--rate <hz>', 'Poisson input rate in Hz (dt = 1 ms)', '100')
-  .option('--runs <n>', 'timed runs per size (the median is reported)', '5')
-  .option('--threads <n>', 'size of the kernels\' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)')
+  .option('--runs <n>', 'timed runs per size (the median is reported)', '3')
+  .option('--threads <n>', 'threads on both sides (default: the number of cores, or SPIKING_NUM_THREADS)')
+  .option('--recurrent', 'add a recurrent LIF -> LIF connection')
+  .option('--python <exe>', 'the Python interpreter that imports torch')
   .option('--json <file>', 'also write the results as JSON')
   .parse();
 const opts = cli.opts();
@@ -27,7 +43,8 @@ const batch = Number(opts.batch);
 const steps = Number(opts.steps);
 const rate = Number(opts.rate);
 const runs = Number(opts.runs);
-if (opts.threads !== undefined) spiking.setNumThreads(Number(opts.threads));
+const threads = opts.threads !== undefined ? Number(opts.threads) : spiking.numThreads();
+const recurrent = Boolean(opts.recurrent);
 const dt = 1;
 
 // LIF with an exponential update, tauV = 10 ms (dt / tauV = 0.1, as Norse's
@@ -45,51 +62,86 @@ function network(size) {
   net.addLayer('lif', new spiking.LIFNeuron(lifOptions(size)));
   // torch.nn.Linear's default range [-1/sqrt(in), 1/sqrt(in)), stretched up to 3/sqrt(in) so that the LIF layer fires.
   const bound = 1 / Math.sqrt(size);
-  net.connect('input', 'lif', new spiking.Linear({
-    inFeatures: size, outFeatures: size, batchSize: batch, dt,
-    weight: { init: 'uniform', low: -bound, high: 3 * bound, seed: 2 },
-  }));
+  const linear = (low, high, seed) => new spiking.Linear({ inFeatures: size, outFeatures: size, batchSize: batch, dt, weight: { init: 'uniform', low, high, seed } });
+  net.connect('input', 'lif', linear(-bound, 3 * bound, 2));
+  if (recurrent) net.connect('lif', 'lif', linear(-bound / 2, bound / 2, 3));
   return net;
 }
 
-function timeSpiking(size) {
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1];
+}
+
+function timeSpiking(size, count) {
+  spiking.setNumThreads(count);
   const net = network(size);
+  if (net.engine !== 'native') throw new Error(`the benchmark network has no native plan: ${net.engine}`);
   net.run(Math.min(50, steps));
   const results = [];
   for (let r = 0; r < runs; r++) {
     net.resetState();
-    results.push(net.run(steps));
+    const cpu = process.cpuUsage();
+    const result = net.run(steps);
+    const used = process.cpuUsage(cpu);
+    results.push({ ...result, cpuSeconds: (used.user + used.system) / 1e6 });
   }
   // The median run: the machine is shared, and its best moment is not a figure to quote.
-  results.sort((a, b) => a.wallSeconds - b.wallSeconds);
-  const median = results[(results.length - 1) >> 1];
-  const spikes = (name) => Array.from(median.spikeCounts[name]).reduce((a, b) => a + b, 0);
+  const mid = results.find((r) => r.wallSeconds === median(results.map((x) => x.wallSeconds)));
+  const spikes = (name) => Array.from(mid.spikeCounts[name]).reduce((a, b) => a + b, 0);
   return {
-    stepsPerSecond: steps / median.wallSeconds,
-    msPerStep: (median.wallSeconds * 1000) / steps,
+    stepsPerSecond: steps / mid.wallSeconds,
+    msPerStep: (mid.wallSeconds * 1000) / steps,
+    // Steps per second of CPU time (all threads): what a loaded, shared machine cannot distort.
+    stepsPerCpuSecond: steps / median(results.map((x) => x.cpuSeconds)),
     inputRateHz: (spikes('input') / (batch * size * steps)) * 1000,
     outputRateHz: (spikes('lif') / (batch * size * steps)) * 1000,
+    // One float add per arriving spike per output (the recurrent edge's too).
+    addsPerStep: ((spikes('input') + (recurrent ? spikes('lif') : 0)) * size) / steps,
   };
+}
+
+/** Float adds per second of the connection kernel on one thread, weight rows hot in cache, every input spiking. */
+function arithmeticLimit() {
+  spiking.setNumThreads(1);
+  const inF = 16, outF = 512, b = 256;
+  const linear = new spiking.Linear({ inFeatures: inF, outFeatures: outF, batchSize: b, dt, weight: { init: 'uniform', low: -1e-3, high: 1e-3, seed: 4 } });
+  const pre = new Uint8Array(b * inF).fill(1);
+  const into = new Float32Array(b * outF);
+  const calls = 200;
+  const samples = [];
+  for (let s = 0; s < 9; s++) {
+    into.fill(0);
+    const t0 = process.hrtime.bigint();
+    for (let c = 0; c < calls; c++) linear.current(pre, into);
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return (calls * b * inF * outF) / median(samples.slice(2));
 }
 
 const TORCH = String.raw`
 import sys, time, json, torch
 torch.set_grad_enabled(False)
-size, batch, steps, rate, runs = (int(a) if i != 3 else float(a) for i, a in enumerate(sys.argv[1:6]))
+size, batch, steps, rate, runs, threads, recurrent = (float(a) if i == 3 else int(a) for i, a in enumerate(sys.argv[1:8]))
+torch.set_num_threads(threads)
 dt, tau, thresh = 1.0, 10.0, 1.0
 p = rate * dt / 1000.0
 g = torch.Generator().manual_seed(2)
 bound = 1.0 / size ** 0.5
 W = torch.rand(size, size, generator=g) * (4 * bound) - bound        # (out, in), as the spiking run
+R = torch.rand(size, size, generator=g) * bound - bound / 2           # recurrent (out, in)
 def run():
     v = torch.zeros(batch, size)
     trace_in = torch.zeros(batch, size)
     trace = torch.zeros(batch, size)
+    sf = torch.zeros(batch, size)
     out = 0
     for t in range(steps):
         x = (torch.rand(batch, size) < p).float()                     # Poisson input
         trace_in = trace_in + (dt / tau) * (x - trace_in)             # Input trace (exponential)
         current = x @ W.t()                                           # Linear
+        if recurrent:
+            current = current + sf @ R.t()                            # last step's spikes, fed back
         v = v + (dt / tau) * (current - v)                            # LIF exponential, no refractory period
         s = v >= thresh
         sf = s.float()
@@ -98,48 +150,82 @@ def run():
         out += int(s.sum())
     return out
 run()
-times = []
+times, cpus = [], []
 for _ in range(runs):
-    t0 = time.perf_counter(); out = run(); t1 = time.perf_counter()
-    times.append(t1 - t0)
+    t0 = time.perf_counter(); c0 = time.process_time(); out = run(); t1 = time.perf_counter()
+    times.append(t1 - t0); cpus.append(time.process_time() - c0)
 median = sorted(times)[(len(times) - 1) // 2]
-print(json.dumps({"stepsPerSecond": steps / median, "msPerStep": median * 1000 / steps,
+cpu = sorted(cpus)[(len(cpus) - 1) // 2]
+print(json.dumps({"stepsPerSecond": steps / median, "msPerStep": median * 1000 / steps, "stepsPerCpuSecond": steps / cpu,
                   "outputRateHz": out / (batch * size * steps) * 1000, "threads": torch.get_num_threads(),
                   "torch": torch.__version__}))
 `;
 
-function torchAvailable() {
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  return probe.status === 0;
+/** The first interpreter that imports torch: { exe, version }, or null. */
+function findTorch() {
+  const candidates = [opts.python, process.env.PYTHON, 'python3', '/usr/bin/python3', 'python'].filter(Boolean);
+  for (const exe of candidates) {
+    const probe = spawnSync(exe, ['-c', 'import sys, torch; print(sys.executable); print(torch.__version__)'], { encoding: 'utf8' });
+    if (probe.status === 0) {
+      const [path, version] = probe.stdout.trim().split('\n');
+      return { exe, path, version, tried: candidates };
+    }
+  }
+  return { exe: null, tried: candidates };
 }
 
-function timeTorch(size) {
-  const r = spawnSync('python3', ['-c', TORCH, String(size), String(batch), String(steps), String(rate), String(runs)], { encoding: 'utf8' });
+function timeTorch(python, size) {
+  const args = ['-c', TORCH, size, batch, steps, rate, runs, threads, recurrent ? 1 : 0].map(String);
+  const r = spawnSync(python.exe, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`the PyTorch run failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-console.log(`spiking network benchmark: Poisson (${rate} Hz) -> Linear -> LIF, batch ${batch}, ${steps} steps of ${dt} ms`);
+const python = findTorch();
 console.log(
-  `spiking ${require('../package.json').version}, kernels ${spiking.instructionSet()}, ${spiking.numThreads()} thread(s) ` +
-    `(neuron and connection steps; the encoder runs on one), node ${process.version}; median of ${runs} runs\n`,
+  `spiking network benchmark: Poisson (${rate} Hz) -> Linear -> LIF${recurrent ? ' (+ recurrent LIF -> LIF)' : ''}, ` +
+    `batch ${batch}, ${steps} steps of ${dt} ms`,
 );
-const withTorch = torchAvailable();
+console.log(`spiking ${require('../package.json').version}, kernels ${spiking.instructionSet()}, ${threads} thread(s), node ${process.version}; median of ${runs} runs`);
+console.log(
+  python.exe
+    ? `PyTorch eager ${python.version} from ${python.path} (${python.exe}), torch.set_num_threads(${threads})`
+    : `PyTorch eager: skipped (none of ${python.tried.join(', ')} imports torch; Debian: apt-get install python3-torch)`,
+);
+const limit = arithmeticLimit();
+console.log(`one-thread arithmetic limit (connection kernel, cache-hot rows): ${(limit / 1e9).toFixed(2)} G adds/s\n`);
+
 const results = [];
-const rows = [['size', 'spiking steps/s', 'ms/step', 'in Hz', 'out Hz', ...(withTorch ? ['torch steps/s', 'torch ms/step', 'speed-up'] : [])]];
+const header = ['size', `steps/s (${threads}t)`, 'ms/step', 'out Hz'];
+if (python.exe) header.push(`torch steps/s (${threads}t)`, 'x torch', 'x torch (CPU time)');
+header.push('steps/s (1t)', 'M adds/step', '1t % of limit');
+// Rows are printed as they are measured (a slow PyTorch run should not hide the others).
+const widths = header.map((h) => Math.max(h.length, 8));
+const print = (row) => console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
+print(header);
 for (const size of sizes) {
-  const ours = timeSpiking(size);
-  const torch = withTorch ? timeTorch(size) : null;
-  results.push({ size, batch, steps, spiking: ours, torch });
-  rows.push([
-    String(size), ours.stepsPerSecond.toFixed(0), ours.msPerStep.toFixed(3), ours.inputRateHz.toFixed(1), ours.outputRateHz.toFixed(1),
-    ...(torch ? [torch.stepsPerSecond.toFixed(0), torch.msPerStep.toFixed(3), (ours.stepsPerSecond / torch.stepsPerSecond).toFixed(2) + 'x'] : []),
+  const ours = timeSpiking(size, threads);
+  const single = threads === 1 ? ours : timeSpiking(size, 1);
+  const fraction = (single.addsPerStep * single.stepsPerSecond) / limit;
+  const torch = python.exe ? timeTorch(python, size) : null;
+  results.push({
+    size, batch, steps, recurrent,
+    spiking: { ...ours, threads, oneThread: { stepsPerSecond: single.stepsPerSecond, limitFraction: fraction } },
+    torch,
+  });
+  print([
+    String(size), ours.stepsPerSecond.toFixed(0), ours.msPerStep.toFixed(3), ours.outputRateHz.toFixed(1),
+    ...(torch
+      ? [torch.stepsPerSecond.toFixed(0), (ours.stepsPerSecond / torch.stepsPerSecond).toFixed(2) + 'x', (ours.stepsPerCpuSecond / torch.stepsPerCpuSecond).toFixed(2) + 'x']
+      : []),
+    single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * fraction).toFixed(0) + '%',
   ]);
 }
-const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-for (const r of rows) console.log(r.map((cell, c) => cell.padStart(widths[c])).join('  '));
-if (!withTorch) console.log('\nPyTorch eager: skipped (python3 -c "import torch" failed: torch is not installed here)');
+spiking.setNumThreads(threads);
 if (opts.json) {
-  const meta = { rate, dt, instructionSet: spiking.instructionSet(), threads: spiking.numThreads() };
+  const meta = {
+    rate, dt, instructionSet: spiking.instructionSet(), threads, recurrent,
+    python: python.path ?? null, torchVersion: python.version ?? null, limitAddsPerSecond: limit,
+  };
   fs.writeFileSync(opts.json, JSON.stringify({ ...meta, results }, null, 2) + '\n');
 }

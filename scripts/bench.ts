@@ -3,6 +3,8 @@
 // memory traffic of one step (the practical limit), for IF, LIF, AdaptiveLIF
 // and Fede at several sizes. Every figure is a median over repetitions that
 // interleave the contenders, so ratios come from the same moments of one run.
+// Last, what starting runAsync costs the calling thread (10^6 LIF x 100
+// steps), against the whole run() of the same size: the goal is <= 5%.
 //
 //   BENCH_SIZES=1e3,1e5  only these layer sizes
 //   BENCH_REPS=7         repetitions per figure (default 7)
@@ -158,7 +160,31 @@ function torchFigures(): string {
 const fmt = (perSecond: number) => `${(perSecond / 1e9).toFixed(2)}`;
 const us = (seconds: number) => (seconds * 1e6 < 10 ? (seconds * 1e6).toFixed(2) : (seconds * 1e6).toFixed(0));
 
-function main(): void {
+/**
+ * The calling thread's share of runAsync: the time from the call until it
+ * returns its promise (checks, borrowing the buffers, queueing), against the
+ * whole synchronous run() of the same layer and input, interleaved.
+ */
+async function asyncStartFigure(): Promise<{ n: number; steps: number; startSeconds: number; runSeconds: number }> {
+  const n = 1e6;
+  const steps = 100;
+  const layer = make('LIFNeuron', n) as spiking.LIFNeuron;
+  const x = inputOf(n, steps);
+  const start: number[] = [];
+  const run: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    let t0 = now();
+    layer.run(x, { steps });
+    run.push(now() - t0);
+    t0 = now();
+    const pending = layer.runAsync(x, { steps });
+    start.push(now() - t0);
+    await pending;
+  }
+  return { n, steps, startSeconds: median(start), runSeconds: median(run) };
+}
+
+async function main(): Promise<void> {
   console.log(
     `spiking ${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version} on ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; ` +
       `kernels ${spiking.instructionSet()}, ${spiking.numThreads()} threads, build ${spiking.buildSystem}, Node ${process.version}`,
@@ -178,12 +204,18 @@ function main(): void {
       );
     }
   }
+  const started = await asyncStartFigure();
+  console.log(
+    `\nrunAsync, ${started.n.toExponential(0)} LIF x ${started.steps} steps: starting it costs the calling thread ` +
+      `${(started.startSeconds * 1e3).toFixed(3)} ms, ${((started.startSeconds / started.runSeconds) * 100).toFixed(2)}% of the whole run() ` +
+      `(${(started.runSeconds * 1e3).toFixed(1)} ms; goal <= 5%)`,
+  );
   console.log(`\n${torchFigures()}`);
   const out = path.join(ROOT, 'bench-results');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ instructionSet: spiking.instructionSet(), threads: spiking.numThreads(), rows }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ instructionSet: spiking.instructionSet(), threads: spiking.numThreads(), rows, runAsyncStart: started }, null, 2));
   console.log(`raw figures: ${path.relative(process.cwd(), file)}`);
 }
 
-main();
+void main();

@@ -1,5 +1,5 @@
 """PyTorch eager timing of one LIF step (linear, refractory), written from
-SEMANTICS.md, for npm run bench. Usage: bench_torch.py 1e3,1e5,..."""
+docs/semantics.md, for npm run bench. Usage: bench_torch.py 1e3,1e5,..."""
 import statistics
 import sys
 import time

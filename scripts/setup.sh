@@ -2,6 +2,9 @@
 # From a fresh Debian/Ubuntu machine to a running simulation: installs the
 # system packages that are missing (xsimd headers and a C++ toolchain), the
 # npm dependencies, builds the addon and the TypeScript, and runs the demo.
+# The addon is compiled once, by cmake-js (npm run build): npm ci skips the
+# package's install script (node-gyp-build, which would compile it with
+# node-gyp first, for users installing the package without a prebuild).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +17,6 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number);
 
 bash scripts/install-packages.sh libxsimd-dev cmake g++ make python3
 
-npm ci --no-audit --no-fund
+npm ci --no-audit --no-fund --ignore-scripts
 npm run build
 npm run demo

@@ -1,6 +1,6 @@
 // AdaptiveLIFNeuron: LIF whose threshold rises with each spike and decays
-// towards 0 (PySNN's behaviour; SEMANTICS.md step 5). Expected values are
-// worked out by hand from SEMANTICS.md.
+// towards 0 (PySNN's behaviour; docs/semantics.md, "One neuron step", step 5). Expected values are
+// worked out by hand from docs/semantics.md.
 import { AdaptiveLIFNeuron, BaseNeuron, LIFNeuron, type AdaptiveLIFNeuronOptions } from '../lib';
 import {
   arr,
@@ -271,7 +271,7 @@ describe('AdaptiveLIFNeuron per-neuron parameters', () => {
   });
 });
 
-describe('AdaptiveLIFNeuron against SEMANTICS.md over long random runs', () => {
+describe('AdaptiveLIFNeuron against docs/semantics.md over long random runs', () => {
   test.each(['linear', 'exponential'] as const)(
     '%s: per-neuron parameters, refractory, 400 steps, every instruction set',
     (updateType) => {

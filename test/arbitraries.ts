@@ -180,6 +180,8 @@ export interface NetworkConfig {
   layers: LayerConfig[];
   /** The encoder of the input layer (dt 1 ms): its seed and rate in Hz (at most 1000), or null (spikes written into input()). */
   poisson: { seed: number; rate: number } | null;
+  /** Instead of poisson: a LatencyEncoder with these settings (intensities drawn from intensitySeed). */
+  latency?: { window: number; jitter: number; seed: number; intensitySeed: number } | null;
   edges: EdgeConfig[];
 }
 
@@ -199,10 +201,14 @@ function edgeArb(from: number, to: number, layers: LayerConfig[], batch: number)
  * Input -> hidden (-> out), sometimes input -> out too, and sometimes a
  * feedback edge (a layer onto itself or onto an earlier one).
  */
-export const networkArb: fc.Arbitrary<NetworkConfig> = fc
+export const networkArb: fc.Arbitrary<NetworkConfig> = networkArbOf({ batch: 3, width: 6 });
+
+/** networkArb with up to `batch` samples and `width` neurons per sample in each layer. */
+export function networkArbOf(most: { batch: number; width: number }): fc.Arbitrary<NetworkConfig> {
+  return fc
   .record({
-    batch: fc.integer({ min: 1, max: 3 }),
-    widths: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 2, maxLength: 3 }),
+    batch: fc.integer({ min: 1, max: most.batch }),
+    widths: fc.array(fc.integer({ min: 1, max: most.width }), { minLength: 2, maxLength: 3 }),
     dt: fc.constantFrom(...NET_DTS),
     poisson: fc.option(fc.record({ seed: fc.nat(), rate: fc.constantFrom(0, 100, 400, 1000) }), { freq: 2 }),
   })
@@ -229,6 +235,7 @@ export const networkArb: fc.Arbitrary<NetworkConfig> = fc
         }));
       }),
   );
+}
 
 export const layerName = (k: number): string => (k === 0 ? 'in' : `n${k}`);
 
@@ -236,10 +243,20 @@ export const layerName = (k: number): string => (k === 0 ? 'in' : `n${k}`);
 export function buildNetwork(config: NetworkConfig): spiking.Network {
   const net = new spiking.Network();
   config.layers.forEach((layer, k) => {
+    const cellsShape = layer.options.cellsShape as number[];
+    const latency = config.latency;
     const source =
-      k === 0 && config.poisson
-        ? new spiking.PoissonEncoder({ cellsShape: layer.options.cellsShape as number[], rates: config.poisson.rate, dt: 1, seed: config.poisson.seed })
-        : undefined;
+      k !== 0 ? undefined
+      : config.poisson ? new spiking.PoissonEncoder({ cellsShape, rates: config.poisson.rate, dt: 1, seed: config.poisson.seed })
+      : latency ? new spiking.LatencyEncoder({
+          cellsShape,
+          intensities: Float64Array.from({ length: layer.n }, (_, i) => prng(latency.intensitySeed + i)()),
+          window: latency.window,
+          jitter: latency.jitter,
+          seed: latency.seed,
+          threshold: 0.1,
+        })
+      : undefined;
     net.addLayer(layerName(k), build(layer), { source });
   });
   for (const edge of config.edges) {
@@ -257,6 +274,30 @@ export function buildNetwork(config: NetworkConfig): spiking.Network {
     net.connect(layerName(edge.from), layerName(edge.to), linear);
   }
   return net;
+}
+
+/** The operations on a network that the property tests share. */
+export type CommonNetOp = { op: 'step' } | { op: 'reset' } | { op: 'resetMask'; mask: boolean[] } | { op: 'feed'; seed: number } | { op: 'saveLoad' };
+
+/** Applies a shared operation (feed writes seeded random spikes into input 'in' when it has no encoder). */
+export function applyCommonOp(net: spiking.Network, config: NetworkConfig, op: CommonNetOp): void {
+  switch (op.op) {
+    case 'step':
+      return net.step();
+    case 'reset':
+      return net.resetState();
+    case 'resetMask':
+      return net.resetState(op.mask.slice(0, config.batch));
+    case 'feed': {
+      if (config.poisson || config.latency) return;
+      const r = prng(op.seed);
+      const x = net.input('in');
+      for (let i = 0; i < x.length; i++) x[i] = r() < 0.4 ? 1 : 0;
+      return;
+    }
+    case 'saveLoad':
+      return net.loadState(net.saveState());
+  }
 }
 
 /** Every layer's state, layer by layer (stateOf), for exact comparison with stateDifference. */

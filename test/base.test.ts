@@ -1,6 +1,6 @@
 // The base classes (BaseInput, BaseNeuron), used directly and through user
 // subclasses, and the exported helpers. Expected values are worked out by
-// hand from the seed (PySNN's API) and SEMANTICS.md.
+// hand from the seed (PySNN's API) and docs/semantics.md.
 import * as spiking from '../lib';
 import { BaseInput, BaseNeuron, NotImplementedError, type BaseNeuronOptions, type StepResult } from '../lib';
 import { arr, F, f32 } from './helpers';

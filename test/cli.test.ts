@@ -366,7 +366,10 @@ describe('bad input: a clear error, exit code 1, nothing in the output folder', 
 
   test('--set and --sweep with an unknown name, or a sweep value the schema rejects', () => {
     rejects(['run', path.join(examples, 'recurrent.json'), '--set', 'hiden.tauV=0.5'], '--set hiden.tauV=0.5: no layer or connection named "hiden" (layers: input, hidden, readout; connections: input_hidden, inhibition, hidden_readout, feedback)');
-    rejects(['run', path.join(examples, 'recurrent.json'), '--sweep', 'hidden.durationRefrac=-1,2'], /layers\[1\] \("hidden"\)\.durationRefrac: expected a value that must be >= 0 but received number -1/);
+    rejects(
+      ['run', path.join(examples, 'recurrent.json'), '--sweep', 'hidden.durationRefrac=-1,2'],
+      'spiking: error: --sweep hidden.durationRefrac=-1,2 (the value -1): layers[1] ("hidden").durationRefrac: expected a number >= 0 but received number -1',
+    );
   });
 
   test('an existing, non-empty output folder is left alone without --force', () => {
@@ -386,5 +389,86 @@ describe('bad input: a clear error, exit code 1, nothing in the output folder', 
     const r = cli(['run', path.join(examples, 'recurrent.json'), '--out', path.join(work, 'x'), '--threads', '0']);
     expect(r.code).toBe(1);
     expect(r.err).toContain("option '--threads <n>' argument '0' is invalid. expected an integer from 1 to 1024 for --threads");
+  });
+});
+
+describe('usage: one line and a hint, never the whole help', () => {
+  const recurrent = path.join(examples, 'recurrent.json');
+  const hint = '(see "spiking run --help" for the options and examples)\n';
+
+  function usage(args: string[], line: string): void {
+    const r = cli(args);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`spiking: error: ${line}\n${hint}`);
+    expect(fs.readdirSync(work)).toEqual([]);
+  }
+
+  test('no experiment file, or no --out', () => {
+    usage(['run'], 'the experiment file is missing: spiking run <experiment.json> --out <dir>');
+    usage(['run', '--out', path.join(work, 'o')], 'the experiment file is missing: spiking run <experiment.json> --out <dir>');
+    usage(['run', recurrent], 'the output folder is missing: add --out <dir>');
+  });
+
+  test('an unknown option', () => {
+    usage(['run', recurrent, '--out', path.join(work, 'o'), '--bogus'], "unknown option '--bogus'");
+  });
+
+  test('a --sweep that is neither a range with a count nor a list says the accepted forms', () => {
+    const forms = 'expected name.field=from:to:count (count values from "from" to "to", ends included, e.g. hidden.tauV=0.5:0.9:5) or name.field=a,b,c';
+    usage(['run', recurrent, '--out', path.join(work, 'o'), '--sweep', 'hidden.tauV=0.9:0.5'], `--sweep hidden.tauV=0.9:0.5: "0.9:0.5" is not a range; ${forms}`);
+    usage(['run', recurrent, '--out', path.join(work, 'o'), '--sweep', 'hidden.tauV=0.5,,0.9'], `--sweep hidden.tauV=0.5,,0.9: an empty value; ${forms}`);
+    usage(['run', recurrent, '--out', path.join(work, 'o'), '--sweep', 'tauV'], '--sweep "tauV": expected name.field=value (a layer or connection name, or a top-level field, then its field path)');
+  });
+});
+
+describe('errors name what was asked for, and who set it', () => {
+  const recurrent = path.join(examples, 'recurrent.json');
+
+  test('--set steps=abc is blamed on --set, not on the file, in words', () => {
+    const r = cli(['run', recurrent, '--out', path.join(work, 'o'), '--set', 'steps=abc']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('spiking: error: --set steps=abc: steps: expected a whole number but received string "abc"\n');
+  });
+
+  test('the same mistake in the file is blamed on the file', () => {
+    const file = variant('recurrent.json', (e) => (e.steps = '400'));
+    const r = cli(['run', file, '--out', path.join(work, 'o')]);
+    expect(r.err).toBe(`spiking: error: ${file}: steps: expected a whole number but received string "400"\n`);
+  });
+
+  test('schema messages read as a person would write them', () => {
+    const file = variant('recurrent.json', (e) => {
+      e.batch = 0;
+      e.layers[1].shape = [];
+    });
+    const r = cli(['run', file, '--out', path.join(work, 'o')]);
+    expect(r.err).toContain('layers[1] ("hidden").shape: expected a list of at least 1 entry but received an array of length 0');
+    expect(r.err).toContain('batch: expected a number >= 1 but received number 0');
+    expect(r.err).not.toMatch(/must|expected a value that/);
+  });
+
+  test('--out where no folder can be made names the folder asked for and why, not a temporary name', () => {
+    const blocker = path.join(work, 'a-file');
+    fs.writeFileSync(blocker, '');
+    const r = cli(['run', recurrent, '--out', path.join(blocker, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`spiking: error: --out ${path.join(blocker, 'out')}: ${blocker} is a file, not a folder\n`);
+    expect(r.err).not.toContain('.tmp-');
+    const proc = cli(['run', recurrent, '--out', '/proc/nope']);
+    expect(proc.err).toBe('spiking: error: --out /proc/nope: cannot create the folder in /proc: no such file or folder (ENOENT)\n');
+  });
+
+  test('"1 run" and "2 runs"; --threads above the core count warns', () => {
+    const one = cli(['run', recurrent, '--out', path.join(work, 'one'), '--set', 'steps=5', '--sweep', 'hidden.tauV=0.9']);
+    expect(one.out).toContain(': 1 run, one folder each;');
+    const two = cli(['run', recurrent, '--out', path.join(work, 'two'), '--set', 'steps=5', '--sweep', 'hidden.tauV=0.8,0.9']);
+    expect(two.out).toContain(': 2 runs, one folder each;');
+    const cores = os.availableParallelism();
+    const many = cli(['run', recurrent, '--out', path.join(work, 'many'), '--set', 'steps=5', '--threads', String(cores + 1)]);
+    expect(many.code).toBe(0);
+    expect(many.err).toBe(`spiking: warning: --threads ${cores + 1} is more than the ${cores} core${cores === 1 ? '' : 's'} of this machine; the extra threads only take turns with the others\n`);
+    const fits = cli(['run', recurrent, '--out', path.join(work, 'fits'), '--set', 'steps=5', '--threads', String(cores)]);
+    expect(fits.err).toBe('');
   });
 });

@@ -1,6 +1,6 @@
 // FedeNeuron: the LIF of Paredes-Valles et al., driven by
-// alphaV * sum(x - preTrace), always exponential (SEMANTICS.md). Expected
-// values are worked out by hand from SEMANTICS.md.
+// alphaV * sum(x - preTrace), always exponential (docs/semantics.md). Expected
+// values are worked out by hand from docs/semantics.md.
 import { BaseNeuron, FedeNeuron, type FedeNeuronOptions } from '../lib';
 import {
   arr,
@@ -210,7 +210,7 @@ describe('FedeNeuron per-neuron parameters', () => {
   });
 });
 
-describe('FedeNeuron against SEMANTICS.md over long random runs', () => {
+describe('FedeNeuron against docs/semantics.md over long random runs', () => {
   test('per-neuron parameters, refractory, list inputs, 400 steps, every instruction set', () => {
     underEveryIsa((isa) => {
       const rand = rng(14);

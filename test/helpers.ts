@@ -1,5 +1,5 @@
 // Shared helpers for the unit tests: float32 rounding, a seeded random
-// generator, exact comparison of layer states, and the SEMANTICS.md oracle
+// generator, exact comparison of layer states, and the docs/semantics.md oracle
 // (test/reference.ts) set up for long random trajectories.
 import * as spiking from '../lib';
 
@@ -91,7 +91,7 @@ export function underEveryIsa(f: (isa: string) => void): void {
 }
 
 // ---------------------------------------------------------------------------
-// The reference of SEMANTICS.md (test/reference.ts), as these tests build it.
+// The reference of docs/semantics.md (test/reference.ts), as these tests build it.
 
 export type RefModel = 'IF' | 'LIF' | 'Adaptive' | 'Fede';
 type P = number | readonly number[];
@@ -113,7 +113,7 @@ export interface RefOptions {
   tauThresh?: P;
 }
 
-/** The SEMANTICS.md oracle of test/reference.ts behind the options these tests use. */
+/** The docs/semantics.md oracle of test/reference.ts behind the options these tests use. */
 export class Reference {
   readonly state: ReferenceState;
 

@@ -1,5 +1,5 @@
-// IFNeuron: integrate and fire, the voltage never leaks (SEMANTICS.md, step 2 "IF").
-// Expected values are worked out by hand from SEMANTICS.md; parameters are
+// IFNeuron: integrate and fire, the voltage never leaks (docs/semantics.md, "One neuron step", step 2, IF).
+// Expected values are worked out by hand from docs/semantics.md; parameters are
 // chosen so that most of the arithmetic is exact in float32, and where it is
 // not, the float32 chain is written out operation by operation.
 import { BaseNeuron, IFNeuron, type IFNeuronOptions } from '../lib';
@@ -361,7 +361,7 @@ describe('IFNeuron per-neuron parameters', () => {
   });
 });
 
-describe('IFNeuron against SEMANTICS.md over long random runs', () => {
+describe('IFNeuron against docs/semantics.md over long random runs', () => {
   test.each(['linear', 'exponential'] as const)(
     '%s: per-neuron parameters, refractory, list inputs, 400 steps, every instruction set',
     (updateType) => {

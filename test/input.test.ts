@@ -1,5 +1,5 @@
 // Input: passes spikes (or graded values) on and keeps their trace
-// (SEMANTICS.md, "Input neuron step"). Expected values are worked out by hand.
+// (docs/semantics.md, "The input layer step"). Expected values are worked out by hand.
 import { BaseInput, Input, type InputOptions } from '../lib';
 import { arr, countCalls, expectIdentical, F, f32, perNeuron, randomSpikes, randomValues, rng, underEveryIsa } from './helpers';
 

@@ -1,5 +1,5 @@
-// LIFNeuron: leaky integrate and fire (SEMANTICS.md step 2, "LIF/Adaptive").
-// Expected values are worked out by hand from SEMANTICS.md.
+// LIFNeuron: leaky integrate and fire (docs/semantics.md, "One neuron step", step 2, LIF and AdaptiveLIF).
+// Expected values are worked out by hand from docs/semantics.md.
 import { BaseNeuron, LIFNeuron, type LIFNeuronOptions } from '../lib';
 import {
   arr,
@@ -289,7 +289,7 @@ describe('LIFNeuron per-neuron parameters', () => {
   });
 });
 
-describe('LIFNeuron against SEMANTICS.md over long random runs', () => {
+describe('LIFNeuron against docs/semantics.md over long random runs', () => {
   test.each(['linear', 'exponential'] as const)(
     '%s: per-neuron parameters, refractory, list inputs, 400 steps, every instruction set',
     (updateType) => {

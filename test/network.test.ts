@@ -56,6 +56,14 @@ function raster(net: Network, layer: string, count: number): number[][] {
 }
 
 describe('Network', () => {
+  test('layer(name, Class) returns the layer when it is of that class, and throws naming both classes when not', () => {
+    const net = constantNet(0);
+    const hidden: IFNeuron = net.layer('hidden', IFNeuron);
+    expect(hidden).toBe(net.layer('hidden'));
+    expect(() => net.layer('hidden', LIFNeuron)).toThrow(new TypeError('Layer "hidden" is of class IFNeuron, not LIFNeuron'));
+    expect(() => net.layer('input', IFNeuron)).toThrow(new TypeError('Layer "input" is of class Input, not IFNeuron'));
+  });
+
   test('constant input through constant weights: the exact raster', () => {
     const r = raster(constantNet(0), 'hidden', 12);
     expect(steps(r, 0)).toEqual([1, 3, 5, 7, 9, 11]);

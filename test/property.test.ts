@@ -20,6 +20,7 @@ import { decodeRecord, encodeRecord, type StateRecord } from '../lib/state/codec
 import {
   build,
   buildNetwork,
+  applyCommonOp,
   configArb,
   forceStaged,
   forward,
@@ -445,32 +446,20 @@ function handedOff(net: spiking.Network, config: NetworkConfig): spiking.Network
 /** Applies a valid operation; returns the new network (a handoff replaces it) and the run's spike counts, if any. */
 function driveNetwork(net: spiking.Network, config: NetworkConfig, op: NetOp): [spiking.Network, Record<string, Float64Array> | null] {
   switch (op.op) {
-    case 'step':
-      net.step();
-      break;
     case 'run': {
       const result = net.run(op.steps);
       if (result.steps !== op.steps) throw new Error(`run(${op.steps}) reported ${result.steps} steps`);
       return [net, result.spikeCounts];
     }
-    case 'reset':
-      net.resetState();
-      break;
-    case 'resetMask':
-      net.resetState(op.mask.slice(0, config.batch));
-      break;
-    case 'feed':
-      if (!config.poisson) {
-        const r = prng(op.seed);
-        const x = net.input('in');
-        for (let i = 0; i < x.length; i++) x[i] = r() < 0.4 ? 1 : 0;
-      }
-      break;
-    case 'saveLoad':
-      net.loadState(net.saveState());
-      break;
     case 'handoff':
       return [handedOff(net, config), null];
+    case 'step':
+    case 'reset':
+    case 'resetMask':
+    case 'feed':
+    case 'saveLoad':
+      applyCommonOp(net, config, op);
+      break;
     default:
       throw new Error(`not a valid operation: ${op.op}`);
   }

@@ -1,9 +1,9 @@
 /**
  * The test oracle: one step of every neuron model as plain scalar TypeScript.
  *
- * Written only from shared/SEMANTICS.md, deliberately independent of lib/ (it
+ * Written only from docs/semantics.md, deliberately independent of lib/ (it
  * imports nothing from it, not even types) and of native/: one neuron at a
- * time, one `Math.fround` per float32 operation, in the order SEMANTICS.md
+ * time, one `Math.fround` per float32 operation, in the order docs/semantics.md
  * gives, no cleverness. Keep it that way: if this file shares code or
  * shortcuts with the library, a bug can hide in both.
  *
@@ -68,7 +68,7 @@ export interface ReferenceState {
   readonly spikes: Uint8Array;
   readonly trace: Float32Array;
   readonly vCell: Float32Array;
-  /** Whole refractory steps left (SEMANTICS step 6). */
+  /** Whole refractory steps left (docs/semantics.md, "One neuron step", step 6). */
   readonly left: Float32Array;
   /** PySNN's units: float32(left * dt). */
   readonly refracCounts: Float32Array;
@@ -90,7 +90,7 @@ function perNeuron(value: ReferenceParam | undefined, n: number, name: string, r
   return out;
 }
 
-/** SEMANTICS "Parameters": durationRefrac must be a whole number of dt steps (within a tiny relative tolerance). */
+/** docs/semantics.md, "Parameters": durationRefrac must be a whole number of dt steps (within a tiny relative tolerance). */
 function wholeSteps(durationRefrac: number, dt: number): number {
   if (durationRefrac < 0) throw new Error('reference: durationRefrac < 0');
   const ratio = durationRefrac / dt;
@@ -140,7 +140,7 @@ export function createReferenceState(kind: ReferenceKind, spec: ReferenceSpec): 
   return state;
 }
 
-/** SEMANTICS "Lifecycle" resetState: v = vRest, no spikes, no refractory time, zero trace (AdaptiveLIF: threshold too). */
+/** docs/semantics.md, "Lifecycle" resetState: v = vRest, no spikes, no refractory time, zero trace (AdaptiveLIF: threshold too). */
 export function resetReferenceState(state: ReferenceState): void {
   state.spikes.fill(0);
   state.trace.fill(0);
@@ -150,7 +150,7 @@ export function resetReferenceState(state: ReferenceState): void {
   if (state.kind === 'AdaptiveLIFNeuron') resetReferenceThresh(state);
 }
 
-/** SEMANTICS "Lifecycle" resetThresh. */
+/** docs/semantics.md, "Lifecycle" resetThresh. */
 export function resetReferenceThresh(state: ReferenceState): void {
   if (state.kind !== 'Input') state.thresh.set(state.initialThresh);
 }
@@ -180,7 +180,7 @@ function row(xs: readonly Float32Array[], n: number, i: number): number[] {
   return out;
 }
 
-/** One step of the layer, in place (SEMANTICS "One step" / "Input neuron step"). */
+/** One step of the layer, in place (docs/semantics.md, "One neuron step" / "The input layer step"). */
 export function referenceStep(state: ReferenceState, x: ReferenceInput | Uint8Array, preTrace?: ReferenceInput): void {
   if (state.kind === 'Input') {
     inputStep(state, x as Float32Array | Uint8Array);

@@ -516,6 +516,20 @@ describe('files', () => {
     expect(() => layer.saveStateFile(path.join(dir, 'missing', 'x.state'))).toThrow(/ENOENT/);
   });
 
+  test('a failed save names the file asked for and why, never the temporary file', () => {
+    const missing = path.join(dir, 'run', 'lif.state');
+    expect(() => layer.saveStateFile(missing)).toThrow(new Error(`Cannot write ${missing}: the folder ${path.join(dir, 'run')} does not exist (ENOENT)`));
+    const onto = path.join(dir, 'a-folder');
+    fs.mkdirSync(onto, { recursive: true });
+    expect(() => layer.saveStateFile(onto)).toThrow(new Error(`Cannot write ${onto}: it is a folder (EISDIR)`));
+    try {
+      layer.saveStateFile(missing);
+    } catch (e) {
+      expect((e as NodeJS.ErrnoException).code).toBe('ENOENT');
+      expect((e as Error).message).not.toMatch(/\.tmp/);
+    }
+  });
+
   test('loadStateFile and loadLayerFile reject a missing or corrupt file', () => {
     expect(() => layer.loadStateFile(path.join(dir, 'nope.state'))).toThrow(/ENOENT/);
     const file = path.join(dir, 'corrupt.state');

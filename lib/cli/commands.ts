@@ -1,30 +1,63 @@
+// The `spiking` command line: its options, the run command and info. bin/
+// runs it under supervise.ts (a worker thread, so that signals can clean up);
+// tests call main() in process.
 import * as fs from 'node:fs';
-import { addonPath, packageRoot } from '../binding';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
+import { addonPath, native, packageRoot } from '../binding';
+import type { NetworkRunResult } from '../network/network';
 import {
   applyOverride,
   buildExperiment,
-  ExperimentError,
-  parseAssignment,
   PLOT_FILE,
   readExperiment,
   validateExperiment,
   type Built,
   type Experiment,
+  type OverrideSource,
+  UsageError,
 } from './experiment';
-import { native } from '../binding';
-import type { NetworkRunResult } from '../network/network';
+import { withOutputDir } from './output-dir';
+import { combinations, fmt, parseSweep, runDirName, SWEEP_FORMS, writeSweepTable, type Sweep } from './sweep';
+
+/** A progress display for the steps of a run. */
+export interface Progress {
+  start(total: number, label: string): void;
+  update(done: number): void;
+  stop(): void;
+}
 
 /** Where the CLI writes; the process streams unless a test passes its own. */
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
-  /** Show a progress bar (default: when stderr is a TTY). */
-  progress?: boolean;
+  /** A progress bar: true draws one on stderr; default: when stderr is a TTY. */
+  progress?: boolean | Progress;
+  /** Told the output folder's full path before anything is created for it (supervise.ts cleans up after signals). */
+  outputFolder?: (target: string) => void;
+}
+
+/** The hint under a usage error. */
+const HINT = '(see "spiking run --help" for the options and examples)';
+
+/** A progress bar on stderr. */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  let bar: SingleBar | null = null;
+  return {
+    start(total, label) {
+      bar = new SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total} steps | ETA {eta_formatted}`, stream, hideCursor: true, clearOnComplete: true });
+      bar.start(total, 0);
+    },
+    update: (done) => bar?.update(done),
+    stop() {
+      bar?.stop();
+      bar = null;
+    },
+  };
 }
 
 const processIo: Io = {
@@ -40,44 +73,6 @@ export function packageVersion(): string {
 /** Threads the kernels are split across (the process-wide pool, the caller included). */
 export function threadsInUse(): number {
   return native.numThreads();
-}
-
-// ---- sweeps -------------------------------------------------------------
-
-export interface Sweep {
-  spec: string;
-  path: string;
-  values: unknown[];
-  raws: string[];
-}
-
-/** "hidden.tauV=0.5:0.9:5" (5 values from 0.5 to 0.9, ends included) or "hidden.tauV=0.5,0.7,0.9". */
-export function parseSweep(spec: string): Sweep {
-  const { path: parts, raw } = parseAssignment(spec, '--sweep');
-  const range = /^(-?[\d.eE+-]+):(-?[\d.eE+-]+):(\d+)$/.exec(raw);
-  let raws: string[];
-  if (range) {
-    const [lo, hi, n] = [Number(range[1]), Number(range[2]), Number(range[3])];
-    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(n >= 1)) {
-      throw new ExperimentError(`--sweep ${spec}: expected from:to:count with finite numbers and a count >= 1`);
-    }
-    raws = Array.from({ length: n }, (_, k) => String(n === 1 ? lo : Number((lo + ((hi - lo) * k) / (n - 1)).toPrecision(12))));
-  } else {
-    raws = raw.split(',').map((v) => v.trim());
-    if (raws.some((v) => v === '')) throw new ExperimentError(`--sweep ${spec}: expected from:to:count or a comma-separated list of values`);
-  }
-  return { spec, path: parts.join('.'), raws, values: raws.map((r) => parseAssignment(`x=${r}`, '--sweep').value) };
-}
-
-/** Every combination of the sweeps' values, first sweep slowest. */
-export function combinations(sweeps: readonly Sweep[]): Array<Array<{ path: string; raw: string }>> {
-  let out: Array<Array<{ path: string; raw: string }>> = [[]];
-  for (const s of sweeps) out = out.flatMap((combo) => s.raws.map((raw) => [...combo, { path: s.path, raw }]));
-  return out;
-}
-
-export function runDirName(combo: ReadonlyArray<{ path: string; raw: string }>): string {
-  return combo.map((c) => `${c.path}=${c.raw}`).join('_').replace(/[^A-Za-z0-9._=+-]/g, '_');
 }
 
 // ---- one run --------------------------------------------------------------
@@ -173,17 +168,14 @@ export function build(prepared: Prepared, file: string, dir: string): Built {
 export function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
   fs.mkdirSync(dir, { recursive: true });
   const steps = prepared.experiment.steps;
-  const showBar = io.progress ?? (process.stderr.isTTY === true);
-  const bar = showBar
-    ? new SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total} steps | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true })
-    : null;
-  const every = Math.max(1, Math.floor(steps / 200));
-  bar?.start(steps, 0);
+  const wanted = io.progress ?? process.stderr.isTTY === true;
+  const bar = wanted === true ? terminalProgress() : wanted || null;
+  bar?.start(steps, label);
   let result: NetworkRunResult;
   try {
     result = built.network.run(steps, {
       recorders: [...built.recorders, ...(built.plot ? [built.plot] : [])],
-      onStep: bar ? (done) => (done % every === 0 || done === steps) && bar.update(done) : undefined,
+      onStep: bar ? (done) => bar.update(done) : undefined, // every 256 steps (BLOCK_STEPS) and at the end
     });
   } finally {
     bar?.stop();
@@ -199,47 +191,10 @@ export function writeRunFiles(dir: string, summary: Summary, experiment: Experim
   fs.writeFileSync(path.join(dir, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
 }
 
-// ---- the output folder ------------------------------------------------------
-
-/** Checks that `out` may be written (absent, empty, or --force); returns whether it exists. */
-export function checkOutputDir(out: string, force: boolean): boolean {
-  const target = path.resolve(out);
-  if (!fs.existsSync(target)) return false;
-  if (!fs.statSync(target).isDirectory()) throw new ExperimentError(`--out ${out}: exists and is not a folder`);
-  if (fs.readdirSync(target).length > 0 && !force) throw new ExperimentError(`--out ${out}: the folder exists and is not empty (use --force to replace it)`);
-  return true;
-}
-
-/** A temporary sibling of `out`, renamed to `out` only when everything was written. */
-export function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T): T {
-  const target = path.resolve(out);
-  const existing = checkOutputDir(out, force);
-  const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
-  fs.chmodSync(tmp, 0o777 & ~process.umask()); // mkdtemp makes it private; the result is an ordinary folder
-  let result: T;
-  try {
-    result = write(tmp);
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  if (existing) {
-    const old = `${tmp}-old`;
-    fs.renameSync(target, old);
-    fs.renameSync(tmp, target);
-    fs.rmSync(old, { recursive: true, force: true });
-  } else {
-    fs.renameSync(tmp, target);
-  }
-  return result;
-}
-
 // ---- commands -------------------------------------------------------------------
 
 export interface RunFlags {
-  out: string;
+  out?: string;
   seed?: number;
   threads?: number;
   set?: string[];
@@ -254,24 +209,26 @@ export interface RunFlags {
   redisWait?: number;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n') + '\n';
-}
-
-const fmt = (v: number, digits = 3): string => (Number.isInteger(v) ? String(v) : v.toPrecision(digits));
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** The runs of a command line: every sweep point with its overrides applied and validated. */
 export function preparePoints(file: string, flags: RunFlags): { sweeps: Sweep[]; prepared: Prepared[] } {
   const raw = readExperiment(file);
-  const base: string[] = [...(flags.seed !== undefined ? [`seed=${flags.seed}`] : []), ...(flags.set ?? [])];
+  const base = [...(flags.seed !== undefined ? [{ option: '--seed', text: `seed=${flags.seed}` }] : []), ...(flags.set ?? []).map((text) => ({ option: '--set', text }))];
   const sweeps = (flags.sweep ?? []).map(parseSweep);
   const prepared: Prepared[] = combinations(sweeps).map((combo) => {
     const copy = structuredClone(raw);
-    for (const s of base) applyOverride(copy, s, s.startsWith('seed=') && flags.seed !== undefined ? '--seed' : '--set');
-    for (const c of combo) applyOverride(copy, `${c.path}=${c.raw}`, '--sweep');
-    const experiment = validateExperiment(copy, file);
-    return { experiment, overrides: [...base, ...combo.map((c) => `${c.path}=${c.raw}`)], dirName: runDirName(combo), combo };
+    const sources: OverrideSource[] = [];
+    for (const s of base) {
+      const shown = s.option === '--seed' ? `--seed ${flags.seed}` : `--set ${s.text}`;
+      sources.push({ pointer: applyOverride(copy, s.text, s.option), option: shown });
+    }
+    for (const c of combo) {
+      const spec = sweeps.find((s) => s.path === c.path)!.spec;
+      sources.push({ pointer: applyOverride(copy, `${c.path}=${c.raw}`, '--sweep'), option: `--sweep ${spec} (the value ${c.raw})` });
+    }
+    const experiment = validateExperiment(copy, file, sources);
+    return { experiment, overrides: [...base.map((s) => s.text), ...combo.map((c) => `${c.path}=${c.raw}`)], dirName: runDirName(combo), combo };
   });
   return { sweeps, prepared };
 }
@@ -280,58 +237,50 @@ function runCommand(file: string, flags: RunFlags, io: Io): void | Promise<void>
   // The queue code (and BullMQ) loads only for runs through a queue.
   if (flags.queue !== undefined) return import('./queue').then((q) => q.runThroughQueue(file, flags, io));
   if (flags.shardBatch !== undefined || flags.store !== undefined || flags.resultLimit !== undefined || flags.redisWait !== undefined) {
-    throw new ExperimentError('--shard-batch, --store, --result-limit and --redis-wait apply to runs through a queue: add --queue redis://HOST:PORT');
+    throw new UsageError('--shard-batch, --store, --result-limit and --redis-wait apply to runs through a queue: add --queue redis://HOST:PORT');
   }
   // Every combination is validated and its inputs checked before anything runs.
   const { sweeps, prepared } = preparePoints(file, flags);
   const quietIo: Io = flags.quiet ? { ...io, progress: false } : io;
-  if (flags.threads !== undefined) native.setNumThreads(flags.threads);
-  const outcomes = withOutputDir(flags.out, flags.force === true, (tmp) => {
-    const dirOf = (p: Prepared) => (sweeps.length ? path.join(tmp, p.dirName) : tmp);
-    // Every run must build (shapes, files) before the first one writes anything;
-    // the first build is kept for the first run, the others are built again in turn.
-    const first = prepared.map((p, k) => (k === 0 ? build(p, file, dirOf(p)) : (build(p, file, dirOf(p)), null)))[0]!;
-    const done = prepared.map((p, k) => {
-      const label = sweeps.length ? `run ${k + 1}/${prepared.length} ${p.dirName}` : `run ${p.experiment.name ?? path.basename(file)}`;
-      return runOne(p, k === 0 ? first : build(p, file, dirOf(p)), file, dirOf(p), flags.threads ?? null, quietIo, label);
-    });
-    if (sweeps.length) writeSweepTable(tmp, prepared, done, sweeps);
-    return done;
-  });
-  reportRun(flags.out, sweeps, outcomes, io);
+  if (flags.threads !== undefined) {
+    const cores = os.availableParallelism();
+    if (flags.threads > cores) {
+      io.err(`spiking: warning: --threads ${flags.threads} is more than the ${plural(cores, 'core')} of this machine; the extra threads only take turns with the others\n`);
+    }
+    native.setNumThreads(flags.threads);
+  }
+  const outcomes = withOutputDir(
+    flags.out!,
+    flags.force === true,
+    (tmp) => {
+      const dirOf = (p: Prepared) => (sweeps.length ? path.join(tmp, p.dirName) : tmp);
+      // Every run must build (shapes, files) before the first one writes anything;
+      // the first build is kept for the first run, the others are built again in turn.
+      const first = prepared.map((p, k) => (k === 0 ? build(p, file, dirOf(p)) : (build(p, file, dirOf(p)), null)))[0]!;
+      const done = prepared.map((p, k) => {
+        const label = sweeps.length ? `run ${k + 1}/${prepared.length} ${p.dirName}` : `run ${p.experiment.name ?? path.basename(file)}`;
+        return runOne(p, k === 0 ? first : build(p, file, dirOf(p)), file, dirOf(p), flags.threads ?? null, quietIo, label);
+      });
+      const table = sweeps.length ? writeSweepTable(tmp, done.map((o, k) => ({ ...prepared[k], summary: o.summary })), sweeps) : '';
+      return { done, table };
+    },
+    io.outputFolder,
+  );
+  reportRun(flags.out!, outcomes.done, outcomes.table, io);
 }
 
-/** The lines a finished run prints. */
-export function reportRun(outDir: string, sweeps: readonly Sweep[], outcomes: RunOutcome[], io: Io): void {
+/** The lines a finished run prints (`table`: the sweep table, '' for a single run). */
+export function reportRun(outDir: string, outcomes: RunOutcome[], table: string, io: Io): void {
   const out = path.resolve(outDir);
-  if (!sweeps.length) {
+  if (!table) {
     const s = outcomes[0].summary;
     const layers = Object.entries(s.layers).map(([name, l]) => `${name} ${l.spikes} spikes (${fmt(l.rateHz)} Hz)`).join(', ');
     io.out(`${out}: ${s.steps} steps x ${s.batch} samples in ${fmt(s.wallSeconds)} s (${fmt(s.stepsPerSecond, 4)} steps/s); ${layers}\n`);
     io.out(`wrote summary.json, experiment.json, ${PLOT_FILE}${s.recordings.map((r) => `, ${r.file}`).join('')}\n`);
   } else {
-    io.out(fs.readFileSync(path.join(out, 'sweep.txt'), 'utf8'));
-    io.out(`${out}: ${outcomes.length} runs, one folder each; the table is in sweep.csv and sweep.txt\n`);
+    io.out(table);
+    io.out(`${out}: ${plural(outcomes.length, 'run')}, one folder each; the table is in sweep.csv and sweep.txt\n`);
   }
-}
-
-export function writeSweepTable(dir: string, prepared: Prepared[], outcomes: RunOutcome[], sweeps: Sweep[]): void {
-  const layerNames = Object.keys(outcomes[0].summary.layers);
-  const header = ['run', ...sweeps.map((s) => s.path), ...layerNames.flatMap((l) => [`${l} spikes`, `${l} Hz`]), 'wall s', 'steps/s'];
-  const rows = outcomes.map((o, k) => [
-    prepared[k].dirName,
-    ...prepared[k].combo.map((c) => c.raw),
-    ...layerNames.flatMap((l) => [String(o.summary.layers[l].spikes), fmt(o.summary.layers[l].rateHz)]),
-    fmt(o.summary.wallSeconds),
-    fmt(o.summary.stepsPerSecond, 4),
-  ]);
-  const csv = [header, ...rows].map((r) => r.map((cell) => (/[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',')).join('\n') + '\n';
-  fs.writeFileSync(path.join(dir, 'sweep.csv'), csv);
-  fs.writeFileSync(path.join(dir, 'sweep.txt'), table([header, ...rows]));
-  fs.writeFileSync(
-    path.join(dir, 'sweep.json'),
-    JSON.stringify(outcomes.map((o, k) => ({ run: prepared[k].dirName, values: Object.fromEntries(prepared[k].combo.map((c) => [c.path, parseAssignment(`x=${c.raw}`, '--sweep').value])), summary: o.summary })), null, 2) + '\n',
-  );
 }
 
 /** Where the loaded addon comes from: SPIKING_ADDON, a shipped prebuild, or a build in build/. */
@@ -373,18 +322,18 @@ export function program(io: Io): Command {
   const cli = new Command('spiking')
     .description("Spiking neural networks: PySNN's neurons and connections, run from experiment files")
     .version(packageVersion(), '-V, --version')
-    .showHelpAfterError()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(`spiking: ${text}`) })
+    .showHelpAfterError('(see "spiking --help")')
     .exitOverride();
-  cli
+  const run = cli
     .command('run')
     .description('run the network an experiment file describes and write the results into a folder')
     .argument('<experiment>', 'experiment file (JSON, see schema/experiment.schema.json)')
-    .requiredOption('-o, --out <dir>', 'output folder: summary.json, experiment.json, raster.svg and the recordings (.npy)')
+    .option('-o, --out <dir>', 'output folder (required): summary.json, experiment.json, raster.svg and the recordings (.npy)')
     .option('--seed <n>', 'seed for encoders and weights (overrides the file)', integer('--seed', 0))
-    .option('--threads <n>', 'size of the kernels\' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)', integer('--threads', 1, native.maxThreads))
+    .option('--threads <n>', "size of the kernels' thread pool (default: the number of cores, or SPIKING_NUM_THREADS)", integer('--threads', 1, native.maxThreads))
     .option('--set <name.field=value>', 'override a field of a layer, connection or the experiment (repeatable), e.g. hidden.tauV=0.8', collect)
-    .option('--sweep <name.field=from:to:count>', 'run every combination of these values (repeatable), each in its own sub-folder; also a,b,c', collect)
+    .option('--sweep <name.field=values>', `run every combination of these values (repeatable), each in its own sub-folder: ${SWEEP_FORMS}`, collect)
     .option('--force', 'replace the output folder if it exists and is not empty')
     .option('-q, --quiet', 'no progress bar')
     .option('--queue <redis://host:port[/db]>', 'run through the Redis queue of `spiking worker`s instead of here (docs/scale-out.md)')
@@ -393,14 +342,23 @@ export function program(io: Io): Command {
     .option('--result-limit <bytes>', 'with --queue: largest result of a job sent through Redis (default 16 MiB)', integer('--result-limit', 0))
     .option('--redis-wait <seconds>', 'with --queue: how long to wait for a lost Redis to come back before giving up (default 20)', integer('--redis-wait', 0, 86400))
     .addHelpText('after', '\nExamples:\n  spiking run examples/feedforward.json --out out/ff\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5 --queue redis://127.0.0.1:6379\n')
-    .action((file: string, flags: RunFlags) => runCommand(file, flags, io));
+    .showHelpAfterError(HINT)
+    .action((file: string, flags: RunFlags) => {
+      if (flags.out === undefined) throw new UsageError('the output folder is missing: add --out <dir>');
+      return runCommand(file, flags, io);
+    });
+  // Commander's "missing required argument 'experiment'", said plainly (its
+  // missingArgument hook, untyped in commander 14's .d.ts).
+  (run as unknown as { missingArgument: (name: string) => never }).missingArgument = () => {
+    throw new UsageError('the experiment file is missing: spiking run <experiment.json> --out <dir>');
+  };
   cli
     .command('worker')
     .description('run the jobs of `spiking run --queue` from a Redis queue until SIGTERM (docs/scale-out.md)')
     .requiredOption('--queue <redis://host:port[/db]>', 'the Redis server (and database) the runs are queued on')
     .option('--concurrency <n>', 'jobs at once, each in its own process (default 1)', integer('--concurrency', 1, 256))
-    .option('--threads <n>', "size of each job's kernel thread pool (default: the number of cores, or SPIKING_NUM_THREADS)", integer('--threads', 1, 1024))
-    .option('--lock-time <ms>', "how long a job stays locked without a sign of life before another worker takes it over (default 30000)", integer('--lock-time', 100))
+    .option('--threads <n>', "size of each job's kernel thread pool (default: the number of cores, or SPIKING_NUM_THREADS)", integer('--threads', 1, native.maxThreads))
+    .option('--lock-time <ms>', 'how long a job stays locked without a sign of life before another worker takes it over (default 30000)', integer('--lock-time', 100))
     .option('-q, --quiet', 'no line per job')
     .action((flags: WorkerFlags) => import('./worker').then((w) => w.workerCommand(flags, io)));
   cli.command('info').description('version, platform, the addon loaded, instruction sets and threads').action(() => infoCommand(io));
@@ -420,6 +378,7 @@ function failure(e: unknown, io: Io): number {
   if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
   const message = e instanceof Error ? e.message : String(e);
   io.err(`spiking: error: ${message}\n`);
+  if (e instanceof UsageError) io.err(`${HINT}\n`);
   return 1;
 }
 

@@ -73,6 +73,14 @@ export interface Experiment {
   plot?: { layers?: string[]; sample?: number; maxSpikes?: number };
 }
 
+/** A mistake in how an option was written (--set, --sweep) rather than in the experiment: the CLI adds a hint. */
+export class UsageError extends ExperimentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** Where an experiment came from: its file (for messages) and the folder its paths are relative to. */
 export interface Origin {
   file: string;
@@ -122,7 +130,7 @@ export function parseAssignment(text: string, option: string): { path: string[];
   const target = eq > 0 ? text.slice(0, eq) : '';
   const path = target.split('.');
   if (eq <= 0 || path.some((p) => p === '')) {
-    throw new ExperimentError(`${option} ${JSON.stringify(text)}: expected name.field=value (a layer or connection name, or a top-level field, then its field path)`);
+    throw new UsageError(`${option} ${JSON.stringify(text)}: expected name.field=value (a layer or connection name, or a top-level field, then its field path)`);
   }
   const raw = text.slice(eq + 1);
   return { path, raw, value: parseValue(raw) };
@@ -131,27 +139,33 @@ export function parseAssignment(text: string, option: string): { path: string[];
 /**
  * Sets one field: the first part of the path is a layer name, a connection
  * name or a top-level field of the experiment. Works on the parsed JSON,
- * before validation, so an override is validated like the file.
+ * before validation, so an override is validated like the file. Returns the
+ * JSON pointer of the field it set (/layers/1/tauV), for validateExperiment.
  */
-export function applyOverride(experiment: unknown, assignment: string, option = '--set'): void {
+export function applyOverride(experiment: unknown, assignment: string, option = '--set'): string {
   const { path: parts, value } = parseAssignment(assignment, option);
-  if (typeof experiment !== 'object' || experiment === null) return;
+  if (typeof experiment !== 'object' || experiment === null) return '';
   const exp = experiment as Record<string, unknown>;
-  const named = (list: unknown, name: string): Record<string, unknown> | undefined =>
-    Array.isArray(list) ? (list.find((item) => connectionName(item) === name || (item as { name?: unknown })?.name === name) as Record<string, unknown> | undefined) : undefined;
-  let target: Record<string, unknown> | undefined = named(exp.layers, parts[0]) ?? named(exp.connections, parts[0]);
+  const named = (list: unknown, name: string): number =>
+    Array.isArray(list) ? list.findIndex((item) => connectionName(item) === name || (item as { name?: unknown })?.name === name) : -1;
+  const layer = named(exp.layers, parts[0]);
+  const connection = layer < 0 ? named(exp.connections, parts[0]) : -1;
+  let target: Record<string, unknown> | undefined =
+    layer >= 0 ? (exp.layers as Record<string, unknown>[])[layer] : connection >= 0 ? (exp.connections as Record<string, unknown>[])[connection] : undefined;
   let rest = parts.slice(1);
+  let pointer = layer >= 0 ? `/layers/${layer}` : connection >= 0 ? `/connections/${connection}` : '';
   if (!target) {
     if (TOP_LEVEL.includes(parts[0])) {
       target = exp;
       rest = parts;
+      pointer = '';
     } else {
       const layers = Array.isArray(exp.layers) ? exp.layers.map((l) => (l as { name?: unknown })?.name).join(', ') : '';
       const conns = Array.isArray(exp.connections) ? exp.connections.map(connectionName).join(', ') : '';
-      throw new ExperimentError(`${option} ${assignment}: no layer or connection named "${parts[0]}" (layers: ${layers || 'none'}; connections: ${conns || 'none'})`);
+      throw new UsageError(`${option} ${assignment}: no layer or connection named "${parts[0]}" (layers: ${layers || 'none'}; connections: ${conns || 'none'})`);
     }
   }
-  if (rest.length === 0) throw new ExperimentError(`${option} ${assignment}: name a field of "${parts[0]}", e.g. ${parts[0]}.thresh=1`);
+  if (rest.length === 0) throw new UsageError(`${option} ${assignment}: name a field of "${parts[0]}", e.g. ${parts[0]}.thresh=1`);
   let node = target;
   for (const key of rest.slice(0, -1)) {
     const next = node[key];
@@ -161,6 +175,7 @@ export function applyOverride(experiment: unknown, assignment: string, option = 
     node = node[key] as Record<string, unknown>;
   }
   node[rest[rest.length - 1]] = value;
+  return pointer + rest.map((key) => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 }
 
 function connectionName(item: unknown): string | undefined {
@@ -215,12 +230,71 @@ function explain(error: ErrorObject, experiment: unknown): string {
       return `${where}: expected ${description ? description[0].toLowerCase() + description.slice(1).replace(/\.$/, '') : 'one of the allowed forms'} but received ${describe(error.data)}`;
     }
     default:
-      return `${where}: expected a value that ${error.message} but received ${describe(error.data)}`;
+      return `${where}: expected ${expectation(error)} but received ${describe(error.data)}`;
   }
 }
 
-/** Checks an experiment against the published schema; throws an ExperimentError naming the field. */
-export function validateExperiment(experiment: unknown, file: string): Experiment {
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  null: 'null',
+};
+
+/** What a failed schema keyword asked for, as a person would say it. */
+function expectation(error: ErrorObject): string {
+  const p = error.params as Record<string, unknown>;
+  const limit = p.limit as number;
+  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  switch (error.keyword) {
+    case 'type':
+      return String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
+    case 'minimum':
+      return `a number >= ${limit}`;
+    case 'exclusiveMinimum':
+      return `a number > ${limit}`;
+    case 'maximum':
+      return `a number <= ${limit}`;
+    case 'exclusiveMaximum':
+      return `a number < ${limit}`;
+    case 'multipleOf':
+      return `a multiple of ${String(p.multipleOf)}`;
+    case 'minItems':
+      return `a list of at least ${plural(limit, 'entry', 'entries')}`;
+    case 'maxItems':
+      return `a list of at most ${plural(limit, 'entry', 'entries')}`;
+    case 'minLength':
+      return `a string of at least ${plural(limit, 'character')}`;
+    case 'maxLength':
+      return `a string of at most ${plural(limit, 'character')}`;
+    case 'uniqueItems':
+      return `a list without repeats (entries ${String(p.j)} and ${String(p.i)} are the same)`;
+    case 'const':
+      return JSON.stringify(p.allowedValue);
+    case 'pattern':
+      return `a string matching ${String(p.pattern)}`;
+    case 'format':
+      return `a ${String(p.format)}`;
+    default:
+      return `a value that ${error.message ?? 'the schema allows'}`;
+  }
+}
+
+/** A field an option set: the JSON pointer applyOverride returned, and the option as typed (--set steps=abc). */
+export interface OverrideSource {
+  pointer: string;
+  option: string;
+}
+
+/**
+ * Checks an experiment against the published schema; throws an
+ * ExperimentError naming the field, and blaming the option that set it
+ * (`overrides`) or else the file.
+ */
+export function validateExperiment(experiment: unknown, file: string, overrides: readonly OverrideSource[] = []): Experiment {
   const validate = compiled();
   if (validate(experiment)) return experiment as Experiment;
   let errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
@@ -231,9 +305,18 @@ export function validateExperiment(experiment: unknown, file: string): Experimen
   }
   // The deepest error is the most specific one.
   errors.sort((a, b) => b.instancePath.split('/').length - a.instancePath.split('/').length);
-  const shown = errors.slice(0, 3).map((e) => explain(e, experiment));
+  // An error in a field an option set is the option's, not the file's.
+  const source = (e: ErrorObject): string => {
+    const extra = (e.params as { additionalProperty?: string; missingProperty?: string }).additionalProperty;
+    const at = extra === undefined ? e.instancePath : `${e.instancePath}/${extra}`;
+    const blamed = [...overrides].reverse().find((o) => at === o.pointer || at.startsWith(`${o.pointer}/`));
+    return blamed ? blamed.option : file;
+  };
+  const shown = errors.slice(0, 3);
+  const first = source(shown[0]);
+  const text = shown.map((e, k) => (k > 0 && source(e) !== first ? `${source(e)}: ` : '') + explain(e, experiment));
   const more = errors.length > 3 ? ` (and ${errors.length - 3} more)` : '';
-  throw new ExperimentError(`${file}: ${shown.join('; ')}${more}`);
+  throw new ExperimentError(`${first}: ${text.join('; ')}${more}`);
 }
 
 // ---- building -----------------------------------------------------------

@@ -9,20 +9,10 @@ import * as path from 'node:path';
 
 import { Job, Queue } from 'bullmq';
 
-import { ExperimentError, type Shard } from './experiment';
-import {
-  build,
-  checkOutputDir,
-  packageVersion,
-  preparePoints,
-  reportRun,
-  withOutputDir,
-  writeRunFiles,
-  writeSweepTable,
-  type Io,
-  type RunFlags,
-  type RunOutcome,
-} from './commands';
+import { ExperimentError, UsageError, type Shard } from './experiment';
+import { build, packageVersion, preparePoints, reportRun, writeRunFiles, type Io, type RunFlags, type RunOutcome } from './commands';
+import { checkOutputDir, withOutputDir } from './output-dir';
+import { writeSweepTable } from './sweep';
 import { DEFAULT_RESULT_LIMIT, jobId, readInputs, resultFile, type JobData, type JobResult } from '../scale-out/job';
 import { mergeShards } from '../scale-out/merge';
 import { checkReachable, coordinatorConnection, DEFAULT_REDIS_WAIT, parseQueueUrl, QUEUE_NAME } from '../scale-out/redis';
@@ -51,9 +41,10 @@ function lostRedis(url: string, e: unknown, waitSeconds: number): ExperimentErro
 
 export async function runThroughQueue(file: string, flags: RunFlags, io: Io): Promise<void> {
   const target = parseQueueUrl(flags.queue!);
-  if (flags.threads !== undefined) throw new ExperimentError('--threads applies to runs on this machine; with --queue, give each spiking worker its --threads');
+  if (flags.threads !== undefined) throw new UsageError('--threads applies to runs on this machine; with --queue, give each spiking worker its --threads');
   const { sweeps, prepared } = preparePoints(file, flags);
-  checkOutputDir(flags.out, flags.force === true);
+  const outDir = flags.out!;
+  checkOutputDir(outDir, flags.force === true);
   if (flags.store !== undefined && !(fs.existsSync(flags.store) && fs.statSync(flags.store).isDirectory())) {
     throw new ExperimentError(`--store ${flags.store}: expected an existing folder (one every machine sees at this path)`);
   }
@@ -115,7 +106,7 @@ export async function runThroughQueue(file: string, flags: RunFlags, io: Io): Pr
       const lost = connectionError !== null || /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries/i.test((e as Error).message);
       throw lost && !(e instanceof ExperimentError) ? lostRedis(target.url, connectionError ?? e, waitSeconds) : e;
     }
-    const outcomes = withOutputDir(flags.out, flags.force === true, (tmp) => {
+    const outcomes = withOutputDir(outDir, flags.force === true, (tmp) => {
       const done: RunOutcome[] = prepared.map((p, point) => {
         const dir = sweeps.length ? path.join(tmp, p.dirName) : tmp;
         fs.mkdirSync(dir, { recursive: true });
@@ -137,18 +128,18 @@ export async function runThroughQueue(file: string, flags: RunFlags, io: Io): Pr
           summary = mergeShards(p.experiment, shards, dir);
         }
         writeRunFiles(dir, summary, p.experiment);
-        return { dir: sweeps.length ? path.join(path.resolve(flags.out), p.dirName) : path.resolve(flags.out), summary };
+        return { dir: sweeps.length ? path.join(path.resolve(outDir), p.dirName) : path.resolve(outDir), summary };
       });
-      if (sweeps.length) writeSweepTable(tmp, prepared, done, sweeps);
-      return done;
-    });
+      const table = sweeps.length ? writeSweepTable(tmp, done.map((o, k) => ({ ...prepared[k], summary: o.summary })), sweeps) : '';
+      return { done, table };
+    }, io.outputFolder);
     // DIR is written: the jobs and their stored files are no longer needed.
     for (const job of plan) {
       const stored = results.get(job.id)?.stored;
       if (stored) fs.rmSync(stored, { recursive: true, force: true });
       await (await Job.fromId(queue, job.id))?.remove().catch(() => undefined);
     }
-    reportRun(flags.out, sweeps, outcomes, io);
+    reportRun(outDir, outcomes.done, outcomes.table, io);
   } finally {
     await Promise.race([queue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     if (connectionError) queue.disconnect().catch(() => undefined);

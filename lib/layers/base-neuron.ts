@@ -2,7 +2,7 @@ import { invalidParameter, NotImplementedError } from '../errors';
 import { defineLayerClass, Layer, type StepResult } from './layer';
 import { assertNeuronInput, checkNeuronInput, concatLast, sumLast, type NeuronInput } from './neuron-input';
 import type { PerNeuron, Resolved, UpdateType } from './options';
-import { NEURON_RUN, type RunOptions, type RunResult } from './run';
+import { NEURON_RUN, type RecordName, type RunOptions, type RunResult } from './run';
 import type { SampleMask } from './sample-mask';
 import { specFor } from './stage-checks';
 import { decayTowards } from './stages';
@@ -184,16 +184,16 @@ export class BaseNeuron extends Layer {
    * (FedeNeuron: x, then preTrace of the same layout, then the options).
    * Returns the spikes of every step and the recorded variables.
    */
-  run(x: Float32Array, options: RunOptions): RunResult;
-  run(x: Float32Array, preTrace: Float32Array, options: RunOptions): RunResult;
+  run<R extends RecordName = never>(x: Float32Array, options: RunOptions<R>): RunResult<R>;
+  run<R extends RecordName = never>(x: Float32Array, preTrace: Float32Array, options: RunOptions<R>): RunResult<R>;
   run(x: Float32Array, ...rest: [RunOptions] | [Float32Array, RunOptions]): RunResult {
     const [preTrace, options] = this.runArguments(rest);
     return this.runSteps(NEURON_RUN, x, preTrace, options);
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
-  runAsync(x: Float32Array, options: RunOptions): Promise<RunResult>;
-  runAsync(x: Float32Array, preTrace: Float32Array, options: RunOptions): Promise<RunResult>;
+  runAsync<R extends RecordName = never>(x: Float32Array, options: RunOptions<R>): Promise<RunResult<R>>;
+  runAsync<R extends RecordName = never>(x: Float32Array, preTrace: Float32Array, options: RunOptions<R>): Promise<RunResult<R>>;
   async runAsync(x: Float32Array, ...rest: [RunOptions] | [Float32Array, RunOptions]): Promise<RunResult> {
     const [preTrace, options] = this.runArguments(rest);
     return this.runStepsAsync(NEURON_RUN, x, preTrace, options);

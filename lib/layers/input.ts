@@ -6,7 +6,7 @@ import { INPUT_RUN, type RunOptions, type RunResult } from './run';
 import { validatedSpec } from './stage-checks';
 import { decayTowards } from './stages';
 
-type InputRunOptions = RunOptions & { record?: readonly 'trace'[] };
+type InputRunOptions<R extends 'trace' = 'trace'> = RunOptions<R>;
 
 export interface InputOptions {
   cellsShape: readonly number[];
@@ -51,13 +51,13 @@ export class Input extends BaseInput {
    * forward calls. x: Float32Array or Uint8Array of steps x n values,
    * time-major. Returns the spikes of every step (and the trace if recorded).
    */
-  run(x: Float32Array | Uint8Array, options: InputRunOptions): RunResult {
-    return this.runSteps(INPUT_RUN, x, undefined, options);
+  run<R extends 'trace' = never>(x: Float32Array | Uint8Array, options: InputRunOptions<R>): RunResult<R> {
+    return this.runSteps(INPUT_RUN, x, undefined, options) as RunResult<R>; // the recorded variables are there
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
-  runAsync(x: Float32Array | Uint8Array, options: InputRunOptions): Promise<RunResult> {
-    return this.runStepsAsync(INPUT_RUN, x, undefined, options);
+  runAsync<R extends 'trace' = never>(x: Float32Array | Uint8Array, options: InputRunOptions<R>): Promise<RunResult<R>> {
+    return this.runStepsAsync(INPUT_RUN, x, undefined, options) as Promise<RunResult<R>>; // the recorded variables are there
   }
 }
 

@@ -45,7 +45,7 @@ export abstract class Layer {
   protected readonly state: Slab;
   /** @internal the object forward returns. */
   protected readonly result: StepResult;
-  /** @internal refuses calls while runAsync works on a copy of the state. */
+  /** @internal refuses calls while runAsync works on the state in place. */
   protected readonly guard = new BusyGuard();
   /** @internal the stored spikes of every step (storeTrace), else null. */
   protected readonly history: SpikeHistory | null;
@@ -162,7 +162,7 @@ export abstract class Layer {
     return runLayer(this.runner, kind, x, preTrace, options);
   }
 
-  /** @internal runAsync(): runSteps off the event loop, on a copy of the state. */
+  /** @internal runAsync(): runSteps off the event loop, on the state in place. */
   protected runStepsAsync(kind: RunKind, x: unknown, preTrace: unknown, options: RunOptions): Promise<RunResult> {
     return runLayerAsync(this.runner, kind, x, preTrace, options);
   }

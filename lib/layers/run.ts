@@ -7,11 +7,11 @@ export type { RecordName };
 /** State variables run() can record, in the order the addon takes them (native/abi/layer_layout.hpp). */
 export const RECORDABLE: readonly RecordName[] = layerLayout.records;
 
-export interface RunOptions {
+export interface RunOptions<R extends RecordName = RecordName> {
   /** Number of steps; x holds them time-major. */
   steps: number;
   /** State variables to record after every step (steps x n each). */
-  record?: readonly RecordName[];
+  record?: readonly R[];
   /**
    * run() only: arrays of steps x n to write the outputs into instead of new
    * ones (spikes, and any recorded variable), so a loop of runs allocates
@@ -20,8 +20,16 @@ export interface RunOptions {
   out?: Partial<RunResult>;
 }
 
-/** What run() returns: spikes of every step (steps x n, time-major) and each recorded variable. */
-export type RunResult = { spikes: Uint8Array } & Partial<Record<RecordName, Float32Array>>;
+/**
+ * What run() returns: spikes of every step (steps x n, time-major) and each
+ * recorded variable. RunResult<'vCell'> (what run(x, { record: ['vCell'] })
+ * returns) has vCell; the variables not recorded are absent. When the names
+ * are not known to the compiler (a RecordName[] variable), every variable is
+ * optional.
+ */
+export type RunResult<R extends RecordName = never> = { spikes: Uint8Array } & ([RecordName] extends [R]
+  ? { [K in RecordName]?: Float32Array }
+  : { [K in R]: Float32Array } & { [K in Exclude<RecordName, R>]?: Float32Array });
 
 /** How a kind of layer runs: the variables it can record, and whether x may be spikes as bytes. */
 export interface RunKind {
@@ -74,7 +82,11 @@ export function runLayer(runner: Runner, kind: RunKind, x: unknown, preTrace: un
   return run.result;
 }
 
-/** runAsync() of every layer: runLayer off the event loop, on a copy of the state; the layer is busy until it settles. */
+/**
+ * runAsync() of every layer: runLayer off the event loop, on the state in
+ * place and on x and preTrace, which the addon borrows until it settles
+ * (native/binding/borrowed_work.hpp); the layer is busy until then.
+ */
 export async function runLayerAsync(runner: Runner, kind: RunKind, x: unknown, preTrace: unknown, options: unknown): Promise<RunResult> {
   const { layer, state, guard, history } = runner;
   const name = layer.constructor.name;
@@ -226,7 +238,7 @@ function stagedRun(
 }
 
 /**
- * Guards a layer while runAsync works on a copy of its state: every call that
+ * Guards a layer while runAsync works on its state in place: every call that
  * would read or change the state is refused until the run settles.
  */
 export class BusyGuard {

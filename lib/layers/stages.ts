@@ -10,7 +10,7 @@ export function valueAt(p: Resolved, i: number): number {
 
 /**
  * The trace and adaptive-threshold update, one float32 operation at a time
- * (SEMANTICS.md steps 4 and 5), in place:
+ * (docs/semantics.md, "One neuron step", steps 4 and 5), in place:
  * linear `value * tau + alpha * s`, exponential `value + (dt / tau) * (alpha * s - value)`.
  */
 export function decayTowards(

@@ -6,6 +6,13 @@ import { validateShape } from '../layers/options';
 const TWO_32 = 4294967296;
 
 /** Something that gives an Input layer its spikes, step by step. */
+/**
+ * @internal An encoder as the network engine takes it (native/binding/network.cpp):
+ * [kind (1 Poisson, 2 latency), perSample, key0, key1, firstSample, domain,
+ * thresholds (Poisson) or base offsets (latency), window, jitter].
+ */
+export type NativeSource = [number, number, number, number, number, number, Float64Array | Int32Array, number, number];
+
 export interface Encoder {
   /** [batch, ...dims] of the layer it feeds. */
   readonly cellsShape: readonly number[];
@@ -130,6 +137,11 @@ export class PoissonEncoder implements Encoder {
     this.thresholds = thresholds;
   }
 
+  /** @internal the encoder for the network engine, which draws the same bits natively. */
+  nativeSource(): NativeSource {
+    return [1, this.perSample, this.key[0], this.key[1], this.firstSample, DOMAINS.poisson, this.thresholds, 1, 0];
+  }
+
   encode(step: number, out: Uint8Array): Uint8Array {
     checkOut(out, this.size);
     native.bernoulli(out, this.thresholds, this.perSample, this.key[0], this.key[1], checkStep(step), this.firstSample, DOMAINS.poisson);
@@ -226,6 +238,12 @@ export class LatencyEncoder implements Encoder {
     }
     this.base = base;
     this.cachedWindow = -1;
+  }
+
+  /** @internal the encoder for the network engine, which lays out each window natively. */
+  nativeSource(): NativeSource {
+    const [key0, key1] = seedKey(this.seed);
+    return [2, this.perSample, key0, key1, this.firstSample, DOMAINS.latency, this.base, this.window, this.jitter];
   }
 
   encode(step: number, out: Uint8Array): Uint8Array {

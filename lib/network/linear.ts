@@ -40,6 +40,23 @@ export interface LinearOptions {
   weight?: WeightInit;
 }
 
+/**
+ * @internal A connection as a learning rule reads it after a step
+ * (lib/learning, native/binding/learning.cpp): live views of its storage.
+ */
+export interface SynapseViews {
+  /** [in][stride]: weight (o, i) at [i * stride + o]. */
+  readonly weights: Float32Array;
+  /** [in][stride] per-synapse delays, or null. */
+  readonly delays: Float32Array | null;
+  /** [rows][batch][in]: the spikes as sent. */
+  readonly ring: Uint8Array;
+  /** [batch, in, out, stride, rows, head, delay]: head is the ring row of the last step. */
+  readonly dims: Float64Array;
+  /** The presynaptic trace the last step carried (batch x in), or null when it was current(), which takes none. */
+  readonly preTrace: Float32Array | null;
+}
+
 /** PySNN Linear.forward's outputs: both of layout (batch, out, k = in), the layer's live buffers. */
 export interface LinearForward {
   readonly x: Float32Array;
@@ -83,12 +100,16 @@ export class Linear {
   readonly maxDelay: number;
   /** @internal */
   readonly buffer: ArrayBuffer;
-  private readonly stride: number;
+  /** @internal Floats per row of the input-major weights (outFeatures, padded). */
+  readonly stride: number;
   private readonly weightsT: Float32Array;
   private readonly delaysT: Float32Array | null;
   private readonly ring: Uint8Array;
   private readonly header: Float64Array;
   private products: LinearForward | null = null;
+  /** The trace the last forward() or difference() carried (batch x in); null after current(). */
+  private lastTrace: Float32Array | null;
+  private views: { -readonly [K in keyof SynapseViews]: SynapseViews[K] } | null = null;
 
   constructor(options: LinearOptions) {
     if (typeof options !== 'object' || options === null) throw invalidParameter('the options of Linear', 'an options object', options);
@@ -133,6 +154,7 @@ export class Linear {
     header[s.ring] = ringAt;
     header[s.events] = eventsAt;
     this.header = header;
+    this.lastTrace = new Float32Array(batch * inF);
     if (perSynapse && this.delaysT) this.scatter(perSynapse, this.delaysT);
     this.resetWeights(options.weight ?? { init: 'uniform' });
   }
@@ -183,6 +205,7 @@ export class Linear {
     }
     this.products?.x.fill(0);
     this.products?.trace.fill(0);
+    this.lastTrace = (this.lastTrace ?? new Float32Array(batch * inF)).fill(0);
   }
 
   /** One step, event driven: adds the arriving weights to `into` (batch, out). */
@@ -190,6 +213,7 @@ export class Linear {
     this.checkPre(pre);
     this.checkOut(into, 'into', 1);
     native.connectionStep(this.buffer, pre, into, layout.modes.current);
+    this.lastTrace = null;
     return into;
   }
 
@@ -199,6 +223,7 @@ export class Linear {
     this.checkTrace(traceIn);
     this.checkOut(into, 'into', 1);
     native.connectionStep(this.buffer, pre, into, layout.modes.difference, traceIn);
+    this.keepTrace(traceIn);
     return into;
   }
 
@@ -220,7 +245,25 @@ export class Linear {
       }
     }
     native.connectionStep(this.buffer, pre, x, layout.modes.products);
+    this.keepTrace(traceIn);
     return this.products;
+  }
+
+  /** @internal What a learning rule reads of the last step: live views (see SynapseViews), one object updated per call. */
+  synapses(): SynapseViews {
+    const s = layout.slots;
+    const rows = this.header[s.rows];
+    if (!this.views) {
+      const dims = Float64Array.of(this.batchSize, this.inFeatures, this.outFeatures, this.stride, rows, 0, this.header[s.delay]);
+      this.views = { weights: this.weightsT, delays: this.delaysT, ring: this.ring, dims, preTrace: null };
+    }
+    this.views.dims[5] = (this.header[s.head] + rows - 1) % rows;
+    this.views.preTrace = this.lastTrace;
+    return this.views;
+  }
+
+  private keepTrace(traceIn: Float32Array): void {
+    (this.lastTrace ??= new Float32Array(this.batchSize * this.inFeatures)).set(traceIn);
   }
 
   /**

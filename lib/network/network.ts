@@ -3,8 +3,9 @@ import { BaseNeuron } from '../layers/base-neuron';
 import type { Encoder } from './encoders';
 import { FedeNeuron } from '../layers/fede-neuron';
 import { invalidParameter } from '../errors';
-import { layerRecord, prepareRestoreLayer } from '../state/layer-record';
+import { holdLayers, layerRecord, prepareRestoreLayer } from '../state/layer-record';
 import { Linear } from './linear';
+import { NetworkPlan, TAP_VARIABLES, type Tap, type TapVariable } from './plan';
 import { native } from '../binding';
 import type { SampleMask } from '../layers/sample-mask';
 import { corruptState, decodeRecord, encodeRecord, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
@@ -20,6 +21,12 @@ export interface NetworkView {
   readonly dt: number;
 }
 
+/** The one layer variable a recorder reads, so that the engine can buffer it (Recorder.tap). */
+export interface RecorderTap {
+  layer: string;
+  variable: TapVariable;
+}
+
 /** Records something each step of a run (see recorders.ts). */
 export interface Recorder {
   /** Before the first step of a run. */
@@ -28,14 +35,48 @@ export interface Recorder {
   record(t: number): void;
   /** After the last step: flushes and closes. */
   close(): void;
+  /**
+   * Optional, read after open(): the variable record() reads (or several,
+   * for a recorder of many layers). With it (and recordValues) the engine
+   * copies those variables after every step natively and hands the copies
+   * over once per block of steps; without it the run returns to JavaScript
+   * after every step to call record().
+   */
+  readonly tap?: RecorderTap | readonly RecorderTap[] | null;
+  /** With tap: what record(t) would do, given each tapped variable's values after step t, in tap order. */
+  recordValues?(t: number, ...values: (Uint8Array | Float32Array)[]): void;
 }
 
 export interface NetworkRunOptions {
   /** Recorders, opened before the first step and closed after the last (also when a step throws). */
   recorders?: readonly Recorder[];
-  /** Called after each step with the number of steps done in this run. */
+  /**
+   * Called with the number of steps done in this run after each block of at
+   * most BLOCK_STEPS (256) steps, and after the last step.
+   */
   onStep?: (done: number) => void;
 }
+
+export interface NetworkRunAsyncOptions {
+  /** Recorders with taps (all the library's recorders have one), opened before the first step and closed after the last. */
+  recorders?: readonly Recorder[];
+  /** Called with the steps done so far, at most every PROGRESS_MS (100) ms and after the last step. */
+  onProgress?: (done: number) => void;
+  /** Stops the run at a step boundary; the promise then rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+/** How often runAsync reports progress, in milliseconds. */
+export const PROGRESS_MS = 100;
+
+/**
+ * Steps the engine runs between two returns to JavaScript when a run has an
+ * onStep callback or recorders (K): callbacks come at most every K steps.
+ * Recorder copies are also bounded by TAP_BYTES, which may shorten a block.
+ */
+export const BLOCK_STEPS = 256;
+const TAP_BYTES = 64 * 2 ** 20;
+const TWO_32 = 4294967296;
 
 export interface NetworkRunResult {
   steps: number;
@@ -59,6 +100,15 @@ interface Node {
   /** FedeNeuron layers: a zero preTrace (the difference is already in `current`). */
   zeros: Float32Array | null;
   incoming: Edge[];
+}
+
+/** A tap before its buffer is allocated. */
+interface TapSpec {
+  /** The recorder's index. */
+  owner: number;
+  layer: number;
+  variable: TapVariable;
+  size: number;
 }
 
 interface Edge {
@@ -111,11 +161,17 @@ function checkName(name: unknown, what: string): string {
  * it comes later or is the target itself (a feedback edge, as in PySNN's
  * cyclic example). Cycles are therefore allowed.
  */
-export class Network implements NetworkView {
+/**
+ * A network of named layers. Its type parameter maps the names added with
+ * addLayer (chained) to their classes, so that
+ * `new Network().addLayer('hidden', lif).layer('hidden')` is a LIFNeuron.
+ */
+export class Network<Layers extends Record<string, NetworkLayer> = {}> implements NetworkView {
   private readonly nodes: Node[] = [];
   private readonly byName = new Map<string, Node>();
   private readonly edges: Edge[] = [];
   private t = 0;
+  private busy: string | null = null;
 
   /** Samples per batch: the first dimension of every layer's cellsShape (0 while empty). */
   get batch(): number {
@@ -137,6 +193,17 @@ export class Network implements NetworkView {
     return this.nodes.map((n) => n.name);
   }
 
+  /**
+   * How run() steps this network: 'native' (the engine: the whole graph in
+   * one native plan), or the reason it steps in JavaScript instead (a layer
+   * class of your own, an overridden stage, storeTrace, an encoder of your
+   * own). Both give the same bits.
+   */
+  get engine(): string {
+    const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), this.nodes.map(() => new Float64Array(this.batch)));
+    return typeof plan === 'string' ? plan : 'native';
+  }
+
   get connections(): ConnectionInfo[] {
     return this.edges.map((e) => ({ name: e.name, from: e.from.name, to: e.to.name, connection: e.connection, feedback: e.feedback }));
   }
@@ -145,7 +212,8 @@ export class Network implements NetworkView {
    * Adds a layer; it is stepped after the layers added before it. An input
    * layer may have a source that encodes its spikes for each step.
    */
-  addLayer(name: string, layer: NetworkLayer, options: { source?: Encoder } = {}): this {
+  addLayer<N extends string, L extends NetworkLayer>(name: N, layer: L, options: { source?: Encoder } = {}): Network<Layers & { [K in N]: L }> {
+    this.checkIdle('addLayer');
     checkName(name, 'layer');
     if (this.byName.has(name)) throw new RangeError(`A layer named "${name}" already exists`);
     const isInput = layer instanceof BaseInput;
@@ -178,11 +246,12 @@ export class Network implements NetworkView {
     };
     this.nodes.push(node);
     this.byName.set(name, node);
-    return this;
+    return this as unknown as Network<Layers & { [K in N]: L }>; // the same network, its type knowing one more layer
   }
 
   /** Connects two layers (the target must be a neuron layer). The default name is "from_to" (defaultConnectionName). */
   connect(from: string, to: string, connection: Linear, name = defaultConnectionName(from, to)): this {
+    this.checkIdle('connect');
     const source = this.node(from);
     const target = this.node(to);
     if (this.edges.some((e) => e.name === name)) throw new RangeError(`A connection named "${name}" already exists`);
@@ -202,8 +271,19 @@ export class Network implements NetworkView {
     return this;
   }
 
-  layer(name: string): NetworkLayer {
-    return this.node(name).layer;
+  /**
+   * The layer of that name: its class when it was added in a chain of
+   * addLayer calls, or when the class is given (checked: a layer of another
+   * class throws); else an Input or neuron layer.
+   */
+  layer<N extends string>(name: N): N extends keyof Layers ? Layers[N] : NetworkLayer;
+  layer<T extends NetworkLayer>(name: string, kind: abstract new (...args: never[]) => T): T;
+  layer(name: string, kind?: abstract new (...args: never[]) => NetworkLayer): NetworkLayer {
+    const layer = this.node(name).layer;
+    if (kind !== undefined && !(layer instanceof kind)) {
+      throw new TypeError(`Layer "${name}" is of class ${layer.constructor.name}, not ${kind.name}`);
+    }
+    return layer;
   }
 
   /** The x buffer of an input layer without a source: write the next step's spikes into it. */
@@ -213,8 +293,13 @@ export class Network implements NetworkView {
     return node.x;
   }
 
-  /** One step of every layer, in order. */
+  /** One step of every layer, in order (in JavaScript: run() steps the same bits natively). */
   step(): void {
+    this.checkIdle('step');
+    this.stepOnce();
+  }
+
+  private stepOnce(): void {
     const t = this.t;
     for (const node of this.nodes) {
       if (node.x) {
@@ -236,39 +321,191 @@ export class Network implements NetworkView {
     this.t = t + 1;
   }
 
-  /** Runs `steps` steps, recording as it goes; returns timing and spike counts. */
+  /**
+   * Runs `steps` steps, recording as it goes; returns timing and spike counts.
+   * The bits are those of calling step() `steps` times. When the network has
+   * a native form (see `engine`), the engine runs the steps in native code on
+   * the thread pool, returning to JavaScript only every BLOCK_STEPS steps for
+   * onStep and the recorders (every step for a recorder without a tap), or
+   * never when there are neither. The network is busy meanwhile: step, run,
+   * resets and saves called from a callback throw.
+   */
   run(steps: number, options: NetworkRunOptions = {}): NetworkRunResult {
     if (!Number.isSafeInteger(steps) || steps < 0) throw invalidParameter('steps', 'a whole number >= 0', steps, 'range');
+    this.checkIdle('run');
     const recorders = options.recorders ?? [];
     const counts = this.nodes.map(() => new Float64Array(this.batch));
     const opened: Recorder[] = [];
     let failed = true;
     const started = process.hrtime.bigint();
+    this.busy = 'run';
     try {
       for (const r of recorders) {
         r.open(this, steps);
         opened.push(r);
       }
-      for (let done = 0; done < steps; done++) {
-        this.step();
-        for (let k = 0; k < this.nodes.length; k++) native.countSpikes(this.nodes[k].layer.spikes, counts[k]);
-        for (const r of recorders) r.record(this.t - 1);
-        options.onStep?.(done + 1);
+      const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), counts);
+      const compiled = typeof plan === 'string' ? null : plan;
+      const wanted = compiled ? this.tapsOf(recorders) : null;
+      const block = this.blockSteps(steps, options, recorders, wanted);
+      const taps = wanted && wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
+      for (let done = 0; done < steps; ) {
+        let n = Math.min(block, steps - done);
+        if (compiled?.encodes) n = Math.min(n, TWO_32 - this.t); // past it, stepOnce throws the encoder's error
+        if (compiled && n > 0) {
+          const first = this.t;
+          compiled.run(first, n, taps ?? []);
+          this.t = first + n;
+          this.replay(recorders, taps, first, n);
+        } else {
+          n = Math.max(n, 1);
+          for (let j = 0; j < n; j++) {
+            this.stepOnce();
+            for (let k = 0; k < this.nodes.length; k++) native.countSpikes(this.nodes[k].layer.spikes, counts[k]);
+            for (const r of recorders) r.record(this.t - 1);
+          }
+        }
+        done += n;
+        options.onStep?.(done);
       }
       failed = false;
     } finally {
-      for (const r of opened) {
-        try {
-          r.close();
-        } catch (e) {
-          if (!failed) throw e;
-        }
-      }
+      this.busy = null;
+      closeRecorders(opened, failed);
     }
+    return this.result(steps, started, counts);
+  }
+
+  /**
+   * run() off the event loop: the engine runs the steps on a libuv thread
+   * (and the thread pool), returning to JavaScript only to hand recorders
+   * their copies, every BLOCK_STEPS steps. Meanwhile the network and its
+   * layers are busy (step, run, resets, saves and the layers' own calls
+   * throw); leave its connections alone too. `signal` stops the run at the
+   * next step boundary: the promise rejects with an AbortError, `time` counts
+   * the steps that ran, recorder files hold them, and run() continues with
+   * exactly the bits of an uninterrupted run. Needs a network the engine runs
+   * natively (see `engine`).
+   */
+  async runAsync(steps: number, options: NetworkRunAsyncOptions = {}): Promise<NetworkRunResult> {
+    if (!Number.isSafeInteger(steps) || steps < 0) throw invalidParameter('steps', 'a whole number >= 0', steps, 'range');
+    if (typeof options !== 'object' || options === null) throw invalidParameter('the options of runAsync', 'an options object', options);
+    const unknown = Object.keys(options).find((k) => !['recorders', 'onProgress', 'signal'].includes(k));
+    if (unknown) throw new TypeError(`Unknown option ${JSON.stringify(unknown)} for Network.runAsync; its options are: recorders, onProgress, signal`);
+    const { recorders = [], onProgress, signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidParameter('signal', 'an AbortSignal', signal);
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidParameter('onProgress', 'a function', onProgress);
+    this.checkIdle('runAsync');
+    const counts = this.nodes.map(() => new Float64Array(this.batch));
+    const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), counts);
+    if (typeof plan === 'string') throw new TypeError(`Network.runAsync needs a network the engine runs natively, but ${plan}; use run()`);
+    const aborted = (done: number) => new DOMException(`Network.runAsync was aborted after ${done} of ${steps} steps`, 'AbortError');
+    if (signal?.aborted) throw aborted(0);
+    const control = new Int32Array(new SharedArrayBuffer(8));
+    const stop = () => Atomics.store(control, 0, 1);
+    signal?.addEventListener('abort', stop, { once: true });
+    let done = 0;
+    let reported = -1;
+    const report = () => {
+      const now = done + Atomics.load(control, 1);
+      if (now !== reported) onProgress?.((reported = now));
+    };
+    const timer = onProgress ? setInterval(report, PROGRESS_MS) : null;
+    const opened: Recorder[] = [];
+    let failed = true;
+    const started = process.hrtime.bigint();
+    this.busy = 'runAsync';
+    try {
+      await holdLayers(plan.layerObjects, 'Network.runAsync', async () => {
+        for (const r of recorders) {
+          r.open(this, steps);
+          opened.push(r);
+        }
+        const wanted = this.tapsOf(recorders);
+        if (!wanted) throw new TypeError('Network.runAsync: every recorder needs a tap (Recorder.tap and recordValues), as the library\'s recorders have');
+        const block = recorders.length ? this.blockSteps(steps, {}, recorders, wanted) : Math.max(steps, 1);
+        const taps = wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
+        while (done < steps) {
+          if (signal?.aborted) throw aborted(done);
+          let n = Math.min(block, steps - done);
+          if (plan.encodes) n = Math.min(n, TWO_32 - this.t);
+          if (n === 0) this.stepOnce(); // past 2^32 steps: throws the encoder's error
+          const first = this.t;
+          const ran = await plan.runAsync(first, n, taps, control);
+          this.t = first + ran;
+          done += ran;
+          Atomics.store(control, 1, 0);
+          this.replay(recorders, taps, first, ran);
+          if (ran < n) throw aborted(done);
+        }
+      });
+      if (onProgress) report();
+      failed = false;
+    } finally {
+      if (timer) clearInterval(timer);
+      signal?.removeEventListener('abort', stop);
+      this.busy = null;
+      closeRecorders(opened, failed);
+    }
+    return this.result(steps, started, counts);
+  }
+
+  /** What run and runAsync return: timing since `started` and the spike counts by layer. */
+  private result(steps: number, started: bigint, counts: Float64Array[]): NetworkRunResult {
     const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     const spikeCounts: Record<string, Float64Array> = {};
     this.nodes.forEach((node, k) => (spikeCounts[node.name] = counts[k]));
     return { steps, wallSeconds, stepsPerSecond: wallSeconds > 0 ? steps / wallSeconds : Infinity, spikeCounts };
+  }
+
+  /** Steps per native call: all of them without callbacks; BLOCK_STEPS, or fewer for big taps; 1 for a recorder without a tap. */
+  private blockSteps(steps: number, options: NetworkRunOptions, recorders: readonly Recorder[], taps: TapSpec[] | null): number {
+    if (recorders.length === 0 && !options.onStep) return Math.max(steps, 1);
+    if (recorders.length > 0 && taps === null) return 1;
+    const bytesPerStep = (taps ?? []).reduce((sum, t) => sum + t.size * (t.variable === 'spikes' ? 1 : 4), 0);
+    return Math.max(1, Math.min(BLOCK_STEPS, Math.floor(TAP_BYTES / Math.max(bytesPerStep, 1))));
+  }
+
+  /** What each recorder taps, in recorder order, or null when one of them has no tap. */
+  private tapsOf(recorders: readonly Recorder[]): TapSpec[] | null {
+    const taps: TapSpec[] = [];
+    for (const [owner, r] of recorders.entries()) {
+      const tap = r.tap;
+      if (!tap || typeof r.recordValues !== 'function') return null;
+      for (const { layer, variable } of Array.isArray(tap) ? tap : [tap as RecorderTap]) {
+        if (!TAP_VARIABLES.includes(variable)) return null;
+        const node = this.node(layer);
+        if (node.x && variable !== 'spikes' && variable !== 'trace') return null;
+        taps.push({ owner, layer: node.index, variable, size: node.layer.size });
+      }
+    }
+    return taps;
+  }
+
+  /** Hands each recorder its taps' copies, step by step, as record() would have seen them. */
+  private replay(recorders: readonly Recorder[], taps: (Tap & TapSpec)[] | null, first: number, n: number): void {
+    for (let j = 0; j < n; j++) {
+      recorders.forEach((r, i) => {
+        if (!taps) return r.record(first + j);
+        const values = taps.filter((t) => t.owner === i).map((t) => t.out.subarray(j * t.size, (j + 1) * t.size));
+        r.recordValues!(first + j, ...values);
+      });
+    }
+  }
+
+  private planNodes() {
+    return this.nodes.map((n) => ({ name: n.name, layer: n.layer, x: n.x, source: n.source, current: n.current, zeros: n.zeros }));
+  }
+
+  private planEdges() {
+    return this.edges.map((e) => ({ name: e.name, connection: e.connection, from: e.from.index, to: e.to.index }));
+  }
+
+  /** Refuses `action` while a run is under way (from its callbacks, say). */
+  private checkIdle(action: string): void {
+    if (this.busy !== null) {
+      throw new Error(`Network.${action}: the network is busy with ${this.busy}; wait for it to end before using the network`);
+    }
   }
 
   /**
@@ -277,6 +514,7 @@ export class Network implements NetworkView {
    * step count goes on; without one the step count starts again at 0.
    */
   resetState(mask?: SampleMask): void {
+    this.checkIdle('resetState');
     for (const node of this.nodes) {
       node.layer.resetState(mask);
       if (mask === undefined) node.x?.fill(0);
@@ -292,6 +530,7 @@ export class Network implements NetworkView {
    * that changes as the network steps, so nothing of theirs is saved.
    */
   saveState(): Uint8Array {
+    this.checkIdle('saveState');
     const layers = new Map<string, FieldValue>();
     for (const node of this.nodes) layers.set(node.name, inLayer(node.name, () => layerRecord(node.layer)));
     const inputs = new Map<string, FieldValue>();
@@ -332,6 +571,7 @@ export class Network implements NetworkView {
    * Error naming the field, and the network is left as it was.
    */
   loadState(bytes: Uint8Array): void {
+    this.checkIdle('loadState');
     const record = decodeRecord(bytes);
     if (record.kind !== 'Network') throw corruptState('kind', 'a record of kind "Network"', JSON.stringify(record.kind));
     onlyFields(record, ['time', 'layers', 'inputs', 'connections'], '');
@@ -379,6 +619,17 @@ export class Network implements NetworkView {
       throw new RangeError(`No layer named ${JSON.stringify(name)} in the network (layers: ${known})`);
     }
     return node;
+  }
+}
+
+/** Closes every opened recorder; a close error is thrown unless the run already failed (its error wins). */
+function closeRecorders(opened: readonly Recorder[], failed: boolean): void {
+  for (const r of opened) {
+    try {
+      r.close();
+    } catch (e) {
+      if (!failed) throw e;
+    }
   }
 }
 

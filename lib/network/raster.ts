@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 
-import type { NetworkView, Recorder } from './network';
+import type { NetworkView, Recorder, RecorderTap } from './network';
 
 export interface RasterOptions {
   /** The SVG file to write. */
@@ -127,13 +127,23 @@ export class RasterPlot implements Recorder {
     fs.writeSync(this.fd, parts.join('\n') + '\n');
   }
 
+  /** Each panel's layer spikes: the engine copies them, and hands them to recordValues. */
+  get tap(): RecorderTap[] {
+    return this.panels.map((p) => ({ layer: p.name, variable: 'spikes' }));
+  }
+
   record(t: number): void {
+    this.recordValues(t, ...this.panels.map((p) => p.spikes));
+  }
+
+  /** record(t) on the given spikes, one array per panel. */
+  recordValues(t: number, ...spikes: (Uint8Array | Float32Array)[]): void {
     const per = this.panels;
     for (let k = 0; k < per.length; k++) {
       const p = per[k];
       const from = this.sample * p.perSample;
       for (let i = 0; i < p.perSample; i++) {
-        if (p.spikes[from + i] === 0) continue;
+        if (spikes[k][from + i] === 0) continue;
         if (this.drawn >= this.maxSpikes) {
           this.skipped++;
           continue;

@@ -1,7 +1,7 @@
 import { BaseNeuron } from '../layers/base-neuron';
 import { layerLayout } from '../binding';
 import { invalidParameter } from '../errors';
-import type { NetworkLayer, NetworkView, Recorder } from './network';
+import type { NetworkLayer, NetworkView, Recorder, RecorderTap } from './network';
 import { NpyStream, type NpyDescr } from '../io/npy';
 
 /** What a recorder wrote. */
@@ -38,8 +38,19 @@ abstract class FileRecorder implements Recorder {
   }
 
   protected abstract begin(steps: number): NpyStream;
-  abstract record(t: number): void;
+  /** The variable recorded: read live by record(), copied by the engine for recordValues(). */
+  protected abstract readonly variableName: 'spikes' | 'vCell' | 'trace' | 'thresh' | 'refracCounts';
+  abstract recordValues(t: number, values: Uint8Array | Float32Array): void;
   abstract describe(): Recording;
+
+  get tap(): RecorderTap | null {
+    return this.target ? { layer: this.layer, variable: this.variableName } : null;
+  }
+
+  record(t: number): void {
+    const live = (this.target as unknown as Record<string, Uint8Array | Float32Array>)[this.variableName];
+    this.recordValues(t, live);
+  }
 
   close(): void {
     this.stream?.close();
@@ -61,8 +72,9 @@ export class SpikeEventRecorder extends FileRecorder {
     return new NpyStream(this.file, '<i4', [3]);
   }
 
-  record(t: number): void {
-    const spikes = this.target!.spikes;
+  protected readonly variableName = 'spikes';
+
+  recordValues(t: number, spikes: Uint8Array | Float32Array): void {
     const per = this.perSample;
     for (let k = 0; k < spikes.length; k++) {
       if (spikes[k] === 0) continue;
@@ -112,8 +124,9 @@ export class SpikeBitsRecorder extends FileRecorder {
     return new NpyStream(this.file, '|u1', [this.batch, this.bytesPerSample]);
   }
 
-  record(): void {
-    const spikes = this.target!.spikes;
+  protected readonly variableName = 'spikes';
+
+  recordValues(_t: number, spikes: Uint8Array | Float32Array): void {
     const { row, perSample: per, bytesPerSample: bytes } = this;
     row.fill(0);
     for (let b = 0; b < this.batch; b++) {
@@ -157,7 +170,6 @@ export class StateRecorder extends FileRecorder {
   readonly every: number;
   private samples: number[] = [];
   private neurons: number[] = [];
-  private view: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private row = new Float32Array(0);
 
   constructor(private readonly options: StateRecorderOptions) {
@@ -174,7 +186,6 @@ export class StateRecorder extends FileRecorder {
     if (!allowed.includes(this.variable)) {
       throw invalidParameter(`variable of the recording of layer "${this.layer}"`, `one of ${allowed.join(', ')}`, this.variable, 'range');
     }
-    this.view = (layer as unknown as Record<string, Float32Array>)[this.variable];
     const pick = (given: readonly number[] | undefined, count: number, what: string): number[] => {
       const list = given ? [...given] : Array.from({ length: count }, (_, k) => k);
       list.forEach((v, k) => {
@@ -190,9 +201,13 @@ export class StateRecorder extends FileRecorder {
     return new NpyStream(this.file, '<f4', [this.samples.length, this.neurons.length]);
   }
 
-  record(t: number): void {
+  protected get variableName(): 'vCell' | 'trace' | 'thresh' | 'refracCounts' {
+    return this.variable as 'vCell';
+  }
+
+  recordValues(t: number, view: Uint8Array | Float32Array): void {
     if (t % this.every !== 0) return;
-    const { row, samples, neurons, view, perSample } = this;
+    const { row, samples, neurons, perSample } = this;
     let k = 0;
     for (const b of samples) for (const i of neurons) row[k++] = view[b * perSample + i];
     this.stream!.append(row);

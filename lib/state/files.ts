@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
-import { invalidParameter } from '../errors';
+import { fileSystemReason, invalidParameter } from '../errors';
 
 /** A file path argument, checked. */
 function checkPath(path: unknown): string {
@@ -31,10 +31,16 @@ export type FileCalls = Pick<typeof fs, 'openSync' | 'writeSync' | 'fsyncSync' |
  * part. The temporary file is removed when anything fails.
  */
 export function writeFileAtomic(path: unknown, bytes: Uint8Array, io: FileCalls = fs): void {
-  const target = resolve(checkPath(path));
+  const given = checkPath(path);
+  const target = resolve(given);
   const dir = dirname(target);
   const temporary = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = io.openSync(temporary, 'wx', 0o644);
+  let fd: number;
+  try {
+    fd = io.openSync(temporary, 'wx', 0o644);
+  } catch (error) {
+    throw writeError(given, error);
+  }
   try {
     try {
       for (let at = 0; at < bytes.length; ) at += io.writeSync(fd, bytes, at, bytes.length - at);
@@ -45,9 +51,23 @@ export function writeFileAtomic(path: unknown, bytes: Uint8Array, io: FileCalls 
     io.renameSync(temporary, target);
   } catch (error) {
     io.rmSync(temporary, { force: true });
-    throw error;
+    throw writeError(given, error);
   }
   syncDirectory(dir, io);
+}
+
+/**
+ * Why a file could not be written, naming the file asked for (not the
+ * temporary one, so Node's error, which names it, is not kept); the error
+ * keeps Node's code.
+ */
+function writeError(path: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const folder = dirname(path);
+  const reason = code === 'ENOENT' && !fs.existsSync(folder) ? `the folder ${folder} does not exist (ENOENT)` : fileSystemReason(error);
+  const wrapped: NodeJS.ErrnoException = new Error(`Cannot write ${path}: ${reason}`);
+  if (code !== undefined) wrapped.code = code;
+  return wrapped;
 }
 
 /** fsync of a directory, so that a rename in it is on disk; a no-op where directories cannot be opened (Windows). */

@@ -37,7 +37,7 @@ interface LayerInternals {
   spec: LayerSpec;
   state: Slab;
   history: SpikeHistory | null;
-  /** Refuses while runAsync works on a copy of the state (it writes it back when done). */
+  /** Refuses while runAsync works on the state in place (it settles when done). */
   guard: BusyGuard;
 }
 
@@ -62,6 +62,23 @@ function internalsOf(layer: object, action: string): LayerInternals {
   if (!parts) throw invalidParameter('this', 'a layer built by its constructor', layer);
   parts.guard.check(layer, action);
   return parts;
+}
+
+/**
+ * @internal The layer's state slab, for the network engine (lib/network/plan.ts),
+ * which steps it natively; refused like `action` while runAsync works on it.
+ */
+export function layerSlab(layer: object, action: string): Slab {
+  return internalsOf(layer, action).state;
+}
+
+/**
+ * @internal Keeps every layer busy, as its own runAsync does, until `work`
+ * settles (the network engine's runAsync); refused if one is busy already.
+ */
+export function holdLayers<T>(layers: readonly object[], what: string, work: () => Promise<T>): Promise<T> {
+  const guards = [...new Set(layers.map((layer) => internalsOf(layer, what).guard))];
+  return guards.reduce<() => Promise<T>>((inner, guard) => () => guard.hold(what, inner), work)();
 }
 
 /** The library class a class is or extends, by walking its prototype chain. */

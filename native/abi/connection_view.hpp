@@ -11,6 +11,18 @@
 
 namespace spiking {
 
+// The arrivals of one step listed by input rather than by sample (the
+// engine's plan, native/runtime/plan.cpp): input[j] (increasing) arrives in
+// the samples sample[start[j]] .. sample[start[j + 1] - 1] (increasing), so a
+// kernel reads each weight row once for the whole batch. Only without
+// per-synapse delays.
+struct Gathered {
+  const std::uint32_t* input = nullptr;
+  const std::uint32_t* start = nullptr;   // count + 1 entries
+  const std::uint32_t* sample = nullptr;
+  std::size_t count = 0;                  // inputs listed
+};
+
 struct Connection {
   std::size_t batch = 0, in = 0, out = 0;
   std::size_t stride = 0;  // floats per row of `weights` and `delays`, a multiple of kConnectionPad
@@ -25,6 +37,7 @@ struct Connection {
   float* result = nullptr;  // Current, Difference: [batch][out]; Products: [batch][out][in]
   std::size_t oBegin = 0, oEnd = 0;  // the outputs this call computes
   const float* traceIn = nullptr;  // Difference: presynaptic trace, [batch][in]
+  const Gathered* gathered = nullptr;  // Current: the arrivals by input, when listed (else by sample)
 
   // Arrivals a step can have over the batch (connection_layout.hpp).
   std::size_t eventCapacity() const {

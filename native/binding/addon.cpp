@@ -1,6 +1,6 @@
 // The N-API entry points: each checks what JS passed (checks.cpp), then
 // forwards to the runner. Nothing here owns memory or keeps a pointer past
-// the call, except runAsync, which works on copies (run_async.cpp).
+// the call, except runAsync, which borrows its arguments until it settles (run_async.cpp).
 #include <napi.h>
 
 #include <string>
@@ -8,6 +8,8 @@
 #include "checks.hpp"
 #include "connections.hpp"
 #include "layout.hpp"
+#include "network.hpp"
+#include "learning.hpp"
 #include "run_async.hpp"
 #include "../abi/layer_layout.hpp"
 #include "../runtime/dispatch.hpp"
@@ -129,6 +131,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["apiVersion"] = kAddonApi;
   exports["maxThreads"] = static_cast<double>(kMaxThreads);
   registerNetwork(env, exports);
+  registerNetworkPlan(env, exports);
+  registerLearning(env, exports);
   exports["sanitized"] = Napi::Boolean::New(env, kSanitized);
   return exports;
 }

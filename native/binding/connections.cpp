@@ -27,6 +27,8 @@ std::uint32_t u32Arg(Napi::Env env, const Napi::Value& value, const char* name) 
   return static_cast<std::uint32_t>(x);
 }
 
+}  // namespace
+
 // The connection slab's header, checked against its size: every product
 // below must be a size the buffer can hold, so no size_t wraps around.
 Connection decodeConnection(Napi::Env env, const SlabView& slab) {
@@ -60,6 +62,8 @@ Connection decodeConnection(Napi::Env env, const SlabView& slab) {
   c.events = arrayAt<std::uint32_t>(env, slab, h[connslot::kEvents], static_cast<std::size_t>(events), "the event scratch");
   return c;
 }
+
+namespace {
 
 // connectionStep(slab, pre: Uint8Array [batch][in], result: Float32Array, mode, traceIn?)
 Napi::Value ConnectionStep(const Napi::CallbackInfo& info) {

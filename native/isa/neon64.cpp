@@ -1,6 +1,9 @@
 // NEON on AArch64: compiled with that instruction set's flags only (see CMakeLists.txt).
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
+#include "../kernels/learning/mstdpet.hpp"
+#include "../kernels/learning/normalize.hpp"
+#include "../kernels/learning/pair_stdp.hpp"
 #include "../kernels/step_layer.hpp"
 #include "../kernels/stream_probe.hpp"
 
@@ -8,3 +11,7 @@ template void spiking::stepLayer<xsimd::neon64>(const Layer&, const Drive&, std:
 template void spiking::streamLayer<xsimd::neon64>(const Layer&, const float*, std::size_t, std::size_t);
 template void spiking::connectionStep<xsimd::neon64>(const Connection&);
 template void spiking::bernoulliStep<xsimd::neon64>(const BernoulliCall&);
+template void spiking::mstdpetUpdate<xsimd::neon64>(const MstdpetCall&);
+template void spiking::mstdpetStep<xsimd::neon64>(const MstdpetCall&);
+template void spiking::pairStdp<xsimd::neon64>(const PairCall&);
+template void spiking::normalizeWeights<xsimd::neon64>(const NormalizeCall&);

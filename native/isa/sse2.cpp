@@ -1,6 +1,9 @@
 // SSE2, the x86-64 baseline: compiled with that instruction set's flags only (see CMakeLists.txt).
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
+#include "../kernels/learning/mstdpet.hpp"
+#include "../kernels/learning/normalize.hpp"
+#include "../kernels/learning/pair_stdp.hpp"
 #include "../kernels/step_layer.hpp"
 #include "../kernels/stream_probe.hpp"
 
@@ -8,3 +11,7 @@ template void spiking::stepLayer<xsimd::sse2>(const Layer&, const Drive&, std::s
 template void spiking::streamLayer<xsimd::sse2>(const Layer&, const float*, std::size_t, std::size_t);
 template void spiking::connectionStep<xsimd::sse2>(const Connection&);
 template void spiking::bernoulliStep<xsimd::sse2>(const BernoulliCall&);
+template void spiking::mstdpetUpdate<xsimd::sse2>(const MstdpetCall&);
+template void spiking::mstdpetStep<xsimd::sse2>(const MstdpetCall&);
+template void spiking::pairStdp<xsimd::sse2>(const PairCall&);
+template void spiking::normalizeWeights<xsimd::sse2>(const NormalizeCall&);

@@ -116,12 +116,54 @@ inline void withRow(float* row, std::size_t count, Body body) {
   std::memcpy(row, padded, count * sizeof(float));
 }
 
+// The arrivals listed by input (Connection::gathered): for K vectors of
+// outputs from o0, each arriving input's weights are loaded once and added to
+// the outputs of every sample it arrives in. Per sample and output the adds
+// come in increasing input order, one float32 add each, as in accumulateTile;
+// the partial vector at the layer's end takes the same adds one lane at a time.
+template <class A, std::size_t K>
+inline void gatheredTile(const Connection& L, std::size_t o0, std::size_t count) {
+  using B = Batch<A>;
+  constexpr std::size_t W = B::size;
+  const Gathered& g = *L.gathered;
+  constexpr std::size_t kAhead = 4;
+  if (count == K * W) {
+    for (std::size_t j = 0; j < g.count; ++j) {
+      if (j + kAhead < g.count) {
+        const float* next = L.weights + g.input[j + kAhead] * L.stride + o0;
+        for (std::size_t k = 0; k < K * W; k += 16) prefetch(next + k);
+      }
+      const float* w = L.weights + g.input[j] * L.stride + o0;
+      B row[K];
+      for (std::size_t k = 0; k < K; ++k) row[k] = B::load_unaligned(w + k * W);
+      for (std::uint32_t s = g.start[j]; s < g.start[j + 1]; ++s) {
+        float* dst = L.result + g.sample[s] * L.out + o0;
+        for (std::size_t k = 0; k < K; ++k) (B::load_unaligned(dst + k * W) + row[k]).store_unaligned(dst + k * W);
+      }
+    }
+    return;
+  }
+  for (std::size_t j = 0; j < g.count; ++j) {
+    const float* w = L.weights + g.input[j] * L.stride + o0;
+    for (std::uint32_t s = g.start[j]; s < g.start[j + 1]; ++s) {
+      float* dst = L.result + g.sample[s] * L.out + o0;
+      for (std::size_t o = 0; o < count; ++o) dst[o] = dst[o] + w[o];
+    }
+  }
+}
+
 // The arrivals are already listed (Connection::listArrivals); walks the outputs
 // [oBegin, oEnd) a tile at a time and, within a tile, every sample: the
 // tile's weight rows stay in cache across the batch. Per output the adds
 // still come in increasing input order.
 template <class A>
 inline void connectionCurrent(const Connection& L) {
+  if (L.gathered) {
+    if (L.gathered->count == 0) return;
+    return overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
+      gatheredTile<A, decltype(k)::value>(L, o0, count);
+    });
+  }
   const std::uint32_t* start = L.eventStarts();
   if (start[L.batch] == 0) return;
   overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {

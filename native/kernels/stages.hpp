@@ -1,5 +1,5 @@
 // The stages that IF, LIF, AdaptiveLIF and Fede share after their voltage
-// update (SEMANTICS.md steps 1 and 3-7), written once on vectors. Each model
+// update (docs/semantics.md, "One neuron step", steps 1 and 3-7), written once on vectors. Each model
 // header composes them into its fused step.
 #pragma once
 

@@ -3,7 +3,7 @@
 // vector code on zero-padded copies (so there is no second, scalar version of
 // any model to keep in step). Included only by the per-ISA translation units.
 //
-// Arithmetic is one IEEE float32 operation per step of SEMANTICS.md, in its
+// Arithmetic is one IEEE float32 operation per step of docs/semantics.md, in its
 // order: no fma, no re-association (the build adds -ffp-contract=off).
 #pragma once
 

@@ -7,6 +7,7 @@
 #include "../abi/layer_view.hpp"
 #include "../kernels/encode.hpp"
 #include "../abi/connection_view.hpp"
+#include "../abi/learning_view.hpp"
 
 namespace spiking {
 
@@ -40,6 +41,33 @@ struct InstructionSet {
   ConnectionFn connection;
   BernoulliFn bernoulli;
 };
+
+// Learning rules (kernels/learning/), over a call's presynaptic rows.
+// Never allocate, never throw. Looked up by the active set's name
+// (runtime/learning_dispatch.cpp), so adding a rule leaves the table above alone.
+template <class Arch>
+void mstdpetUpdate(const MstdpetCall& call);
+template <class Arch>
+void mstdpetStep(const MstdpetCall& call);
+template <class Arch>
+void pairStdp(const PairCall& call);
+template <class Arch>
+void normalizeWeights(const NormalizeCall& call);
+
+using MstdpetFn = void (*)(const MstdpetCall&);
+using PairFn = void (*)(const PairCall&);
+using NormalizeFn = void (*)(const NormalizeCall&);
+
+struct LearningKernels {
+  const char* name;  // the InstructionSet it belongs to
+  MstdpetFn mstdpetUpdate;
+  MstdpetFn mstdpetStep;
+  PairFn pairStdp;
+  NormalizeFn normalizeWeights;
+};
+
+// The learning kernels of activeInstructionSet().
+const LearningKernels& activeLearningKernels();
 
 // Compiled instruction sets that this CPU runs, best first.
 const InstructionSet* const* usableInstructionSets(std::size_t* count);

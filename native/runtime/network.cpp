@@ -7,22 +7,25 @@
 
 namespace spiking {
 
+void runConnectionKernel(const Connection& c, double work) {
+  if (work <= 0) return;
+  const ConnectionFn step = activeInstructionSet().connection;
+  // Every output is computed by one call, in the same order, whatever the split.
+  splitRange(c.out, work, [&](std::size_t begin, std::size_t end) {
+    Connection part = c;
+    part.oBegin = begin;
+    part.oEnd = end;
+    step(part);
+  });
+}
+
 std::size_t stepConnection(const Connection& c, const std::uint8_t* pre) {
   const std::size_t sent = c.batch * c.in;
   std::memcpy(c.ring + c.head * sent, pre, sent);
   // Work in float operations: arrivals x outputs, or every synapse (dense modes).
   double work = static_cast<double>(c.batch) * static_cast<double>(c.in) * static_cast<double>(c.out);
   if (c.mode == ConnectionMode::Current) work = static_cast<double>(c.listArrivals()) * static_cast<double>(c.out);
-  if (work > 0) {
-    const ConnectionFn step = activeInstructionSet().connection;
-    // Every output is computed by one call, in the same order, whatever the split.
-    splitRange(c.out, work, [&](std::size_t begin, std::size_t end) {
-      Connection part = c;
-      part.oBegin = begin;
-      part.oEnd = end;
-      step(part);
-    });
-  }
+  runConnectionKernel(c, work);
   return (c.head + 1) % c.rows;
 }
 

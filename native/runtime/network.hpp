@@ -16,6 +16,10 @@ namespace spiking {
 // step is large, and returns the ring row the next step writes to.
 std::size_t stepConnection(const Connection& c, const std::uint8_t* pre);
 
+// The active kernel over all of c's outputs (arrivals already listed), split
+// across the pool when `work` (float operations) is large; nothing when 0.
+void runConnectionKernel(const Connection& c, double work);
+
 // counts[b] += the spikes in row b of spikes [batch][n].
 void countSpikes(const std::uint8_t* spikes, std::size_t n, double* counts, std::size_t batch);
 

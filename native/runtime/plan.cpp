@@ -1,0 +1,324 @@
+#include "plan.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "dispatch.hpp"
+#include "network.hpp"
+#include "runner.hpp"
+#include "thread_pool.hpp"
+#include "../kernels/philox.hpp"
+
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
+
+namespace spiking {
+namespace {
+
+// The index of the lowest set bit of x (x != 0).
+inline unsigned lowestBit(std::uint64_t x) {
+#if defined(_MSC_VER)
+  unsigned long i = 0;
+  _BitScanForward64(&i, x);
+  return static_cast<unsigned>(i);
+#else
+  return static_cast<unsigned>(__builtin_ctzll(x));
+#endif
+}
+
+// The control words another thread reads and writes (NetworkPlan::control).
+inline std::int32_t loadShared(const std::int32_t* p) {
+#if defined(_MSC_VER)
+  return _InterlockedOr(reinterpret_cast<volatile long*>(const_cast<std::int32_t*>(p)), 0);
+#else
+  return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+#endif
+}
+
+inline void storeShared(std::int32_t* p, std::int32_t value) {
+#if defined(_MSC_VER)
+  _InterlockedExchange(reinterpret_cast<volatile long*>(p), value);
+#else
+  __atomic_store_n(p, value, __ATOMIC_RELEASE);
+#endif
+}
+
+// Below this many draws an encoder step is not worth waking other threads for.
+constexpr double kParallelDraws = 1 << 14;
+
+// Runs f(b0, b1) over the samples [0, batch): on the caller alone when the
+// draws are few, else in chunks of whole samples, a few per thread (each
+// sample's draws depend on its own counter only, so any split gives the same
+// bits). Connections and layers split by split.hpp's rule (runtime/network.cpp).
+template <class F>
+void splitSamples(std::size_t batch, double draws, F&& f) {
+  ThreadPool& pool = ThreadPool::instance();
+  const std::size_t threads = pool.threads();
+  if (threads == 1 || draws < kParallelDraws || batch == 1) return f(std::size_t(0), batch);
+  const std::size_t size = std::max<std::size_t>(1, batch / (threads * 4));
+  auto chunk = [&](std::size_t c) { f(c * size, std::min(batch, (c + 1) * size)); };
+  pool.parallelFor((batch + size - 1) / size, chunk);
+}
+
+// Where a neuron layer's connections write: +0, or -0 for FedeNeuron, whose
+// first difference must come out exactly ((-0) + e == e).
+void clearCurrent(const PlanLayer& p) {
+  const float zero = p.layer.model == Model::Fede ? -0.0f : 0.0f;
+  std::fill(p.current, p.current + p.layer.n, zero);
+}
+
+// Poisson: kernels/encode.hpp's bernoulliStep, split over samples (each
+// sample's draws depend on its own counter only).
+void encodePoisson(const PlanLayer& p, std::uint32_t step) {
+  const PlanSource& s = p.source;
+  const BernoulliFn bernoulli = activeInstructionSet().bernoulli;
+  const double work = static_cast<double>(p.layer.n);
+  splitSamples(p.batch, work, [&](std::size_t b0, std::size_t b1) {
+    BernoulliCall call;
+    call.out = p.x + b0 * s.perSample;
+    call.thresholds = s.thresholds + (s.shared ? 0 : b0 * s.perSample);
+    call.n = s.perSample;
+    call.batch = b1 - b0;
+    call.shared = s.shared;
+    call.key0 = s.key0;
+    call.key1 = s.key1;
+    call.step = step;
+    call.firstSample = s.firstSample + static_cast<std::uint32_t>(b0);
+    call.domain = s.domain;
+    bernoulli(call);
+  });
+}
+
+// Latency: the offsets of one window (LatencyEncoder.layOut's arithmetic, in
+// double as in JavaScript), then the neurons whose offset is this step's.
+struct LatencyState {
+  std::vector<double> offsets;
+  double window = -1;  // the window `offsets` holds
+};
+
+void layOutLatency(const PlanLayer& p, LatencyState& state, double w) {
+  const PlanSource& s = p.source;
+  const double jitter = s.jitter, window = s.window;
+  const double span = 2 * jitter + 1;
+  splitSamples(p.batch, static_cast<double>(p.layer.n) * (jitter > 0 ? 8 : 1), [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const std::uint32_t sample = s.firstSample + static_cast<std::uint32_t>(b);
+      std::uint32_t block[4] = {0, 0, 0, 0};
+      std::size_t drawn = ~std::size_t(0);  // the block of words `block` holds
+      for (std::size_t i = 0; i < s.perSample; ++i) {
+        const std::size_t k = b * s.perSample + i;
+        double t = s.base[k];
+        if (t >= 0 && jitter > 0) {
+          if (drawn != i / 4) {
+            drawn = i / 4;
+            philoxBlocks(block, 1, s.key0, s.key1, static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(drawn), sample,
+                         s.domain);
+          }
+          const double u = static_cast<double>(block[i % 4]) / 4294967296.0;
+          t += std::floor(u * span) - jitter;
+          t = std::min(window - 1, std::max(0.0, t));
+        }
+        state.offsets[k] = t;
+      }
+    }
+  });
+  state.window = w;
+}
+
+void encodeLatency(const PlanLayer& p, LatencyState& state, std::uint32_t step) {
+  const double t = step, w = std::floor(t / p.source.window);
+  if (w != state.window) layOutLatency(p, state, w);
+  const double offset = t - w * p.source.window;
+  for (std::size_t k = 0; k < p.layer.n; ++k) p.x[k] = state.offsets[k] == offset ? 1 : 0;
+}
+
+// The scratch of one connection's gathered arrivals (Gathered), and the
+// choice between the two kernels that give the same bits: by input (each
+// weight row read once per step, but a load and a store per add) or by
+// sample (register accumulators, a row read once per sample it arrives in).
+// Which is faster depends on the sizes and the machine, so the first
+// kTrialSteps steps of a call alternate between them and time each; the rest
+// use the faster.
+constexpr std::size_t kTrialSteps = 8;
+
+struct GatherState {
+  std::vector<std::uint32_t> input, start, sample, cursor;
+  Gathered list;
+  std::size_t trials = 0;
+  double seconds[2] = {0, 0};  // by sample, by input
+  bool byInput() const {
+    return trials < kTrialSteps ? trials % 2 == 1 : seconds[1] < seconds[0];
+  }
+};
+
+// Lists the inputs that arrive now, per sample in increasing order, into the
+// slab's event scratch: Connection::listArrivals without per-synapse delays, eight
+// spikes at a time (no branch per silent input). Returns the arrivals.
+std::size_t listBySample(const Connection& L) {
+  std::uint32_t* index = L.eventIndex();
+  std::uint32_t* begin = L.eventStarts();
+  std::uint32_t count = 0;
+  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
+  for (std::size_t b = 0; b < L.batch; ++b) {
+    begin[b] = count;
+    const std::uint8_t* row = L.sent(L.delay, b);
+    std::size_t i = 0;
+    for (; i + 8 <= L.in; i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, row + i, 8);
+      std::uint64_t nonzero = (((word & kLow7) + kLow7) | word) & kHigh;  // 0x80 in each nonzero byte
+      while (nonzero) {
+        index[count++] = static_cast<std::uint32_t>(i + (lowestBit(nonzero) >> 3));
+        nonzero &= nonzero - 1;
+      }
+    }
+    for (; i < L.in; ++i) {
+      if (row[i]) index[count++] = static_cast<std::uint32_t>(i);
+    }
+  }
+  begin[L.batch] = count;
+  return count;
+}
+
+// The arrivals listed by sample (listBySample), regrouped by input: a
+// counting sort that keeps each input's samples in increasing order.
+std::size_t gatherArrivals(const Connection& L, GatherState& g) {
+  const std::uint32_t count = static_cast<std::uint32_t>(listBySample(L));
+  const std::uint32_t* index = L.eventIndex();
+  const std::uint32_t* begin = L.eventStarts();
+  g.list.count = 0;
+  if (count == 0) return 0;
+  std::uint32_t* cursor = g.cursor.data();
+  std::fill(cursor, cursor + L.in, 0u);
+  for (std::uint32_t e = 0; e < count; ++e) ++cursor[index[e]];
+  std::uint32_t at = 0;
+  std::size_t inputs = 0;
+  for (std::size_t i = 0; i < L.in; ++i) {
+    const std::uint32_t c = cursor[i];
+    if (c == 0) continue;
+    g.input[inputs] = static_cast<std::uint32_t>(i);
+    g.start[inputs++] = at;
+    cursor[i] = at;
+    at += c;
+  }
+  g.start[inputs] = at;
+  for (std::size_t b = 0; b < L.batch; ++b) {
+    for (std::uint32_t e = begin[b]; e < begin[b + 1]; ++e) g.sample[cursor[index[e]]++] = static_cast<std::uint32_t>(b);
+  }
+  g.list.input = g.input.data();
+  g.list.start = g.start.data();
+  g.list.sample = g.sample.data();
+  g.list.count = inputs;
+  return count;
+}
+
+bool gathers(const Connection& L) { return L.mode == ConnectionMode::Current && !L.delays && L.batch >= 2; }
+
+// One step of a connection (runtime/network.cpp's stepConnection, with the kernel choice):
+// this step's presynaptic spikes into the ring, the arrivals listed, the
+// kernel over the outputs split across the pool, the ring moved on a row.
+void stepEdge(PlanConnection& c, const PlanLayer& from, float* result, GatherState& g) {
+  Connection& L = c.link;
+  const std::size_t sent = L.batch * L.in;
+  std::memcpy(c.ring + L.head * sent, from.layer.spikes, sent);
+  L.result = result;
+  double work = static_cast<double>(sent) * static_cast<double>(L.out);
+  if (L.mode == ConnectionMode::Current) {
+    const bool timed = gathers(L) && g.trials < kTrialSteps;
+    const auto started = std::chrono::steady_clock::now();
+    std::size_t events = 0;
+    if (gathers(L) && g.byInput()) {
+      events = gatherArrivals(L, g);
+      L.gathered = &g.list;
+    } else {
+      events = L.delays ? L.listArrivals() : listBySample(L);
+      L.gathered = nullptr;
+    }
+    work = static_cast<double>(events) * static_cast<double>(L.out);
+    runConnectionKernel(L, work);
+    if (timed) {
+      g.seconds[L.gathered ? 1 : 0] += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      ++g.trials;
+    }
+  } else {
+    L.traceIn = from.layer.trace;
+    runConnectionKernel(L, work);
+  }
+  L.head = (L.head + 1) % L.rows;
+}
+
+void copyTap(const NetworkPlan& plan, const PlanTap& tap, std::size_t j) {
+  const Layer& L = plan.layers[tap.layer].layer;
+  if (tap.variable == TapVariable::Spikes) {
+    std::memcpy(static_cast<std::uint8_t*>(tap.out) + j * L.n, L.spikes, L.n);
+    return;
+  }
+  const float* from = tap.variable == TapVariable::VCell    ? L.v
+                      : tap.variable == TapVariable::Trace  ? L.trace
+                      : tap.variable == TapVariable::Thresh ? L.thresh
+                                                            : L.refracCounts;
+  std::memcpy(static_cast<float*>(tap.out) + j * L.n, from, L.n * sizeof(float));
+}
+
+}  // namespace
+
+std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
+  std::vector<GatherState> gather(plan.connections.size());
+  for (std::size_t c = 0; c < plan.connections.size(); ++c) {
+    const Connection& L = plan.connections[c].link;
+    if (!gathers(L)) continue;
+    gather[c].input.resize(L.in);
+    gather[c].start.resize(L.in + 1);
+    gather[c].cursor.resize(L.in);
+    gather[c].sample.resize(L.batch * L.in);
+  }
+  std::vector<LatencyState> latency(plan.layers.size());
+  for (std::size_t k = 0; k < plan.layers.size(); ++k) {
+    if (plan.layers[k].source.kind == SourceKind::Latency) latency[k].offsets.resize(plan.layers[k].layer.n);
+  }
+
+  std::size_t j = 0;
+  for (; j < steps; ++j) {
+    if (plan.control && loadShared(plan.control) != 0) break;
+    const std::uint64_t t = first + j;
+    for (std::size_t k = 0; k < plan.layers.size(); ++k) {
+      PlanLayer& p = plan.layers[k];
+      Drive drive;
+      Segment x, preTrace;
+      if (p.input) {
+        if (p.source.kind == SourceKind::Poisson) encodePoisson(p, static_cast<std::uint32_t>(t));
+        if (p.source.kind == SourceKind::Latency) encodeLatency(p, latency[k], static_cast<std::uint32_t>(t));
+        drive.bytes = p.x;
+      } else {
+        clearCurrent(p);
+        for (std::size_t c : p.incoming) {
+          PlanConnection& conn = plan.connections[c];
+          stepEdge(conn, plan.layers[conn.from], p.current, gather[c]);
+        }
+        x = Segment{p.current, 1};
+        drive.x = &x;
+        drive.segments = 1;
+        if (p.layer.model == Model::Fede) {
+          preTrace = Segment{p.zeros, 1};
+          drive.preTrace = &preTrace;
+        }
+      }
+      stepLayerParallel(p.layer, drive);
+    }
+    for (const PlanLayer& p : plan.layers) countSpikes(p.layer.spikes, p.perSample, p.counts, p.batch);
+    for (const PlanTap& tap : plan.taps) copyTap(plan, tap, j);
+    if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
+    if (plan.control) storeShared(plan.control + 1, static_cast<std::int32_t>(std::min<std::size_t>(j + 1, 0x7fffffff)));
+  }
+
+  for (const PlanConnection& c : plan.connections) {
+    const double head = static_cast<double>(c.link.head);
+    std::memcpy(c.headSlot, &head, sizeof(double));
+  }
+  return j;
+}
+
+}  // namespace spiking

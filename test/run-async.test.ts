@@ -1,0 +1,71 @@
+// runAsync's lifetime: it borrows the caller's buffers (nothing large is
+// copied on the calling thread, and nothing it borrowed can be collected
+// under it), and it survives its environment going away: a worker terminated
+// with a run in flight ends quietly, the process goes on.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+
+import * as spiking from '../lib';
+
+const options = { thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 2, tauV: 0.9, tauT: 0.8 };
+const lif = (n: number) => new spiking.LIFNeuron({ cellsShape: [n], ...options });
+
+function input(length: number, seed: number): Float32Array {
+  const x = new Float32Array(length);
+  for (let i = 0; i < x.length; i++) x[i] = (((i + seed) * 2654435761) % 1024) / 2048;
+  return x;
+}
+
+function expectSame(actual: spiking.RunResult, expected: spiking.RunResult): void {
+  expect(Buffer.compare(actual.spikes, expected.spikes)).toBe(0);
+  expect(Buffer.compare(new Uint8Array(actual.vCell!.buffer), new Uint8Array(expected.vCell!.buffer))).toBe(0);
+}
+
+describe('worker teardown with a runAsync in flight', () => {
+  // In a child process, so that an abort fails this test instead of ending jest.
+  const host = path.join(__dirname, 'fixtures', 'terminate-host.js');
+  test.each([
+    ['terminate', 'worker.terminate() from the main thread', 6, 'issue'],
+    ['exit', 'process.exit() in the worker', 6, 'issue'],
+    ['terminate', 'worker.terminate() from the main thread', 25, 'small'],
+  ])('%s: %s, %i times (%s size): the process survives and exits 0', (mode, _how, rounds, size) => {
+    const child = spawnSync(process.execPath, [host, mode, String(rounds), size], { encoding: 'utf8', timeout: 120_000 });
+    expect(child.stderr).toBe('');
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    expect(child.stdout).toBe(`survived ${rounds} ${mode}\n`);
+  });
+});
+
+describe('runAsync borrows its arguments', () => {
+  test('starting it copies nothing large on the calling thread', async () => {
+    const n = 200_000;
+    const steps = 100; // x: 80 MB
+    const x = input(n * steps, 1);
+    const expected = lif(n).run(x, { steps, record: ['vCell'] });
+    const layer = lif(n);
+    const before = process.memoryUsage().rss;
+    const pending = layer.runAsync(x, { steps, record: ['vCell'] });
+    const grown = process.memoryUsage().rss - before;
+    expect(grown).toBeLessThan(x.byteLength / 8);
+    expectSame(await pending, expected);
+  }, 60_000);
+
+  test('its input and the state stay alive while it runs, even with no other reference and a collection', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const n = 100_000;
+    const steps = 60;
+    const expected = lif(n).run(input(n * steps, 2), { steps, record: ['vCell'] });
+    let layer: spiking.LIFNeuron | null = lif(n);
+    const pending = layer.runAsync(input(n * steps, 2), { steps, record: ['vCell'] });
+    layer = null; // the input was never referenced here; now the layer isn't either
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expectSame(await pending, expected);
+  }, 60_000);
+});
