@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "exports.hpp"
 #include "checks.hpp"
 #include "connections.hpp"
 #include "layout.hpp"
@@ -111,16 +112,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // A bad setting is an error at load, never silently replaced by a default.
   const std::string threadsProblem = threadsVariableProblem();
   if (!threadsProblem.empty()) throw Napi::Error::New(env, threadsProblem);
-  exports["step"] = Napi::Function::New(env, Step, "step");
-  exports["run"] = Napi::Function::New(env, Run, "run");
-  exports["runAsync"] = Napi::Function::New(env, RunAsync, "runAsync");
-  exports["numThreads"] = Napi::Function::New(env, NumThreads, "numThreads");
-  exports["setNumThreads"] = Napi::Function::New(env, SetNumThreads, "setNumThreads");
-  exports["streamProbe"] = Napi::Function::New(env, StreamProbe, "streamProbe");
-  exports["instructionSets"] = Napi::Function::New(env, InstructionSets, "instructionSets");
-  exports["instructionSet"] = Napi::Function::New(env, ActiveInstructionSet, "instructionSet");
-  exports["setInstructionSet"] =
-      Napi::Function::New(env, SelectInstructionSet, "setInstructionSet");
+  exportFunctions(env, exports, {
+      {"step", Step},
+      {"run", Run},
+      {"runAsync", RunAsync},
+      {"numThreads", NumThreads},
+      {"setNumThreads", SetNumThreads},
+      {"streamProbe", StreamProbe},
+      {"instructionSets", InstructionSets},
+      {"instructionSet", ActiveInstructionSet},
+      {"setInstructionSet", SelectInstructionSet}
+  });
   exports["layerLayout"] = layerLayout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
   Napi::Array compiled = Napi::Array::New(env);

@@ -4,6 +4,7 @@
 // what JS passed and forwards: it owns nothing and keeps no pointer past a
 // call; lib/ checks first with friendlier messages, these checks are the
 // last line before native code dereferences anything.
+#include "exports.hpp"
 #include "connections.hpp"
 
 #include <cstring>
@@ -136,11 +137,13 @@ Napi::Value CountSpikes(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerNetwork(Napi::Env env, Napi::Object exports) {
-  exports["connectionStep"] = Napi::Function::New(env, ConnectionStep, "connectionStep");
   exports["connectionLayout"] = connectionLayout(env);
-  exports["philox"] = Napi::Function::New(env, Philox, "philox");
-  exports["bernoulli"] = Napi::Function::New(env, Bernoulli, "bernoulli");
-  exports["countSpikes"] = Napi::Function::New(env, CountSpikes, "countSpikes");
+  exportFunctions(env, exports, {
+      {"connectionStep", ConnectionStep},
+      {"philox", Philox},
+      {"bernoulli", Bernoulli},
+      {"countSpikes", CountSpikes}
+  });
 }
 
 }  // namespace spiking

@@ -9,6 +9,7 @@
 // [in][stride] or null), ring (Uint8Array [rows][batch][in]) and dims
 // (Float64Array [batch, in, out, stride, rows, head, delay], head being the
 // ring row of the last step).
+#include "exports.hpp"
 #include "learning.hpp"
 
 #include <cmath>
@@ -241,12 +242,14 @@ Napi::Value NormalizeWeights(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerLearning(Napi::Env env, Napi::Object exports) {
-  exports["mstdpetUpdate"] = Napi::Function::New(env, MstdpetUpdate, "mstdpetUpdate");
-  exports["mstdpetStep"] = Napi::Function::New(env, MstdpetStep, "mstdpetStep");
-  exports["fedeStdp"] = Napi::Function::New(env, FedeStdp, "fedeStdp");
-  exports["pairTraces"] = Napi::Function::New(env, PairTraces, "pairTraces");
-  exports["pairStdp"] = Napi::Function::New(env, PairStdp, "pairStdp");
-  exports["normalizeWeights"] = Napi::Function::New(env, NormalizeWeights, "normalizeWeights");
+  exportFunctions(env, exports, {
+      {"mstdpetUpdate", MstdpetUpdate},
+      {"mstdpetStep", MstdpetStep},
+      {"fedeStdp", FedeStdp},
+      {"pairTraces", PairTraces},
+      {"pairStdp", PairStdp},
+      {"normalizeWeights", NormalizeWeights}
+  });
 }
 
 }  // namespace spiking

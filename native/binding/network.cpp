@@ -3,6 +3,7 @@
 // the binding it owns nothing and keeps no pointer past the call. Every list
 // is read whole before any pointer into JS memory is taken (reading an entry
 // may run JS); then every slab and array is checked against the others.
+#include "exports.hpp"
 #include "network.hpp"
 
 #include <cmath>
@@ -280,8 +281,10 @@ Napi::Value NetworkRunAsync(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerNetworkPlan(Napi::Env env, Napi::Object exports) {
-  exports["networkRun"] = Napi::Function::New(env, NetworkRun, "networkRun");
-  exports["networkRunAsync"] = Napi::Function::New(env, NetworkRunAsync, "networkRunAsync");
+  exportFunctions(env, exports, {
+      {"networkRun", NetworkRun},
+      {"networkRunAsync", NetworkRunAsync}
+  });
 }
 
 }  // namespace spiking
