@@ -22,7 +22,7 @@ import {
   UsageError,
 } from './experiment';
 import { withOutputDir } from './output-dir';
-import { combinations, fmt, parseSweep, runDirName, SWEEP_FORMS, writeSweepTable } from './sweep';
+import { combinations, fmt, parseSweep, runDirName, SWEEP_FORMS, writeSweepTable, type Sweep } from './sweep';
 
 /** A progress display for the steps of a run. */
 export interface Progress {
@@ -77,7 +77,7 @@ export function threadsInUse(): number {
 
 // ---- one run --------------------------------------------------------------
 
-interface RunOutcome {
+export interface RunOutcome {
   dir: string;
   summary: Summary;
 }
@@ -148,22 +148,24 @@ function summarise(built: Built, result: NetworkRunResult, file: string, overrid
     layers,
     connections: built.network.connections.map((c) => ({ name: c.name, from: c.from, to: c.to, delay: c.connection.maxDelay, feedback: c.feedback })),
     recordings: built.recorders.map((r) => ({ ...r.describe(), file: path.basename(r.describe().file) })),
-    plot: { file: PLOT_FILE, layers: plotLayers, sample: exp.plot?.sample ?? 0, spikesDrawn: built.plot!.counts.drawn, spikesNotDrawn: built.plot!.counts.skipped },
+    // A shard without the plotted sample draws nothing (lib/scale-out merges the shards).
+    plot: { file: PLOT_FILE, layers: plotLayers, sample: exp.plot?.sample ?? 0, spikesDrawn: built.plot?.counts.drawn ?? 0, spikesNotDrawn: built.plot?.counts.skipped ?? 0 },
   };
 }
 
-interface Prepared {
+export interface Prepared {
   experiment: Experiment;
   overrides: string[];
   dirName: string;
   combo: Array<{ path: string; raw: string }>;
 }
 
-function build(prepared: Prepared, file: string, dir: string): Built {
+export function build(prepared: Prepared, file: string, dir: string): Built {
   return buildExperiment(prepared.experiment, { file, dir: path.dirname(path.resolve(file)) }, dir);
 }
 
-function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
+/** Runs one sweep point (or one shard of its batch) into `dir`: its recordings, raster.svg, summary.json and experiment.json. */
+export function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
   fs.mkdirSync(dir, { recursive: true });
   const steps = prepared.experiment.steps;
   const wanted = io.progress ?? process.stderr.isTTY === true;
@@ -172,21 +174,26 @@ function runOne(prepared: Prepared, built: Built, file: string, dir: string, thr
   let result: NetworkRunResult;
   try {
     result = built.network.run(steps, {
-      recorders: [...built.recorders, built.plot!],
+      recorders: [...built.recorders, ...(built.plot ? [built.plot] : [])],
       onStep: bar ? (done) => bar.update(done) : undefined, // every 256 steps (BLOCK_STEPS) and at the end
     });
   } finally {
     bar?.stop();
   }
   const summary = summarise(built, result, file, prepared.overrides, threads);
-  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, 'experiment.json'), JSON.stringify(prepared.experiment, null, 2) + '\n');
+  writeRunFiles(dir, summary, prepared.experiment);
   return { dir, summary };
+}
+
+/** summary.json and experiment.json of a run. */
+export function writeRunFiles(dir: string, summary: Summary, experiment: Experiment): void {
+  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
 }
 
 // ---- commands -------------------------------------------------------------------
 
-interface RunFlags {
+export interface RunFlags {
   out?: string;
   seed?: number;
   threads?: number;
@@ -194,15 +201,21 @@ interface RunFlags {
   sweep?: string[];
   force?: boolean;
   quiet?: boolean;
+  /** Through a Redis queue (lib/cli/queue.ts): redis://HOST:PORT[/DB], shard size, shared folder for large results. */
+  queue?: string;
+  shardBatch?: number;
+  store?: string;
+  resultLimit?: number;
+  redisWait?: number;
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-function runCommand(file: string, flags: RunFlags, io: Io): void {
+/** The runs of a command line: every sweep point with its overrides applied and validated. */
+export function preparePoints(file: string, flags: RunFlags): { sweeps: Sweep[]; prepared: Prepared[] } {
   const raw = readExperiment(file);
   const base = [...(flags.seed !== undefined ? [{ option: '--seed', text: `seed=${flags.seed}` }] : []), ...(flags.set ?? []).map((text) => ({ option: '--set', text }))];
   const sweeps = (flags.sweep ?? []).map(parseSweep);
-  // Every combination is validated and its inputs checked before anything runs.
   const prepared: Prepared[] = combinations(sweeps).map((combo) => {
     const copy = structuredClone(raw);
     const sources: OverrideSource[] = [];
@@ -217,6 +230,17 @@ function runCommand(file: string, flags: RunFlags, io: Io): void {
     const experiment = validateExperiment(copy, file, sources);
     return { experiment, overrides: [...base.map((s) => s.text), ...combo.map((c) => `${c.path}=${c.raw}`)], dirName: runDirName(combo), combo };
   });
+  return { sweeps, prepared };
+}
+
+function runCommand(file: string, flags: RunFlags, io: Io): void | Promise<void> {
+  // The queue code (and BullMQ) loads only for runs through a queue.
+  if (flags.queue !== undefined) return import('./queue').then((q) => q.runThroughQueue(file, flags, io));
+  if (flags.shardBatch !== undefined || flags.store !== undefined || flags.resultLimit !== undefined || flags.redisWait !== undefined) {
+    throw new UsageError('--shard-batch, --store, --result-limit and --redis-wait apply to runs through a queue: add --queue redis://HOST:PORT');
+  }
+  // Every combination is validated and its inputs checked before anything runs.
+  const { sweeps, prepared } = preparePoints(file, flags);
   const quietIo: Io = flags.quiet ? { ...io, progress: false } : io;
   if (flags.threads !== undefined) {
     const cores = os.availableParallelism();
@@ -242,15 +266,20 @@ function runCommand(file: string, flags: RunFlags, io: Io): void {
     },
     io.outputFolder,
   );
-  const out = path.resolve(flags.out!);
-  if (!sweeps.length) {
-    const s = outcomes.done[0].summary;
+  reportRun(flags.out!, outcomes.done, outcomes.table, io);
+}
+
+/** The lines a finished run prints (`table`: the sweep table, '' for a single run). */
+export function reportRun(outDir: string, outcomes: RunOutcome[], table: string, io: Io): void {
+  const out = path.resolve(outDir);
+  if (!table) {
+    const s = outcomes[0].summary;
     const layers = Object.entries(s.layers).map(([name, l]) => `${name} ${l.spikes} spikes (${fmt(l.rateHz)} Hz)`).join(', ');
     io.out(`${out}: ${s.steps} steps x ${s.batch} samples in ${fmt(s.wallSeconds)} s (${fmt(s.stepsPerSecond, 4)} steps/s); ${layers}\n`);
     io.out(`wrote summary.json, experiment.json, ${PLOT_FILE}${s.recordings.map((r) => `, ${r.file}`).join('')}\n`);
   } else {
-    io.out(outcomes.table);
-    io.out(`${out}: ${plural(outcomes.done.length, 'run')}, one folder each; the table is in sweep.csv and sweep.txt\n`);
+    io.out(table);
+    io.out(`${out}: ${plural(outcomes.length, 'run')}, one folder each; the table is in sweep.csv and sweep.txt\n`);
   }
 }
 
@@ -307,32 +336,70 @@ export function program(io: Io): Command {
     .option('--sweep <name.field=values>', `run every combination of these values (repeatable), each in its own sub-folder: ${SWEEP_FORMS}`, collect)
     .option('--force', 'replace the output folder if it exists and is not empty')
     .option('-q, --quiet', 'no progress bar')
-    .addHelpText('after', '\nExamples:\n  spiking run examples/feedforward.json --out out/ff\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5\n')
+    .option('--queue <redis://host:port[/db]>', 'run through the Redis queue of `spiking worker`s instead of here (docs/scale-out.md)')
+    .option('--shard-batch <n>', 'with --queue: one job per shard of n samples of the batch', integer('--shard-batch', 1))
+    .option('--store <dir>', 'with --queue: a folder every machine sees, for results above --result-limit')
+    .option('--result-limit <bytes>', 'with --queue: largest result of a job sent through Redis (default 16 MiB)', integer('--result-limit', 0))
+    .option('--redis-wait <seconds>', 'with --queue: how long to wait for a lost Redis to come back before giving up (default 20)', integer('--redis-wait', 0, 86400))
+    .addHelpText('after', '\nExamples:\n  spiking run examples/feedforward.json --out out/ff\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5\n  spiking run examples/feedforward.json --out out/sweep --sweep hidden.tauV=0.5:0.9:5 --queue redis://127.0.0.1:6379\n')
     .showHelpAfterError(HINT)
     .action((file: string, flags: RunFlags) => {
       if (flags.out === undefined) throw new UsageError('the output folder is missing: add --out <dir>');
-      runCommand(file, flags, io);
+      return runCommand(file, flags, io);
     });
   // Commander's "missing required argument 'experiment'", said plainly (its
   // missingArgument hook, untyped in commander 14's .d.ts).
   (run as unknown as { missingArgument: (name: string) => never }).missingArgument = () => {
     throw new UsageError('the experiment file is missing: spiking run <experiment.json> --out <dir>');
   };
+  cli
+    .command('worker')
+    .description('run the jobs of `spiking run --queue` from a Redis queue until SIGTERM (docs/scale-out.md)')
+    .requiredOption('--queue <redis://host:port[/db]>', 'the Redis server (and database) the runs are queued on')
+    .option('--concurrency <n>', 'jobs at once, each in its own process (default 1)', integer('--concurrency', 1, 256))
+    .option('--threads <n>', "size of each job's kernel thread pool (default: the number of cores, or SPIKING_NUM_THREADS)", integer('--threads', 1, native.maxThreads))
+    .option('--lock-time <ms>', 'how long a job stays locked without a sign of life before another worker takes it over (default 30000)', integer('--lock-time', 100))
+    .option('-q, --quiet', 'no line per job')
+    .action((flags: WorkerFlags) => import('./worker').then((w) => w.workerCommand(flags, io)));
   cli.command('info').description('version, platform, the addon loaded, instruction sets and threads').action(() => infoCommand(io));
   return cli;
 }
 
-/** Runs the CLI; returns the exit code (0: done; 1: bad input or failure). */
+/** Options of `spiking worker` (lib/cli/worker.ts). */
+export interface WorkerFlags {
+  queue: string;
+  concurrency?: number;
+  threads?: number;
+  lockTime?: number;
+  quiet?: boolean;
+}
+
+function failure(e: unknown, io: Io): number {
+  if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
+  const message = e instanceof Error ? e.message : String(e);
+  io.err(`spiking: error: ${message}\n`);
+  if (e instanceof UsageError) io.err(`${HINT}\n`);
+  return 1;
+}
+
+/** Runs the CLI; returns the exit code (0: done; 1: bad input or failure). Local commands only: see mainAsync. */
 export function main(argv: readonly string[], io: Io = processIo): number {
   const cli = program(io);
   try {
     cli.parse(argv as string[], { from: 'user' });
     return 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
-    const message = e instanceof Error ? e.message : String(e);
-    io.err(`spiking: error: ${message}\n`);
-    if (e instanceof UsageError) io.err(`${HINT}\n`);
-    return 1;
+    return failure(e, io);
+  }
+}
+
+/** The CLI with every command, the queue's and the worker's too (they wait on Redis); resolves to the exit code. */
+export async function mainAsync(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const cli = program(io);
+  try {
+    await cli.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (e) {
+    return failure(e, io);
   }
 }

@@ -331,9 +331,28 @@ export interface Built {
   layerKinds: Record<string, string>;
 }
 
+/**
+ * Samples first .. first + count - 1 of an experiment's batch: a shard, run on
+ * its own (spiking run --shard-batch). Encoders key their draws by the sample's
+ * index in the whole batch and samples never interact, so the shards of a
+ * batch together hold exactly the one run's spikes and states.
+ */
+export interface Shard {
+  first: number;
+  count: number;
+}
+
 interface Context {
   experiment: Experiment;
   origin: Origin;
+  shard: Shard;
+}
+
+/** The shard's part of batch * perSample values (all of them without a shard). */
+function shardOf<T extends { slice(a: number, b: number): T; length: number }>(values: T, perSample: number, ctx: Context): T {
+  const { first, count } = ctx.shard;
+  if (first === 0 && count === ctx.experiment.batch) return values;
+  return values.slice(first * perSample, (first + count) * perSample);
 }
 
 function fail(where: string, message: string): never {
@@ -347,12 +366,12 @@ function resolveValues(spec: Values, where: string, perSample: number, ctx: Cont
   if (typeof spec === 'number') return spec;
   if (Array.isArray(spec)) {
     if (spec.length !== perSample && spec.length !== total) fail(where, `expected ${perSample} values (one per neuron of a sample) or ${total} (one per neuron of the batch) but received ${spec.length}`);
-    return Float32Array.from(spec);
+    return spec.length === total ? shardOf(Float32Array.from(spec), perSample, ctx) : Float32Array.from(spec);
   }
   if ('uniform' in spec) {
     const [low, high] = spec.uniform;
     if (!(high >= low)) fail(`${where}.uniform`, `expected [low, high] with high >= low but received [${low}, ${high}]`);
-    return uniformFill(new Float32Array(total), low, high, spec.seed ?? ctx.experiment.seed ?? 0, stream, DOMAINS.values);
+    return shardOf(uniformFill(new Float32Array(total), low, high, spec.seed ?? ctx.experiment.seed ?? 0, stream, DOMAINS.values), perSample, ctx);
   }
   const file = path.resolve(ctx.origin.dir, spec.npy);
   let array;
@@ -365,15 +384,17 @@ function resolveValues(spec: Values, where: string, perSample: number, ctx: Cont
     fail(`${where}.npy`, `expected ${file} to hold ${perSample} values (one per neuron of a sample) or ${total} (batch ${batch} x ${perSample}) but it has shape (${array.shape.join(', ')})`);
   }
   const scale = spec.scale ?? 1;
-  return Float32Array.from(array.data as ArrayLike<number>, (v) => v * scale);
+  const values = Float32Array.from(array.data as ArrayLike<number>, (v) => v * scale);
+  return values.length === total ? shardOf(values, perSample, ctx) : values;
 }
 
 /** A per-neuron parameter for the layer classes: a number, or batch * perSample values. */
-function perNeuron(value: unknown, where: string, perSample: number, batch: number): unknown {
+function perNeuron(value: unknown, where: string, perSample: number, ctx: Context): unknown {
   if (!Array.isArray(value)) return value;
-  if (value.length === batch * perSample) return value;
+  const batch = ctx.experiment.batch;
+  if (value.length === batch * perSample) return shardOf(value, perSample, ctx);
   if (value.length !== perSample) fail(where, `expected a number, ${perSample} values (one per neuron of a sample) or ${batch * perSample} but received ${value.length}`);
-  return Array.from({ length: batch * perSample }, (_, k) => value[k % perSample]);
+  return Array.from({ length: ctx.shard.count * perSample }, (_, k) => value[k % perSample]);
 }
 
 const NEURON_CLASSES = { IFNeuron, LIFNeuron, AdaptiveLIFNeuron, FedeNeuron } as const;
@@ -381,13 +402,13 @@ const PER_NEURON = ['thresh', 'alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh',
 
 function buildLayer(spec: ExperimentLayer, index: number, ctx: Context): { layer: NetworkLayer; source: Encoder | null } {
   const where = `${ctx.origin.file}: layers[${index}] ("${spec.name}")`;
-  const { batch, dt } = ctx.experiment;
-  const cellsShape = [batch, ...spec.shape];
+  const { dt } = ctx.experiment;
+  const cellsShape = [ctx.shard.count, ...spec.shape];
   const perSample = spec.shape.reduce((a, b) => a * b, 1);
   const options: Record<string, unknown> = { cellsShape, dt };
   for (const [key, value] of Object.entries(spec)) {
     if (key === 'name' || key === 'kind' || key === 'shape' || key === 'encoder') continue;
-    options[key] = PER_NEURON.includes(key) ? perNeuron(value, `${where}.${key}`, perSample, batch) : value;
+    options[key] = PER_NEURON.includes(key) ? perNeuron(value, `${where}.${key}`, perSample, ctx) : value;
   }
   const wrap = <T>(make: () => T, at = where): T => {
     try {
@@ -408,7 +429,7 @@ function buildLayer(spec: ExperimentLayer, index: number, ctx: Context): { layer
   const at = `${where}.encoder`;
   const source: Encoder =
     enc.kind === 'poisson'
-      ? wrap(() => new PoissonEncoder({ cellsShape, dt, seed, rates: resolveValues(enc.rate, `${at}.rate`, perSample, ctx, index) }), at)
+      ? wrap(() => new PoissonEncoder({ cellsShape, dt, seed, firstSample: ctx.shard.first, rates: resolveValues(enc.rate, `${at}.rate`, perSample, ctx, index) }), at)
       : wrap(
           () =>
             new LatencyEncoder({
@@ -417,6 +438,7 @@ function buildLayer(spec: ExperimentLayer, index: number, ctx: Context): { layer
               threshold: enc.threshold,
               jitter: enc.jitter,
               seed,
+              firstSample: ctx.shard.first,
               intensities: resolveValues(enc.intensity, `${at}.intensity`, perSample, ctx, index),
             }),
           at,
@@ -465,13 +487,14 @@ function buildConnection(spec: ConnectionSpec, index: number, ctx: Context, laye
     throw new ExperimentError(`${where}.weights: ${(e as Error).message}`);
   }
   try {
-    return new Linear({ inFeatures: inF, outFeatures: outF, batchSize: ctx.experiment.batch, dt: ctx.experiment.dt, delay, weight: { init: 'values', values } });
+    return new Linear({ inFeatures: inF, outFeatures: outF, batchSize: ctx.shard.count, dt: ctx.experiment.dt, delay, weight: { init: 'values', values } });
   } catch (e) {
     throw new ExperimentError(`${where}: ${(e as Error).message}`);
   }
 }
 
-function recordingFile(spec: RecordingSpec): string {
+/** The file a recording writes into the output folder. */
+export function recordingFile(spec: RecordingSpec): string {
   if (spec.file) return spec.file;
   return spec.variable === 'spikes' ? `${spec.layer}-spikes-${spec.format ?? 'events'}.npy` : `${spec.layer}-${spec.variable}.npy`;
 }
@@ -516,10 +539,19 @@ export const PLOT_FILE = 'raster.svg';
 /**
  * Builds the network of a validated experiment, and the recorders and plot
  * that will write into `outDir`. Every check runs before any file is opened.
+ * With a shard, only its samples: a state recording keeps the samples it
+ * asked for that fall in the shard (none: no recorder), the plot is drawn by
+ * the shard holding its sample, and `experiment.batch` of the result is the
+ * shard's size.
  */
-export function buildExperiment(experiment: Experiment, origin: Origin, outDir: string): Built {
+export function buildExperiment(experiment: Experiment, origin: Origin, outDir: string, shard?: Shard): Built {
   checkReferences(experiment, origin);
-  const ctx: Context = { experiment, origin };
+  const part = shard ?? { first: 0, count: experiment.batch };
+  if (!Number.isSafeInteger(part.first) || !Number.isSafeInteger(part.count) || part.first < 0 || part.count < 1 || part.first + part.count > experiment.batch) {
+    throw new ExperimentError(`${origin.file}: expected a shard of samples within the batch of ${experiment.batch} but received first ${part.first}, count ${part.count}`);
+  }
+  const inShard = (b: number) => b >= part.first && b < part.first + part.count;
+  const ctx: Context = { experiment, origin, shard: part };
   const network = new Network();
   const layers = new Map<string, NetworkLayer>();
   const layerKinds: Record<string, string> = {};
@@ -532,17 +564,23 @@ export function buildExperiment(experiment: Experiment, origin: Origin, outDir: 
   (experiment.connections ?? []).forEach((spec, i) => {
     network.connect(spec.from, spec.to, buildConnection(spec, i, ctx, layers), spec.name);
   });
-  const recorders = (experiment.record ?? []).map((r) => {
+  const recorders = (experiment.record ?? []).flatMap((r): Built['recorders'] => {
     const file = path.join(outDir, recordingFile(r));
-    if (r.variable === 'spikes') return r.format === 'bits' ? new SpikeBitsRecorder(r.layer, file) : new SpikeEventRecorder(r.layer, file);
-    return new StateRecorder({ layer: r.layer, variable: r.variable, file, samples: r.samples, neurons: r.neurons, every: r.every });
+    if (r.variable === 'spikes') return [r.format === 'bits' ? new SpikeBitsRecorder(r.layer, file) : new SpikeEventRecorder(r.layer, file)];
+    const samples = (r.samples ?? Array.from({ length: experiment.batch }, (_, b) => b)).filter(inShard).map((b) => b - part.first);
+    if (shard && samples.length === 0) return []; // none of its samples is asked for
+    return [new StateRecorder({ layer: r.layer, variable: r.variable, file, samples: shard || r.samples ? samples : undefined, neurons: r.neurons, every: r.every })];
   });
-  const plot = new RasterPlot({
-    file: path.join(outDir, PLOT_FILE),
-    layers: experiment.plot?.layers ?? experiment.layers.map((l) => l.name),
-    sample: experiment.plot?.sample ?? 0,
-    maxSpikes: experiment.plot?.maxSpikes,
-    title: experiment.name,
-  });
-  return { experiment, network, recorders, plot, layerKinds };
+  const sample = experiment.plot?.sample ?? 0;
+  const plot = inShard(sample)
+    ? new RasterPlot({
+        file: path.join(outDir, PLOT_FILE),
+        layers: experiment.plot?.layers ?? experiment.layers.map((l) => l.name),
+        sample: sample - part.first,
+        sampleLabel: sample,
+        maxSpikes: experiment.plot?.maxSpikes,
+        title: experiment.name,
+      })
+    : null;
+  return { experiment: shard ? { ...experiment, batch: part.count } : experiment, network, recorders, plot, layerKinds };
 }

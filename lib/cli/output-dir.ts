@@ -26,12 +26,7 @@ function outError(out: string, what: string, error: unknown): ExperimentError {
  */
 export function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T, announce?: (target: string) => void): T {
   const target = path.resolve(out);
-  let existing = false;
-  if (fs.existsSync(target)) {
-    if (!fs.statSync(target).isDirectory()) throw new ExperimentError(`--out ${out}: exists and is not a folder`);
-    existing = true;
-    if (fs.readdirSync(target).length > 0 && !force) throw new ExperimentError(`--out ${out}: the folder exists and is not empty (use --force to replace it)`);
-  }
+  const existing = checkOutputDir(out, force);
   const parent = path.dirname(target);
   try {
     fs.mkdirSync(parent, { recursive: true });
@@ -66,6 +61,15 @@ export function withOutputDir<T>(out: string, force: boolean, write: (tmp: strin
   }
   if (existing) fs.rmSync(old, { recursive: true, force: true });
   return result;
+}
+
+/** Checks that `out` may be written (absent, an empty folder, or --force); returns whether it exists. */
+export function checkOutputDir(out: string, force: boolean): boolean {
+  const target = path.resolve(out);
+  if (!fs.existsSync(target)) return false;
+  if (!fs.statSync(target).isDirectory()) throw new ExperimentError(`--out ${out}: exists and is not a folder`);
+  if (fs.readdirSync(target).length > 0 && !force) throw new ExperimentError(`--out ${out}: the folder exists and is not empty (use --force to replace it)`);
+  return true;
 }
 
 /** The first part of dir (from the root) that exists and is not a folder, or null. */

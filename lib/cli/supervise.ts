@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
-import { main, terminalProgress, type Io, type Progress } from './commands';
+import { mainAsync, terminalProgress, type Io, type Progress } from './commands';
 import { removeTemporaries } from './output-dir';
 
 type Message =
@@ -94,7 +94,7 @@ function runInWorker(data: Data): void {
     progress: data.progress ? progress : false,
     outputFolder: (target) => post({ kind: 'output', target }),
   };
-  post({ kind: 'exit', code: main(data.argv, io) });
+  void mainAsync(data.argv, io).then((code) => post({ kind: 'exit', code }));
 }
 
 if (!isMainThread && (workerData as Data | undefined)?.role === 'spiking-cli') runInWorker(workerData as Data);

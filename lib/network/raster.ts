@@ -9,6 +9,8 @@ export interface RasterOptions {
   layers: readonly string[];
   /** Which sample of the batch to draw. Default 0. */
   sample?: number;
+  /** The sample's name in the title, when the batch is part of a larger one. Default: sample. */
+  sampleLabel?: number;
   /** Stop drawing after this many spikes (the plot says so). Default 200,000. */
   maxSpikes?: number;
   /** A title above the panels. */
@@ -101,7 +103,7 @@ export class RasterPlot implements Recorder {
     const parts: string[] = [
       `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${total}" viewBox="0 0 ${WIDTH} ${total}" font-family="DejaVu Sans, Arial, sans-serif">`,
       `<rect width="${WIDTH}" height="${total}" fill="#ffffff"/>`,
-      `<text x="${WIDTH / 2}" y="28" font-size="17" text-anchor="middle" fill="#222">${escapeXml(this.options.title ?? 'Spike raster')} (sample ${this.sample})</text>`,
+      `<text x="${WIDTH / 2}" y="28" font-size="17" text-anchor="middle" fill="#222">${escapeXml(this.options.title ?? 'Spike raster')} (sample ${this.options.sampleLabel ?? this.sample})</text>`,
     ];
     const xTicks = ticks(this.steps);
     for (const p of this.panels) {

@@ -221,9 +221,14 @@ export class StateRecorder extends FileRecorder {
       file: this.file,
       descr: '<f4',
       shape: [this.stream?.length ?? 0, this.samples.length, this.neurons.length],
-      layout: `(record, sample, neuron): record s is step s * ${this.every}; samples [${this.samples.join(', ')}], neurons [${shortList(this.neurons)}]`,
+      layout: stateLayout(this.every, this.samples, this.neurons),
     };
   }
+}
+
+/** The layout a StateRecorder describes (also written for a recording merged from shards). */
+export function stateLayout(every: number, samples: readonly number[], neurons: readonly number[]): string {
+  return `(record, sample, neuron): record s is step s * ${every}; samples [${samples.join(', ')}], neurons [${shortList(neurons)}]`;
 }
 
 /** A list of indices for a description: the first 12, then the count. */
