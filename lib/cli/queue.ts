@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Job, Queue } from 'bullmq';
 
 import { ExperimentError, UsageError, type Shard } from './experiment';
-import { build, packageVersion, preparePoints, reportRun, writeRunFiles, type Io, type RunFlags, type RunOutcome } from './commands';
+import { build, packageVersion, preparePoints, reportRun, writeRunFiles, type Io, type RunFlags, type RunOutcome } from './local-run';
 import { checkOutputDir, withOutputDir } from './output-dir';
 import { writeSweepTable } from './sweep';
 import { DEFAULT_RESULT_LIMIT, jobId, readInputs, resultFile, type JobData, type JobResult } from '../scale-out/job';

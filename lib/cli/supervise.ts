@@ -7,7 +7,8 @@
 import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
-import { mainAsync, terminalProgress, type Io, type Progress } from './commands';
+import { mainAsync } from './commands';
+import { terminalProgress, type Io, type Progress } from './local-run';
 import { removeTemporaries } from './output-dir';
 
 type Message =

@@ -8,10 +8,18 @@ import * as path from 'node:path';
 
 import { Worker } from 'bullmq';
 
-import type { Io, WorkerFlags } from './commands';
-import { packageVersion } from './commands';
+import { packageVersion, type Io } from './local-run';
 import type { JobData, JobResult } from '../scale-out/job';
 import { checkReachable, parseQueueUrl, QUEUE_NAME, workerConnection } from '../scale-out/redis';
+
+/** Options of `spiking worker` (commander in commands.ts parses them). */
+export interface WorkerFlags {
+  queue: string;
+  concurrency?: number;
+  threads?: number;
+  lockTime?: number;
+  quiet?: boolean;
+}
 
 /** Default of --lock-time (ms): BullMQ's lock duration. */
 export const DEFAULT_LOCK_TIME = 30_000;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 
 import { buildExperiment, ExperimentError, type Experiment, type Shard } from '../cli/experiment';
-import { packageVersion, runOne, type Summary } from '../cli/commands';
+import { packageVersion, runOne, type Summary } from '../cli/local-run';
 
 /**
  * One job: a sweep point, or one shard of its batch. Self-contained, so that

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { PLOT_FILE, recordingFile, type Experiment, type Shard } from '../cli/experiment';
-import type { Summary } from '../cli/commands';
+import type { Summary } from '../cli/local-run';
 import { NpyStream, parseNpy, type NpyArray } from '../io/npy';
 import { stateLayout } from '../network/recorders';
 
