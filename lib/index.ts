@@ -10,7 +10,7 @@ export { LIFNeuron, type LIFNeuronOptions } from './layers/lif-neuron';
 export { AdaptiveLIFNeuron, type AdaptiveLIFNeuronOptions } from './layers/adaptive-lif-neuron';
 export { FedeNeuron, type FedeNeuronOptions } from './layers/fede-neuron';
 export { NotImplementedError } from './errors';
-export { loadLayer, loadLayerFile } from './state/layer-record';
+export { loadLayer, loadLayerFile } from './layers/load-layer';
 export { STATE_FORMAT_VERSION } from './state/codec';
 export type { NeuronInput } from './layers/neuron-input';
 export type { PerNeuron, UpdateType } from './layers/options';

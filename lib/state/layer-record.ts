@@ -16,8 +16,6 @@
  * through layerRecord and prepareRestoreLayer.
  */
 import { expectedBut, invalidParameter } from '../errors';
-import type { BaseInput } from '../layers/base-input';
-import type { BaseNeuron } from '../layers/base-neuron';
 import { isNeuronKind, OPTIONS, type LayerKind, type LayerSpec, type ParamName } from '../layers/options';
 import type { BusyGuard } from '../layers/run';
 import type { Slab } from '../layers/slab';
@@ -30,7 +28,6 @@ import {
   type FieldValue,
   type StateRecord,
 } from './codec';
-import { readStateFile } from './files';
 
 /** What saving and restoring needs of a layer, kept out of its public surface. */
 interface LayerInternals {
@@ -333,15 +330,10 @@ export function layerFromState<T extends object>(cls: abstract new (options: nev
 }
 
 /**
- * Rebuilds whatever layer the bytes hold (any library class), with its
- * options and state; narrow it with instanceof.
+ * A layer of whatever library class the bytes saved, with its options and
+ * state (loadLayer in lib/layers/load-layer.ts gives it its public type).
  */
-export function loadLayer(bytes: Uint8Array): BaseInput | BaseNeuron {
+export function layerOfSavedClass(bytes: Uint8Array): object {
   const record = decodeRecord(bytes);
-  return layerFromRecord(classOf(record), record) as BaseInput | BaseNeuron;
-}
-
-/** loadLayer() from a file written by saveStateFile(). */
-export function loadLayerFile(path: string): BaseInput | BaseNeuron {
-  return loadLayer(readStateFile(path));
+  return layerFromRecord(classOf(record), record);
 }
