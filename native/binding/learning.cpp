@@ -111,20 +111,36 @@ bool boolArg(Napi::Env env, const Napi::Value& value, const char* name) {
   return value.As<Napi::Boolean>().Value();
 }
 
+// The eligibility trace's length, F32 [batch][in][stride].
+double eTraceEntries(const Synapses& S) {
+  return static_cast<double>(S.batch) * static_cast<double>(S.in) * static_cast<double>(S.stride);
+}
+
+// What both MSTDPET entries take: the connection (arguments 0-3) and its
+// eligibility trace (argument `at`). Their work splits over the inputs.
+MstdpetCall mstdpetArgs(Napi::Env env, const Napi::CallbackInfo& info, std::size_t at) {
+  MstdpetCall C;
+  C.syn = synapsesArg(env, info, 0);
+  C.eTrace = viewArg<float>(env, info[at], napi_float32_array, "the eligibility trace", eTraceEntries(C.syn));
+  return C;
+}
+
+void splitMstdpet(const MstdpetCall& C, MstdpetFn kernel) {
+  splitOver(C, &MstdpetCall::iBegin, &MstdpetCall::iEnd, C.syn.in, eTraceEntries(C.syn), kernel);
+}
+
 // mstdpetUpdate(weights, delays, ring, dims, preTrace: F32 [batch][in],
 //   postSpikes: U8 [batch][out], postTrace: F32 [batch][out],
 //   eTrace: F32 [batch][in][stride], scratch: F32 [2][batch][stride], aPre, aPost, decay)
 Napi::Value MstdpetUpdate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MstdpetCall C;
-  C.syn = synapsesArg(env, info, 0);
+  MstdpetCall C = mstdpetArgs(env, info, 7);
   const Synapses& S = C.syn;
   const double batch = static_cast<double>(S.batch), in = static_cast<double>(S.in);
   const double out = static_cast<double>(S.out), stride = static_cast<double>(S.stride);
   C.preTrace = viewArg<float>(env, info[4], napi_float32_array, "the presynaptic trace", batch * in);
   const std::uint8_t* postSpikes = viewArg<std::uint8_t>(env, info[5], napi_uint8_array, "the postsynaptic spikes", batch * out);
   const float* postTrace = viewArg<float>(env, info[6], napi_float32_array, "the postsynaptic trace", batch * out);
-  C.eTrace = viewArg<float>(env, info[7], napi_float32_array, "the eligibility trace", batch * in * stride);
   float* scratch = viewArg<float>(env, info[8], napi_float32_array, "the scratch", 2 * batch * stride);
   C.aPre = floatArg(env, info[9], "aPre");
   C.aPost = floatArg(env, info[10], "aPost");
@@ -132,23 +148,16 @@ Napi::Value MstdpetUpdate(const Napi::CallbackInfo& info) {
   kernel::mstdpetPost(S, postSpikes, postTrace, scratch, scratch + S.batch * S.stride);
   C.postSpikes = scratch;
   C.postTrace = scratch + S.batch * S.stride;
-  const MstdpetFn update = activeLearningKernels().mstdpetUpdate;
-  splitOver(C, &MstdpetCall::iBegin, &MstdpetCall::iEnd, S.in, batch * in * stride, update);
+  splitMstdpet(C, activeLearningKernels().mstdpetUpdate);
   return env.Undefined();
 }
 
 // mstdpetStep(weights, delays, ring, dims, eTrace: F32 [batch][in][stride], scale)
 Napi::Value MstdpetStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MstdpetCall C;
-  C.syn = synapsesArg(env, info, 0);
-  const Synapses& S = C.syn;
-  const double batch = static_cast<double>(S.batch), in = static_cast<double>(S.in);
-  const double stride = static_cast<double>(S.stride);
-  C.eTrace = viewArg<float>(env, info[4], napi_float32_array, "the eligibility trace", batch * in * stride);
+  MstdpetCall C = mstdpetArgs(env, info, 4);
   C.scale = floatArg(env, info[5], "lr * reward");
-  const MstdpetFn step = activeLearningKernels().mstdpetStep;
-  splitOver(C, &MstdpetCall::iBegin, &MstdpetCall::iEnd, S.in, batch * in * stride, step);
+  splitMstdpet(C, activeLearningKernels().mstdpetStep);
   return env.Undefined();
 }
 
