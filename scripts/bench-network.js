@@ -9,6 +9,13 @@
 // python3-torch installs into /usr/bin/python3, which may not be the python3
 // first on PATH), and says which it used.
 //
+// Brian2 is a second, optional reference: the first interpreter that imports
+// brian2 (--brian-python, $BRIAN_PYTHON, python3, /usr/bin/python3; Debian:
+// apt-get install python3-brian) runs the same network one sample at a time
+// (Brian2 has no batch), with its runtime device and Cython code generation
+// (numpy if Cython cannot build). Its steps per second are per sample; the
+// table divides them by the batch to compare with the batched runs.
+//
 // Both sides are also timed in CPU seconds (all threads): on a shared,
 // loaded machine wall time measures the scheduler as much as the code, and
 // the ratio of steps per CPU second is printed beside the wall-time one.
@@ -35,6 +42,7 @@ const cli = new Command('bench-network')
   .option('--threads <n>', 'threads on both sides (default: the number of cores, or SPIKING_NUM_THREADS)')
   .option('--recurrent', 'add a recurrent LIF -> LIF connection')
   .option('--python <exe>', 'the Python interpreter that imports torch')
+  .option('--brian-python <exe>', 'the Python interpreter that imports brian2')
   .option('--json <file>', 'also write the results as JSON')
   .parse();
 const opts = cli.opts();
@@ -161,17 +169,86 @@ print(json.dumps({"stepsPerSecond": steps / median, "msPerStep": median * 1000 /
                   "torch": torch.__version__}))
 `;
 
-/** The first interpreter that imports torch: { exe, version }, or null. */
-function findTorch() {
-  const candidates = [opts.python, process.env.PYTHON, 'python3', '/usr/bin/python3', 'python'].filter(Boolean);
+// The same network in Brian2, one sample: Poisson -> dense Synapses -> LIF,
+// weights from the same range. The LIF decays with Euler (v -= v dt/tau, the
+// batched runs' decay) and each arriving spike adds (dt/tau) w before the
+// threshold test (the pathways run 'before_thresholds', so a Poisson spike
+// arrives one step after it is drawn): the same work per step, not the same bits.
+const BRIAN = String.raw`
+import sys, time, json, warnings
+warnings.filterwarnings("ignore")
+import brian2 as b2
+size, steps, rate, runs, recurrent = (float(a) if i == 2 else int(a) for i, a in enumerate(sys.argv[1:6]))
+b2.BrianLogger.log_level_error()
+b2.defaultclock.dt = 1 * b2.ms
+b2.seed(2)
+tau = 10 * b2.ms
+bound = size ** -0.5
+def build(target):
+    b2.prefs.codegen.target = target
+    P = b2.PoissonGroup(size, rates=rate * b2.Hz)
+    G = b2.NeuronGroup(size, "dv/dt = -v/tau : 1\ndtr/dt = -tr/tau : 1", threshold="v >= 1",
+                       reset="v = 0; tr += 0.1 * (1 - tr)", method="euler")
+    S = b2.Synapses(P, G, "w : 1", on_pre="v_post += 0.1 * w")
+    S.connect()
+    S.pre.when = "before_thresholds"
+    S.w = "rand() * 4 * bound - bound"
+    parts = [P, G, S]
+    if recurrent:
+        R = b2.Synapses(G, G, "w : 1", on_pre="v_post += 0.1 * w")
+        R.connect()
+        R.pre.when = "before_thresholds"
+        R.w = "rand() * bound - bound / 2"
+        parts.append(R)
+    M = b2.SpikeMonitor(G, record=False)
+    net = b2.Network(*parts, M)
+    net.run(min(50, steps) * b2.ms)  # code generation and compilation
+    return net, M
+try:
+    target = "cython"
+    net, M = build(target)
+except Exception:
+    target = "numpy"
+    net, M = build(target)
+times, cpus, spikes = [], [], []
+for _ in range(runs):
+    before = M.num_spikes
+    t0 = time.perf_counter(); c0 = time.process_time(); net.run(steps * b2.ms); t1 = time.perf_counter()
+    times.append(t1 - t0); cpus.append(time.process_time() - c0); spikes.append(M.num_spikes - before)
+median = sorted(times)[(len(times) - 1) // 2]
+cpu = sorted(cpus)[(len(cpus) - 1) // 2]
+print(json.dumps({"stepsPerSecondOneSample": steps / median, "stepsPerCpuSecondOneSample": steps / cpu,
+                  "outputRateHz": spikes[times.index(median)] / (size * steps) * 1000,
+                  "device": "runtime", "codegen": target, "threads": 1, "brian2": b2.__version__}))
+`;
+
+/** The first interpreter that imports `module`: { exe, path, version, tried }, exe null when none does. */
+function findPython(module, candidates) {
   for (const exe of candidates) {
-    const probe = spawnSync(exe, ['-c', 'import sys, torch; print(sys.executable); print(torch.__version__)'], { encoding: 'utf8' });
+    const probe = spawnSync(exe, ['-c', `import sys, ${module}; print(sys.executable); print(${module}.__version__)`], { encoding: 'utf8' });
     if (probe.status === 0) {
       const [path, version] = probe.stdout.trim().split('\n');
       return { exe, path, version, tried: candidates };
     }
   }
   return { exe: null, tried: candidates };
+}
+
+function findTorch() {
+  return findPython('torch', [opts.python, process.env.PYTHON, 'python3', '/usr/bin/python3', 'python'].filter(Boolean));
+}
+
+function findBrian() {
+  return findPython('brian2', [opts.brianPython, process.env.BRIAN_PYTHON, 'python3', '/usr/bin/python3', 'python'].filter(Boolean));
+}
+
+/** Brian2 on one sample; stepsPerSecond is the batch equivalent (one-sample steps/s over the batch). */
+function timeBrian(python, size) {
+  const args = ['-c', BRIAN, size, steps, rate, runs, recurrent ? 1 : 0].map(String);
+  const r = spawnSync(python.exe, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the Brian2 run failed: ${r.stderr}`);
+  const one = JSON.parse(r.stdout.trim().split('\n').pop());
+  return { ...one, stepsPerSecond: one.stepsPerSecondOneSample / batch, stepsPerCpuSecond: one.stepsPerCpuSecondOneSample / batch };
 }
 
 function timeTorch(python, size) {
@@ -182,6 +259,7 @@ function timeTorch(python, size) {
 }
 
 const python = findTorch();
+const brian = findBrian();
 console.log(
   `spiking network benchmark: Poisson (${rate} Hz) -> Linear -> LIF${recurrent ? ' (+ recurrent LIF -> LIF)' : ''}, ` +
     `batch ${batch}, ${steps} steps of ${dt} ms`,
@@ -192,12 +270,18 @@ console.log(
     ? `PyTorch eager ${python.version} from ${python.path} (${python.exe}), torch.set_num_threads(${threads})`
     : `PyTorch eager: skipped (none of ${python.tried.join(', ')} imports torch; Debian: apt-get install python3-torch)`,
 );
+console.log(
+  brian.exe
+    ? `Brian2 ${brian.version} from ${brian.path} (${brian.exe}), runtime device, one sample at a time (batch equivalent = steps/s / ${batch})`
+    : `Brian2: skipped (none of ${brian.tried.join(', ')} imports brian2; Debian: apt-get install python3-brian)`,
+);
 const limit = arithmeticLimit();
 console.log(`one-thread arithmetic limit (connection kernel, cache-hot rows): ${(limit / 1e9).toFixed(2)} G adds/s\n`);
 
 const results = [];
 const header = ['size', `steps/s (${threads}t)`, 'ms/step', 'out Hz'];
 if (python.exe) header.push(`torch steps/s (${threads}t)`, 'x torch', 'x torch (CPU time)');
+if (brian.exe) header.push('brian2 1-sample steps/s', `brian2 steps/s (batch ${batch})`, 'x brian2');
 header.push('steps/s (1t)', 'M adds/step', '1t % of limit');
 // Rows are printed as they are measured (a slow PyTorch run should not hide the others).
 const widths = header.map((h) => Math.max(h.length, 8));
@@ -208,15 +292,20 @@ for (const size of sizes) {
   const single = threads === 1 ? ours : timeSpiking(size, 1);
   const fraction = (single.addsPerStep * single.stepsPerSecond) / limit;
   const torch = python.exe ? timeTorch(python, size) : null;
+  const brian2 = brian.exe ? timeBrian(brian, size) : null;
   results.push({
     size, batch, steps, recurrent,
     spiking: { ...ours, threads, oneThread: { stepsPerSecond: single.stepsPerSecond, limitFraction: fraction } },
     torch,
+    brian2,
   });
   print([
     String(size), ours.stepsPerSecond.toFixed(0), ours.msPerStep.toFixed(3), ours.outputRateHz.toFixed(1),
     ...(torch
       ? [torch.stepsPerSecond.toFixed(0), (ours.stepsPerSecond / torch.stepsPerSecond).toFixed(2) + 'x', (ours.stepsPerCpuSecond / torch.stepsPerCpuSecond).toFixed(2) + 'x']
+      : []),
+    ...(brian2
+      ? [`${brian2.stepsPerSecondOneSample.toFixed(0)} (${brian2.codegen})`, brian2.stepsPerSecond.toFixed(1), (ours.stepsPerSecond / brian2.stepsPerSecond).toFixed(0) + 'x']
       : []),
     single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * fraction).toFixed(0) + '%',
   ]);
@@ -225,7 +314,8 @@ spiking.setNumThreads(threads);
 if (opts.json) {
   const meta = {
     rate, dt, instructionSet: spiking.instructionSet(), threads, recurrent,
-    python: python.path ?? null, torchVersion: python.version ?? null, limitAddsPerSecond: limit,
+    python: python.path ?? null, torchVersion: python.version ?? null,
+    brianPython: brian.path ?? null, brian2Version: brian.version ?? null, limitAddsPerSecond: limit,
   };
   fs.writeFileSync(opts.json, JSON.stringify({ ...meta, results }, null, 2) + '\n');
 }

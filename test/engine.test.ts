@@ -379,6 +379,47 @@ describe('runAsync', () => {
     net.step();
   });
 
+  test('its connections are busy meanwhile too: stepping, changing or sharing one throws, naming the run', async () => {
+    const net = longNetwork();
+    const link = net.connections[0].connection;
+    const { batchSize: batch, inFeatures: inF, outFeatures: outF } = link;
+    const before = link.weight;
+    const other = new spiking.Network();
+    other.addLayer('in', new spiking.Input({ cellsShape: [batch, inF], dt: 1, alphaT: 1, tauT: 0.5 }));
+    other.addLayer('lif', new spiking.LIFNeuron({ cellsShape: [batch, outF], thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 1, tauV: 0.9, tauT: 0.8 }));
+    other.connect('in', 'lif', link);
+    const pre = new Uint8Array(batch * inF).fill(1);
+    const trace = new Float32Array(batch * inF);
+    const into = new Float32Array(batch * outF);
+    const run = net.runAsync(200);
+    const attempts: [string, () => unknown][] = [
+      ['forward', () => link.forward(pre, trace)],
+      ['current', () => link.current(pre, into)],
+      ['difference', () => link.difference(pre, trace, into)],
+      ['setWeight', () => link.setWeight(new Float32Array(outF * inF))],
+      ['resetWeights', () => link.resetWeights({ init: 'uniform', seed: 9 })],
+      ['resetState', () => link.resetState()],
+      ['forward', () => other.run(1)],
+      ['saveState', () => other.saveState()],
+    ];
+    const messages = attempts.map(([, attempt]) => {
+      try {
+        attempt();
+        return 'no error';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
+    await run;
+    expect(messages).toEqual(attempts.map(([action]) => `Linear.${action}: the connection is busy with Network.runAsync; await it before using the connection`));
+    expect(into.every((v) => v === 0)).toBe(true);
+    expect(link.weight).toEqual(before);
+    expect(other.time).toBe(0);
+    link.current(pre, into); // free again once the run has settled
+    expect(into.some((v) => v !== 0)).toBe(true);
+    await expect(net.runAsync(1)).resolves.toMatchObject({ steps: 1 });
+  });
+
   test('an abort stops the run within 100 ms, a 5 ms timer never waits 50 ms, and a save after the abort restores exactly', async () => {
     const net = longNetwork();
     const controller = new AbortController();

@@ -238,16 +238,19 @@ function stagedRun(
 }
 
 /**
- * Guards a layer while runAsync works on its state in place: every call that
- * would read or change the state is refused until the run settles.
+ * Guards a layer (or a connection: `noun`) while runAsync works on its state
+ * in place: every call that would read or change the state is refused until
+ * the run settles.
  */
 export class BusyGuard {
   private pending: string | null = null;
 
-  check(layer: object, action: string): void {
+  constructor(private readonly noun: 'layer' | 'connection' = 'layer') {}
+
+  check(owner: object, action: string): void {
     if (this.pending !== null) {
       throw new Error(
-        `${layer.constructor.name}.${action}: the layer is busy with ${this.pending}; await it before using the layer`,
+        `${owner.constructor.name}.${action}: the ${this.noun} is busy with ${this.pending}; await it before using the ${this.noun}`,
       );
     }
   }
@@ -262,3 +265,7 @@ export class BusyGuard {
   }
 }
 
+/** Holds every guard (each once) as `what` until `work` settles. */
+export function holdGuards<T>(guards: readonly BusyGuard[], what: string, work: () => Promise<T>): Promise<T> {
+  return [...new Set(guards)].reduce<() => Promise<T>>((inner, guard) => () => guard.hold(what, inner), work)();
+}

@@ -3,6 +3,7 @@ import { connectionLayout as layout, native } from '../binding';
 import { readNpy } from '../io/npy';
 import { normalFill, seedKey, uniformFill } from './random';
 import { sampleRanges, type SampleMask } from '../layers/sample-mask';
+import { BusyGuard } from '../layers/run';
 import { placeArrays } from '../layers/slab';
 import { corruptState, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
 
@@ -110,6 +111,8 @@ export class Linear {
   /** The trace the last forward() or difference() carried (batch x in); null after current(). */
   private lastTrace: Float32Array | null;
   private views: { -readonly [K in keyof SynapseViews]: SynapseViews[K] } | null = null;
+  /** @internal refuses calls while a network's runAsync steps this connection in place. */
+  readonly guard = new BusyGuard('connection');
 
   constructor(options: LinearOptions) {
     if (typeof options !== 'object' || options === null) throw invalidParameter('the options of Linear', 'an options object', options);
@@ -169,6 +172,7 @@ export class Linear {
 
   /** Replaces the weights: (out, in) row-major, finite values. */
   setWeight(values: Float32Array | readonly number[]): void {
+    this.guard.check(this, 'setWeight');
     const n = this.outFeatures * this.inFeatures;
     if (!(values instanceof Float32Array || Array.isArray(values)) || values.length !== n) {
       throw invalidParameter('weight', `${n} values (out ${this.outFeatures} x in ${this.inFeatures}, row-major)`, values);
@@ -190,6 +194,7 @@ export class Linear {
 
   /** Sets the weights from an initialiser (PySNN's reset_weights). */
   resetWeights(init: WeightInit): void {
+    this.guard.check(this, 'resetWeights');
     this.setWeight(initialWeights(init, this.outFeatures, this.inFeatures));
   }
 
@@ -198,6 +203,7 @@ export class Linear {
    * sample or, with a mask of batchSize entries, for the samples it selects.
    */
   resetState(mask?: SampleMask): void {
+    this.guard.check(this, 'resetState');
     const { batchSize: batch, inFeatures: inF } = this;
     const rows = this.maxDelay + 1;
     for (const [from, to] of sampleRanges(mask, batch, inF)) {
@@ -210,6 +216,7 @@ export class Linear {
 
   /** One step, event driven: adds the arriving weights to `into` (batch, out). */
   current(pre: Uint8Array, into: Float32Array): Float32Array {
+    this.guard.check(this, 'current');
     this.checkPre(pre);
     this.checkOut(into, 'into', 1);
     native.connectionStep(this.buffer, pre, into, layout.modes.current);
@@ -219,6 +226,7 @@ export class Linear {
 
   /** One step, FedeNeuron's drive: adds sum_i ((W[o][i] * s[i]) - traceIn[i]) to `into` (batch, out). */
   difference(pre: Uint8Array, traceIn: Float32Array, into: Float32Array): Float32Array {
+    this.guard.check(this, 'difference');
     this.checkPre(pre);
     this.checkTrace(traceIn);
     this.checkOut(into, 'into', 1);
@@ -233,6 +241,7 @@ export class Linear {
    * output, both of layout (batch, out, in) (live buffers, rewritten each call).
    */
   forward(pre: Uint8Array, traceIn: Float32Array): LinearForward {
+    this.guard.check(this, 'forward');
     this.checkPre(pre);
     this.checkTrace(traceIn);
     const { batchSize: batch, inFeatures: inF, outFeatures: outF } = this;
@@ -251,6 +260,7 @@ export class Linear {
 
   /** @internal What a learning rule reads of the last step: live views (see SynapseViews), one object updated per call. */
   synapses(): SynapseViews {
+    this.guard.check(this, 'synapses');
     const s = layout.slots;
     const rows = this.header[s.rows];
     if (!this.views) {
@@ -275,6 +285,7 @@ export class Linear {
    * the last step wrote). Views of live storage: encode before stepping.
    */
   stateRecord(): StateRecord {
+    this.guard.check(this, 'saveState');
     return {
       kind: 'Linear',
       fields: new Map<string, FieldValue>([
@@ -295,6 +306,7 @@ export class Linear {
    * `where` prefixes the field names in errors ("connections.a_b.").
    */
   prepareRestore(record: StateRecord, where: string): () => void {
+    this.guard.check(this, 'loadState');
     if (record.kind !== 'Linear') throw corruptState(`${where}class`, 'a Linear connection', JSON.stringify(record.kind));
     onlyFields(record, RECORD_FIELDS, where);
     const shape = field(record, 'shape', 'f64', where);

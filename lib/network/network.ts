@@ -5,6 +5,7 @@ import { FedeNeuron } from '../layers/fede-neuron';
 import { invalidParameter } from '../errors';
 import { holdLayers, layerRecord, prepareRestoreLayer } from '../state/layer-record';
 import { Linear } from './linear';
+import { holdGuards } from '../layers/run';
 import { NetworkPlan, TAP_VARIABLES, type Tap, type TapVariable } from './plan';
 import { native } from '../binding';
 import type { SampleMask } from '../layers/sample-mask';
@@ -416,7 +417,8 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     const started = process.hrtime.bigint();
     this.busy = 'runAsync';
     try {
-      await holdLayers(plan.layerObjects, 'Network.runAsync', async () => {
+      const held = this.edges.map((e) => e.connection.guard);
+      await holdLayers(plan.layerObjects, 'Network.runAsync', () => holdGuards(held, 'Network.runAsync', async () => {
         for (const r of recorders) {
           r.open(this, steps);
           opened.push(r);
@@ -438,7 +440,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
           this.replay(recorders, taps, first, ran);
           if (ran < n) throw aborted(done);
         }
-      });
+      }));
       if (onProgress) report();
       failed = false;
     } finally {

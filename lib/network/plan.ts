@@ -122,6 +122,7 @@ export class NetworkPlan {
     private readonly nodes: readonly PlanNode[],
     private readonly layers: NativeLayer[],
     private readonly connections: [ArrayBuffer, number, number][],
+    private readonly linears: readonly Linear[],
   ) {
     this.encodes = layers.some((l) => l[6] !== null);
   }
@@ -129,7 +130,7 @@ export class NetworkPlan {
   /**
    * The plan of a network, or the reason it has none (then the network steps
    * in JavaScript). `counts` are the per-sample spike counts the run adds to.
-   * Throws, like forward would, when a layer is busy with its own runAsync.
+   * Throws, like forward would, when a layer or a connection is busy with a runAsync.
    */
   static compile(nodes: readonly PlanNode[], edges: readonly PlanEdge[], counts: readonly Float64Array[]): NetworkPlan | string {
     for (const node of nodes) {
@@ -146,13 +147,15 @@ export class NetworkPlan {
       const slab = layerSlab(node.layer, 'forward').buffer;
       return [slab, node.x, node.current, node.zeros, counts[k], incoming, source];
     });
+    for (const e of edges) e.connection.guard.check(e.connection, 'forward');
     const connections = edges.map((e): [ArrayBuffer, number, number] => [e.connection.buffer, e.from, e.to]);
-    return new NetworkPlan(nodes, layers, connections);
+    return new NetworkPlan(nodes, layers, connections, edges.map((e) => e.connection));
   }
 
   /** Runs steps [first, first + steps) natively; each tap receives steps x n values. */
   run(first: number, steps: number, taps: readonly Tap[] = []): void {
     for (const node of this.nodes) layerSlab(node.layer, 'forward'); // a layer may have become busy since
+    for (const linear of this.linears) linear.guard.check(linear, 'forward'); // so may a connection
     engine.networkRun(this.layers, this.connections, nativeTaps(taps), first, steps);
   }
 

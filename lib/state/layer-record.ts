@@ -17,7 +17,7 @@
  */
 import { expectedBut, invalidParameter } from '../errors';
 import { isNeuronKind, OPTIONS, type LayerKind, type LayerSpec, type ParamName } from '../layers/options';
-import type { BusyGuard } from '../layers/run';
+import { holdGuards, type BusyGuard } from '../layers/run';
 import type { Slab } from '../layers/slab';
 import type { SpikeHistory } from '../layers/spike-history';
 import {
@@ -74,8 +74,7 @@ export function layerSlab(layer: object, action: string): Slab {
  * settles (the network engine's runAsync); refused if one is busy already.
  */
 export function holdLayers<T>(layers: readonly object[], what: string, work: () => Promise<T>): Promise<T> {
-  const guards = [...new Set(layers.map((layer) => internalsOf(layer, what).guard))];
-  return guards.reduce<() => Promise<T>>((inner, guard) => () => guard.hold(what, inner), work)();
+  return holdGuards(layers.map((layer) => internalsOf(layer, what).guard), what, work);
 }
 
 /** The library class a class is or extends, by walking its prototype chain. */
