@@ -7,7 +7,8 @@
 #   1. scripts/fingerprint.js under every x86-64 instruction set (4, 8 and 16
 #      lanes) and under neon64: one SHA-256 of a whole network's float32
 #      states and spikes; every line must match.
-#   2. jest under emulation: the PySNN golden replays, the kernels against
+#   2. jest under emulation: the PySNN golden replays (neurons and learning),
+#      the learning kernels and the neuron kernels against
 #      the scalar oracle, and the network tests.
 # Builds the prebuild first when it is missing (scripts/prebuilds.sh).
 set -euo pipefail
@@ -48,6 +49,6 @@ fi
 echo "   all $(wc -l <<<"$lines") instruction sets agree bit for bit"
 
 echo "== jest under qemu-aarch64: golden replays, kernels against the oracle, networks"
-tests=(test/parity.test.ts test/kernels.test.ts test/network.test.ts)
+tests=(test/parity.test.ts test/learning.test.ts test/learning-stdp.test.ts test/kernels.test.ts test/network.test.ts)
 SPIKING_ADDON="$addon" NAPI_RS_NATIVE_LIBRARY_PATH="$resolver_dir/resolver.linux-arm64-gnu.node" \
   arm64 node_modules/jest/bin/jest.js --ci --runInBand "${tests[@]}"

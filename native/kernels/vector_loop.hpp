@@ -95,7 +95,8 @@ inline void storeSpikes(std::uint8_t* out, const Mask<A>& m, const xsimd::avx512
 // xsimd 8.1 divides floats with divps on SSE2, AVX and AVX-512, but on NEON
 // (neon64 inherits it) with a reciprocal estimate refined by two Newton steps
 // and a multiply, which can land one ulp off; AArch64 has a true division.
-// The kernels use no other approximate operation (no rcp, rsqrt, exp or fma).
+// Every vector division in the kernels (neurons and learning) goes through it;
+// they use no other approximate operation (no rcp, rsqrt, exp or fma).
 
 template <class A>
 inline Batch<A> divide(const Batch<A>& a, const Batch<A>& b, const xsimd::generic&) {

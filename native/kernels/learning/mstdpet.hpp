@@ -73,7 +73,7 @@ inline void mstdpetStepRows(const MstdpetCall& C) {
     for (std::size_t o = 0; o < S.stride; o += W) {
       B acc = B::load_unaligned(e + o);
       for (std::size_t b = 1; b < S.batch; ++b) acc = acc + B::load_unaligned(e + b * sample + o);
-      (B::load_unaligned(w + o) + scale * (acc / count)).store_unaligned(w + o);
+      (B::load_unaligned(w + o) + scale * divide<A>(acc, count, A{})).store_unaligned(w + o);
     }
   }
 }

@@ -23,7 +23,7 @@ inline void normalizeColumns(const NormalizeCall& C) {
   for (std::size_t o = C.oBegin; o < C.oEnd; o += W) {
     B sum = B::load_unaligned(S.weights + o);
     for (std::size_t i = 1; i < S.in; ++i) sum = sum + B::load_unaligned(S.weights + i * S.stride + o);
-    const B factor = total / sum;
+    const B factor = divide<A>(total, sum, A{});
     const auto rescale = (sum != zero) & xsimd::isfinite(factor);  // padding lanes sum to 0: untouched
     for (std::size_t i = 0; i < S.in; ++i) {
       float* w = S.weights + i * S.stride + o;
