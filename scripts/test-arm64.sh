@@ -40,7 +40,10 @@ echo "== arm64 under qemu: $(SPIKING_ADDON="$addon" arm64 -p \
 echo "== float32 results against the vector width (SHA-256 of a network's states and spikes, 200 steps)"
 x64_addon=""
 [ -f prebuilds/linux-x64/spiking.node ] && x64_addon="$PWD/prebuilds/linux-x64/spiking.node"
-lines="$(SPIKING_ADDON="$x64_addon" node scripts/fingerprint.js; SPIKING_ADDON="$addon" arm64 scripts/fingerprint.js)"
+# Two assignments, so that set -e stops the script when either side fails.
+x64_lines="$(SPIKING_ADDON="$x64_addon" node scripts/fingerprint.js)"
+arm64_lines="$(SPIKING_ADDON="$addon" arm64 scripts/fingerprint.js)"
+lines="$x64_lines"$'\n'"$arm64_lines"
 echo "$lines"
 if [ "$(awk '{print $3, $4}' <<<"$lines" | sort -u | wc -l)" -ne 1 ]; then
   echo "test-arm64: the instruction sets disagree (above): float32 results depend on the vector width" >&2
