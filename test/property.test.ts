@@ -29,7 +29,6 @@ import {
   networkArb,
   networkBytes,
   networkStateOf,
-  prng,
   recordable,
   runArgs,
   PROPERTY_SEED,
