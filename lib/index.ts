@@ -22,6 +22,8 @@ export {
   setInstructionSet,
   numThreads,
   setNumThreads,
+  blockSteps,
+  setBlockSteps,
   buildSystem,
   type InstructionSet,
 } from './runtime';

@@ -62,6 +62,9 @@ struct PlanConnection {
   std::uint8_t* ring = nullptr;
   std::size_t from = 0;       // the source layer's index
   std::uint8_t* headSlot = nullptr;  // the slab's float64 head slot, written back at the end
+  // Weights that a learning rule changes during the run: the plan then runs
+  // one step at a time (blocks.hpp), so every step sees the weights of the last.
+  bool stepwise = false;
 };
 
 // Variables a tap copies after each step.
