@@ -79,6 +79,8 @@ export interface NativeBinding {
     recordMask: number,
   ): Promise<{ spikes: Uint8Array; records: (Float32Array | undefined)[] }>;
   streamProbe(slab: ArrayBuffer, x: Float32Array): void;
+  /** spikes[i] = x[i] >= 1: the least memory traffic of a run (5 bytes per neuron-step), the benchmark's reference. */
+  trafficFloor(x: Float32Array, spikes: Uint8Array): void;
   layerLayout: LayerLayout;
   // Connections, the generator, the encoder (connections.cpp)
   connectionStep(slab: ArrayBuffer, pre: Uint8Array, result: Float32Array, mode: number, traceIn?: Float32Array): void;
