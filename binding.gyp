@@ -51,6 +51,7 @@
       "sources": ["native/binding/addon.cpp", "native/binding/checks.cpp", "native/runtime/dispatch.cpp", "native/binding/connections.cpp", "native/binding/layout.cpp",
                   "native/binding/learning.cpp", "native/runtime/learning_dispatch.cpp",
                   "native/binding/run_async.cpp", "native/runtime/network.cpp", "native/runtime/runner.cpp", "native/runtime/thread_pool.cpp",
+                  "native/runtime/traffic_floor.cpp",
                   "native/binding/network.cpp", "native/runtime/plan.cpp", "native/runtime/blocks.cpp"],
       "conditions": [
         ["target_arch=='x64'", {
