@@ -54,9 +54,13 @@ RecordId recordOf(TapVariable v) {
       return RecordId::Trace;
     case TapVariable::Thresh:
       return RecordId::Thresh;
-    default:
-      return RecordId::RefracCounts;
+    case TapVariable::Theta:
+      return RecordId::Theta;
+    case TapVariable::RefracCounts:
+    case TapVariable::Spikes:  // kept by the block itself, never recorded
+      break;
   }
+  return RecordId::RefracCounts;
 }
 
 bool blockable(const PlanConnection& c) {
