@@ -39,26 +39,6 @@ inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& 
   lo = (mid << 16) | (p00 & low16);
 }
 
-// philox.hpp's philoxRounds, one block per lane: the same words.
-template <class A>
-inline void philoxLanes(Words<A>& x0, Words<A>& x1, Words<A>& x2, Words<A>& x3, std::uint32_t k0, std::uint32_t k1) {
-  constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
-  constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      k0 += kW0;
-      k1 += kW1;
-    }
-    Words<A> hi0, lo0, hi1, lo1;
-    mulHiLo<A>(x0, kM0, hi0, lo0);
-    mulHiLo<A>(x2, kM1, hi1, lo1);
-    x0 = hi1 ^ x1 ^ Words<A>(k0);
-    x2 = hi0 ^ x3 ^ Words<A>(k1);
-    x1 = lo1;
-    x3 = lo0;
-  }
-}
-
 // word < threshold (a double, p * 2^32) for a 32-bit word is word <= limit
 // with limit = ceil(threshold) - 1, capped at 2^32 - 1; a threshold of 0 or
 // less (or NaN) never fires: `live` 0.
@@ -116,7 +96,8 @@ void bernoulliStep(const BernoulliCall& c) {
       }
       U x0(c.step), x1 = U(static_cast<std::uint32_t>(first / 4)) + lane;
       U x2(c.firstSample + static_cast<std::uint32_t>(b)), x3(c.domain);
-      kernel::philoxLanes<Arch>(x0, x1, x2, x3, c.key0, c.key1);
+      philoxTen(x0, x1, x2, x3, c.key0, c.key1,
+                [](const U& a, std::uint32_t m, U& hi, U& lo) { kernel::mulHiLo<Arch>(a, m, hi, lo); });
       const U* words[4] = {&x0, &x1, &x2, &x3};
       U bytes(0u);
       for (int w = 0; w < 4; ++w) {
