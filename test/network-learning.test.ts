@@ -156,3 +156,162 @@ function stripLearning(bytes: Uint8Array): Uint8Array {
   record.fields.delete('learning');
   return encodeRecord(record);
 }
+
+/**
+ * A graph with a feed-forward, a recurrent and a feedback connection, each
+ * with its own rule: `twin` builds it the same each call.
+ */
+function graph(seed: number, batch: number) {
+  const dt = 1;
+  const lif = (n: number, thresh: number) =>
+    new LIFNeuron({ cellsShape: [batch, n], thresh, vRest: 0, alphaV: 1, alphaT: 1, dt, durationRefrac: 1, tauV: 5, tauT: 4, updateType: 'exponential' });
+  const link = (inF: number, outF: number, s: number, delay = 0) =>
+    new Linear({ inFeatures: inF, outFeatures: outF, batchSize: batch, dt, delay, weight: { init: 'uniform', low: 0, high: 0.4, seed: seed + s } });
+  const input = new Input({ cellsShape: [batch, 40], dt, alphaT: 1, tauT: 3, updateType: 'exponential' });
+  const encoder = new PoissonEncoder({ cellsShape: [batch, 40], rates: 150, dt, seed });
+  const a = lif(24, 0.8);
+  const b = lif(17, 0.6);
+  const inA = link(40, 24, 1, 1);
+  const aA = link(24, 24, 2); // recurrent: the previous step's spikes
+  const bA = link(17, 24, 3, 2); // feedback from a later layer
+  const aB = link(24, 17, 4);
+  const pair = new PairSTDP({ layers: { inA: { connection: inA, neuron: a }, aB: { connection: aB, neuron: b } }, tauPre: 4, tauPost: 6, aPlus: 0.01, aMinus: 0.012, wMax: 0.6 });
+  const mst = new MSTDPET({ layers: { aA: { connection: aA, neuron: a } }, aPre: 0.8, aPost: 0.5, lr: 0.02, eTraceDecay: 0.85 });
+  const fb = new MSTDPET({ layers: { bA: { connection: bA, neuron: a } }, aPre: 0.5, aPost: 0.7, lr: 0.03, eTraceDecay: 0.7 });
+  const net = new Network()
+    .addLayer('in', input, { source: encoder })
+    .addLayer('a', a)
+    .addLayer('b', b)
+    .connect('in', 'a', inA, { learning: pair })
+    .connect('a', 'a', aA, { learning: mst })
+    .connect('b', 'a', bA, { learning: fb, normalize: { total: 3, every: 5 } })
+    .connect('a', 'b', aB, { learning: pair });
+  return { net, links: [inA, aA, bA, aB], rules: [pair, mst, fb], layers: [a, b] };
+}
+
+function expectSameGraph(x: ReturnType<typeof graph>, y: ReturnType<typeof graph>, what: string): void {
+  x.links.forEach((l, k) => expectIdentical(l.weight, y.links[k].weight, `${what}: weights of connection ${k}`));
+  x.rules.forEach((r, k) => expectIdentical(r.saveState(), y.rules[k].saveState(), `${what}: rule ${k}`));
+  x.layers.forEach((l, k) => expectIdentical(l.trace, y.layers[k].trace, `${what}: layer ${k} trace`));
+}
+
+describe('a graph with recurrent and feedback learning connections', () => {
+  test.each([1, 2, 3])('run equals step() (JavaScript) with %i thread(s), normalising every 5 steps', (threads) => {
+    spiking.setNumThreads(threads);
+    const steps = 80;
+    const rewards = Array.from({ length: steps }, (_, t) => (t % 9 === 4 ? 1 : t % 13 === 0 ? -1 : 0));
+    const engine = graph(3, 3);
+    engine.net.run(steps, { reward: rewards });
+    const stepped = graph(3, 3);
+    for (let t = 0; t < steps; t++) stepped.net.step({ reward: rewards[t] });
+    expectSameGraph(engine, stepped, `${threads} thread(s)`);
+    const fresh = graph(3, 3);
+    expect(engine.links[2].weight).not.toEqual(fresh.links[2].weight);
+    // every 5 steps: each neuron's incoming weights from b sum to 3 after step 79
+    const w = engine.links[2].weight;
+    for (let o = 0; o < 24; o++) expect(w.subarray(o * 17, (o + 1) * 17).reduce((s, v) => Math.fround(s + v), 0)).toBeCloseTo(3, 4);
+  });
+
+  test('save mid-training, load into a fresh network, continue: the bits of an uninterrupted run', async () => {
+    const rewards = Array.from({ length: 120 }, (_, t) => (t % 5 === 2 ? 0.5 : 0));
+    const whole = graph(8, 2);
+    whole.net.run(120, { reward: rewards });
+    const first = graph(8, 2);
+    await first.net.runAsync(50, { reward: rewards.slice(0, 50) });
+    const saved = first.net.saveState();
+    const second = graph(8, 2);
+    second.net.loadState(saved);
+    second.net.run(70, { reward: rewards.slice(50) });
+    expectSameGraph(second, whole, 'continued');
+    // without the rules' state the continuation differs: the state matters
+    const lost = graph(8, 2);
+    lost.net.loadState(saved);
+    for (const r of lost.rules) r.resetState();
+    lost.net.run(70, { reward: rewards.slice(50) });
+    expect(lost.links[1].weight).not.toEqual(whole.links[1].weight);
+  });
+
+  test('a state without the learning block is refused by a network with rules, naming the field', () => {
+    const g = graph(1, 2);
+    g.net.run(5);
+    const stripped = stripLearning(g.net.saveState());
+    expect(() => graph(1, 2).net.loadState(stripped)).toThrow(/learning/);
+  });
+});
+
+describe('normalisation', () => {
+  test("every: 'run' normalises before each run's first step, as normalizeWeights by hand", () => {
+    const a = network('pair', SMALL, { total: 4 });
+    a.net.run(20);
+    a.net.resetState();
+    a.net.run(20);
+    const hand = parts('pair', SMALL);
+    normalizeWeights(hand.linear, 4);
+    byHand('pair', SMALL, 20, undefined, 0, hand);
+    for (const l of [hand.input, hand.neuron]) l.resetState();
+    hand.linear.resetState();
+    hand.rule.resetState();
+    normalizeWeights(hand.linear, 4);
+    byHand('pair', SMALL, 20, undefined, 0, hand);
+    expectSameTraining(a, hand, "normalize every 'run'");
+  });
+
+  test('learning: false skips the normalisation too', () => {
+    const a = network('pair', SMALL, { total: 4 });
+    const before = a.linear.weight;
+    a.net.run(10, { learning: false });
+    expectIdentical(a.linear.weight, before, 'weights');
+  });
+});
+
+describe('busy guards and bad input', () => {
+  test('a rule of a network in runAsync refuses direct calls, then works again', async () => {
+    const { net, rule } = network('mstdpet', BIG);
+    const running = net.runAsync(200);
+    expect(() => rule.updateState()).toThrow(/MSTDPET\.updateState: the rule is busy with Network\.runAsync/);
+    expect(() => (rule as MSTDPET).step(1)).toThrow(/busy/);
+    expect(() => rule.saveState()).toThrow(/busy/);
+    expect(() => (rule as MSTDPET).eTrace('hidden')).toThrow(/busy/);
+    await running;
+    expect(() => rule.saveState()).not.toThrow();
+  });
+
+  test('a rule whose layer does not match the connection, the same rule on two networks, bad options', () => {
+    const p = parts('pair', SMALL);
+    const other = parts('pair', SMALL);
+    const base = () => new Network().addLayer('in', p.input, { source: p.encoder }).addLayer('hidden', p.neuron);
+    expect(() => base().connect('in', 'hidden', p.linear, { learning: other.rule })).toThrow(
+      /learning rule of connection "in_hidden" to have exactly one layer whose connection is this connection, but it has none/,
+    );
+    const wrongNeuron = new PairSTDP({ layers: { l: { connection: p.linear, neuron: other.neuron } }, tauPre: 1, tauPost: 1, aPlus: 0, aMinus: 0 });
+    expect(() => base().connect('in', 'hidden', p.linear, { learning: wrongNeuron })).toThrow(/to have this connection's target, layer "hidden", as its neuron/);
+    base().connect('in', 'hidden', p.linear, { learning: p.rule });
+    const q = parts('pair', SMALL);
+    const second = new Network().addLayer('in', q.input).addLayer('hidden', p.neuron);
+    expect(() => second.connect('in', 'hidden', p.linear, { learning: p.rule })).toThrow(/another network; a rule trains in one network only/);
+    const r = parts('pair', SMALL);
+    const own = () => new Network().addLayer('in', r.input).addLayer('hidden', r.neuron);
+    expect(() => own().connect('in', 'hidden', r.linear, { learning: {} as never })).toThrow(/a learning rule .* for connection "in_hidden" learning/);
+    expect(() => own().connect('in', 'hidden', r.linear, { normalize: { total: 1 } })).toThrow(/without a learning rule.*for connection "in_hidden" normalize/);
+    expect(() => own().connect('in', 'hidden', r.linear, { learning: r.rule, normalize: { total: NaN } })).toThrow(/for connection "in_hidden" normalize\.total/);
+    expect(() => own().connect('in', 'hidden', r.linear, { learning: r.rule, normalize: { total: 1, every: 0 } })).toThrow(/for connection "in_hidden" normalize\.every/);
+    expect(() => own().connect('in', 'hidden', r.linear, { learnig: r.rule } as never)).toThrow(/Unknown option "learnig"/);
+  });
+
+  test('a rule with a layer outside the network, bad rewards and learning flags', () => {
+    const { net, rule } = network('mstdpet', SMALL);
+    expect(() => net.run(3, { reward: [1, 2] })).toThrow(/a number or 3 rewards \(one per step\) for reward/);
+    expect(() => net.run(3, { reward: 1e41 })).toThrow(/product with lr \(0.01\) is finite in float32 for reward/);
+    expect(() => net.run(2, { reward: [0, Infinity] })).toThrow(/for reward\[1\] but received number Infinity/);
+    expect(() => net.run(3, { learning: 'no' as never })).toThrow(/true or false for learning/);
+    expect(rule.saveState()).toEqual(network('mstdpet', SMALL).rule.saveState()); // nothing ran
+    const p = parts('pair', SMALL);
+    const extra = new Linear({ inFeatures: SMALL.nOut, outFeatures: SMALL.nOut, batchSize: SMALL.batch, dt: 1 });
+    const two = new PairSTDP({
+      layers: { a: { connection: p.linear, neuron: p.neuron }, b: { connection: extra, neuron: p.neuron } }, tauPre: 1, tauPost: 1, aPlus: 0.1, aMinus: 0.1,
+    });
+    const half = new Network().addLayer('in', p.input, { source: p.encoder }).addLayer('hidden', p.neuron).connect('in', 'hidden', p.linear, { learning: two });
+    expect(() => half.run(2)).toThrow(/layer "b" is not/);
+    expect(() => new Network().addLayer('in', parts('pair', SMALL).input).run(1, { reward: 1 })).toThrow(/no connection of this network has a learning rule for reward/);
+  });
+});

@@ -349,12 +349,14 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     }
     const layers = [...rule.layers].filter(([, l]) => l.connection === connection);
     if (layers.length !== 1) {
-      const got = layers.length ? `${layers.length} layers (${layers.map(([n]) => JSON.stringify(n)).join(', ')})` : 'none';
-      throw invalidParameter(`connection "${name}" learning`, 'a rule with exactly one layer whose connection is this connection', got, 'range');
+      const got = layers.length ? `${layers.length} (${layers.map(([n]) => JSON.stringify(n)).join(', ')})` : 'none';
+      throw new RangeError(`Expected the learning rule of connection "${name}" to have exactly one layer whose connection is this connection, but it has ${got}`);
     }
     const [[layer, { neuron }]] = layers;
     if (neuron !== target.layer) {
-      throw invalidParameter(`connection "${name}" learning`, `a rule whose layer ${JSON.stringify(layer)} has this connection's target, layer "${target.name}", as its neuron`, 'another neuron layer', 'range');
+      throw new RangeError(
+        `Expected layer ${JSON.stringify(layer)} of the learning rule of connection "${name}" to have this connection's target, layer "${target.name}", as its neuron, but it has another neuron layer`,
+      );
     }
     return { rule, layer, normalize: normalize === undefined ? null : checkNormalize(name, normalize) };
   }
