@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Network benchmark, modelled on Norse's LIF benchmark (norse/benchmark):
 // Poisson input -> Linear -> LIF, batch 32, 1,000 steps of 1 ms, for a few
-// layer sizes (inputs = outputs = size), reporting steps per second; with
-// --recurrent the LIF layer also feeds back onto itself. In the same run it
+// layer sizes (inputs = outputs = size), reporting steps per second; then the
+// recurrent variant, the same network plus a recurrent LIF -> LIF connection
+// (its own table, goal >= 5x PyTorch eager; --variants picks). In the same run it
 // times a PyTorch eager version of the same network on the same number of
 // threads (torch.set_num_threads), with the first Python interpreter that
 // imports torch (--python, $PYTHON, python3, /usr/bin/python3: Debian's
@@ -26,8 +27,13 @@
 // size, the fraction of that limit a one-thread run reaches: one add per
 // arriving spike per output, times steps per second, over the limit.
 //
-//   npm run bench:network                      # sizes 250, 1000, 2500
+//   npm run bench:network                      # sizes 250, 1000, 2500, both variants
 //   npm run bench:network -- --sizes 500,4000 --steps 200 --threads 1 --json out.json
+//   npm run bench:network -- --variants recurrent
+//
+// --json FILE: the feed-forward rows in results[i] (size, spiking.stepsPerSecond,
+// torch.stepsPerSecond, torch.threads, ...), the recurrent rows in the same
+// form in recurrent.results[i].
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const { Command } = require('commander');
@@ -40,7 +46,7 @@ const cli = new Command('bench-network')
   .option('--rate <hz>', 'Poisson input rate in Hz (dt = 1 ms)', '100')
   .option('--runs <n>', 'timed runs per size (the median is reported)', '3')
   .option('--threads <n>', 'threads on both sides (default: the number of cores, or SPIKING_NUM_THREADS)')
-  .option('--recurrent', 'add a recurrent LIF -> LIF connection')
+  .option('--variants <list>', 'feedforward, recurrent (+ a recurrent LIF -> LIF connection), or both', 'feedforward,recurrent')
   .option('--python <exe>', 'the Python interpreter that imports torch')
   .option('--brian-python <exe>', 'the Python interpreter that imports brian2')
   .option('--json <file>', 'also write the results as JSON')
@@ -52,7 +58,12 @@ const steps = Number(opts.steps);
 const rate = Number(opts.rate);
 const runs = Number(opts.runs);
 const threads = opts.threads !== undefined ? Number(opts.threads) : spiking.numThreads();
-const recurrent = Boolean(opts.recurrent);
+const VARIANTS = ['feedforward', 'recurrent'];
+const variants = opts.variants.split(',');
+const unknownVariant = variants.find((v) => !VARIANTS.includes(v));
+if (unknownVariant !== undefined || variants.length === 0) {
+  throw new Error(`--variants: expected a comma-separated list of ${VARIANTS.join(', ')} but received "${opts.variants}"`);
+}
 const dt = 1;
 
 // LIF with an exponential update, tauV = 10 ms (dt / tauV = 0.1, as Norse's
@@ -62,7 +73,7 @@ const lifOptions = (n) => ({
   tauV: 10, tauT: 10, updateType: 'exponential',
 });
 
-function network(size) {
+function network(size, recurrent) {
   const net = new spiking.Network();
   const input = new spiking.Input({ cellsShape: [batch, size], dt, alphaT: 1, tauT: 10, updateType: 'exponential' });
   const source = new spiking.PoissonEncoder({ cellsShape: [batch, size], rates: rate, dt, seed: 1 });
@@ -81,9 +92,9 @@ function median(values) {
   return sorted[(sorted.length - 1) >> 1];
 }
 
-function timeSpiking(size, count) {
+function timeSpiking(size, count, recurrent) {
   spiking.setNumThreads(count);
-  const net = network(size);
+  const net = network(size, recurrent);
   if (net.engine !== 'native') throw new Error(`the benchmark network has no native plan: ${net.engine}`);
   net.run(Math.min(50, steps));
   const results = [];
@@ -243,7 +254,7 @@ function findBrian() {
 }
 
 /** Brian2 on one sample; stepsPerSecond is the batch equivalent (one-sample steps/s over the batch). */
-function timeBrian(python, size) {
+function timeBrian(python, size, recurrent) {
   const args = ['-c', BRIAN, size, steps, rate, runs, recurrent ? 1 : 0].map(String);
   const r = spawnSync(python.exe, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`the Brian2 run failed: ${r.stderr}`);
@@ -251,7 +262,7 @@ function timeBrian(python, size) {
   return { ...one, stepsPerSecond: one.stepsPerSecondOneSample / batch, stepsPerCpuSecond: one.stepsPerCpuSecondOneSample / batch };
 }
 
-function timeTorch(python, size) {
+function timeTorch(python, size, recurrent) {
   const args = ['-c', TORCH, size, batch, steps, rate, runs, threads, recurrent ? 1 : 0].map(String);
   const r = spawnSync(python.exe, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`the PyTorch run failed: ${r.stderr}`);
@@ -261,7 +272,7 @@ function timeTorch(python, size) {
 const python = findTorch();
 const brian = findBrian();
 console.log(
-  `spiking network benchmark: Poisson (${rate} Hz) -> Linear -> LIF${recurrent ? ' (+ recurrent LIF -> LIF)' : ''}, ` +
+  `spiking network benchmark: Poisson (${rate} Hz) -> Linear -> LIF (${variants.join(', ')}), ` +
     `batch ${batch}, ${steps} steps of ${dt} ms`,
 );
 console.log(`spiking ${require('../package.json').version}, kernels ${spiking.instructionSet()}, ${threads} thread(s), node ${process.version}; median of ${runs} runs`);
@@ -278,44 +289,60 @@ console.log(
 const limit = arithmeticLimit();
 console.log(`one-thread arithmetic limit (connection kernel, cache-hot rows): ${(limit / 1e9).toFixed(2)} G adds/s\n`);
 
-const results = [];
-const header = ['size', `steps/s (${threads}t)`, 'ms/step', 'out Hz'];
-if (python.exe) header.push(`torch steps/s (${threads}t)`, 'x torch', 'x torch (CPU time)');
-if (brian.exe) header.push('brian2 1-sample steps/s', `brian2 steps/s (batch ${batch})`, 'x brian2');
-header.push('steps/s (1t)', 'M adds/step', '1t % of limit');
-// Rows are printed as they are measured (a slow PyTorch run should not hide the others).
-const widths = header.map((h) => Math.max(h.length, 8));
-const print = (row) => console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
-print(header);
-for (const size of sizes) {
-  const ours = timeSpiking(size, threads);
-  const single = threads === 1 ? ours : timeSpiking(size, 1);
-  const fraction = (single.addsPerStep * single.stepsPerSecond) / limit;
-  const torch = python.exe ? timeTorch(python, size) : null;
-  const brian2 = brian.exe ? timeBrian(brian, size) : null;
-  results.push({
-    size, batch, steps, recurrent,
-    spiking: { ...ours, threads, oneThread: { stepsPerSecond: single.stepsPerSecond, limitFraction: fraction } },
-    torch,
-    brian2,
-  });
-  print([
-    String(size), ours.stepsPerSecond.toFixed(0), ours.msPerStep.toFixed(3), ours.outputRateHz.toFixed(1),
-    ...(torch
-      ? [torch.stepsPerSecond.toFixed(0), (ours.stepsPerSecond / torch.stepsPerSecond).toFixed(2) + 'x', (ours.stepsPerCpuSecond / torch.stepsPerCpuSecond).toFixed(2) + 'x']
-      : []),
-    ...(brian2
-      ? [`${brian2.stepsPerSecondOneSample.toFixed(0)} (${brian2.codegen})`, brian2.stepsPerSecond.toFixed(1), (ours.stepsPerSecond / brian2.stepsPerSecond).toFixed(0) + 'x']
-      : []),
-    single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * fraction).toFixed(0) + '%',
-  ]);
+/** The table of one variant, each row printed as it is measured (a slow PyTorch run should not hide the others). */
+function measure(recurrent) {
+  const results = [];
+  const header = ['size', `steps/s (${threads}t)`, 'ms/step', 'out Hz'];
+  if (python.exe) header.push(`torch steps/s (${threads}t)`, 'x torch', 'x torch (CPU time)');
+  if (brian.exe) header.push('brian2 1-sample steps/s', `brian2 steps/s (batch ${batch})`, 'x brian2');
+  header.push('steps/s (1t)', 'M adds/step', '1t % of limit');
+  const widths = header.map((h) => Math.max(h.length, 8));
+  const print = (row) => console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
+  console.log(
+    recurrent
+      ? '\nrecurrent: the same plus LIF -> LIF (weights uniform in [-1/(2 sqrt n), 1/(2 sqrt n)), the previous step\'s spikes); goal >= 5x PyTorch eager'
+      : 'feed-forward; goal >= 20x PyTorch eager',
+  );
+  print(header);
+  for (const size of sizes) {
+    const ours = timeSpiking(size, threads, recurrent);
+    const single = threads === 1 ? ours : timeSpiking(size, 1, recurrent);
+    const fraction = (single.addsPerStep * single.stepsPerSecond) / limit;
+    const torch = python.exe ? timeTorch(python, size, recurrent) : null;
+    const brian2 = brian.exe ? timeBrian(brian, size, recurrent) : null;
+    results.push({
+      size, batch, steps, recurrent,
+      spiking: { ...ours, threads, oneThread: { stepsPerSecond: single.stepsPerSecond, limitFraction: fraction } },
+      torch,
+      brian2,
+      timesTorch: torch ? ours.stepsPerSecond / torch.stepsPerSecond : null,
+    });
+    print([
+      String(size), ours.stepsPerSecond.toFixed(0), ours.msPerStep.toFixed(3), ours.outputRateHz.toFixed(1),
+      ...(torch
+        ? [torch.stepsPerSecond.toFixed(0), (ours.stepsPerSecond / torch.stepsPerSecond).toFixed(2) + 'x', (ours.stepsPerCpuSecond / torch.stepsPerCpuSecond).toFixed(2) + 'x']
+        : []),
+      ...(brian2
+        ? [`${brian2.stepsPerSecondOneSample.toFixed(0)} (${brian2.codegen})`, brian2.stepsPerSecond.toFixed(1), (ours.stepsPerSecond / brian2.stepsPerSecond).toFixed(0) + 'x']
+        : []),
+      single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * fraction).toFixed(0) + '%',
+    ]);
+  }
+  return results;
 }
+
+const results = variants.includes('feedforward') ? measure(false) : [];
+const recurrentResults = variants.includes('recurrent') ? measure(true) : null;
 spiking.setNumThreads(threads);
 if (opts.json) {
   const meta = {
-    rate, dt, instructionSet: spiking.instructionSet(), threads, recurrent,
+    rate, dt, instructionSet: spiking.instructionSet(), threads, variants,
     python: python.path ?? null, torchVersion: python.version ?? null,
     brianPython: brian.path ?? null, brian2Version: brian.version ?? null, limitAddsPerSecond: limit,
   };
-  fs.writeFileSync(opts.json, JSON.stringify({ ...meta, results }, null, 2) + '\n');
+  // The feed-forward rows stay in results; the recurrent variant's, in the same form, under recurrent.
+  const recurrentPart = recurrentResults
+    ? { recurrent: { connection: 'lif -> lif, weights uniform in [-1/(2 sqrt n), 1/(2 sqrt n)), the previous step\'s spikes', goalTimesTorch: 5, results: recurrentResults } }
+    : {};
+  fs.writeFileSync(opts.json, JSON.stringify({ ...meta, results, ...recurrentPart }, null, 2) + '\n');
 }

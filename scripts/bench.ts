@@ -3,6 +3,9 @@
 // memory traffic of one step (the practical limit), for IF, LIF, AdaptiveLIF
 // and Fede at several sizes. Every figure is a median over repetitions that
 // interleave the contenders, so ratios come from the same moments of one run.
+// Then run() on 10^6 LIF x 100 steps against a native loop with the least
+// traffic any run can have (read each float32 input, write each uint8 spike:
+// 5 bytes per neuron-step), on the same threads: the goal is >= 80%.
 // Last, what starting runAsync costs the calling thread (10^6 LIF x 100
 // steps), against the whole run() of the same size: the goal is <= 5%.
 //
@@ -184,6 +187,51 @@ async function asyncStartFigure(): Promise<{ n: number; steps: number; startSeco
   return { n, steps, startSeconds: median(start), runSeconds: median(run) };
 }
 
+interface FloorFigure {
+  n: number;
+  steps: number;
+  threads: number;
+  runPerSecond: number;
+  floorPerSecond: number;
+  loadAverage: number;
+}
+
+/**
+ * run() on a LIF layer (the table's parameters) against native.trafficFloor
+ * over the same input, interleaved, with the pool's threads and with one.
+ */
+function floorFigures(): FloorFigure[] {
+  const n = 1e6;
+  const steps = 100;
+  const layer = make('LIFNeuron', n) as spiking.LIFNeuron;
+  const x = inputOf(n, steps);
+  const out = { spikes: new Uint8Array(n * steps) };
+  const spikes = new Uint8Array(n * steps);
+  const initial = spiking.numThreads();
+  const figures: FloorFigure[] = [];
+  for (const threads of initial > 1 ? [initial, 1] : [1]) {
+    spiking.setNumThreads(threads);
+    const run = timer(() => layer.run(x, { steps, out }), 0.05);
+    const floor = timer(() => native.trafficFloor(x, spikes), 0.05);
+    const runs: number[] = [];
+    const floors: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      runs.push(run());
+      floors.push(floor());
+    }
+    figures.push({
+      n,
+      steps,
+      threads,
+      runPerSecond: (n * steps) / median(runs),
+      floorPerSecond: (n * steps) / median(floors),
+      loadAverage: os.loadavg()[0],
+    });
+  }
+  spiking.setNumThreads(initial);
+  return figures;
+}
+
 async function main(): Promise<void> {
   console.log(
     `spiking ${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version} on ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; ` +
@@ -204,6 +252,16 @@ async function main(): Promise<void> {
       );
     }
   }
+  console.log('\nrun() against the least-traffic loop (read the float32 input, write the uint8 spikes; goal >= 80%):');
+  console.log('| n x steps | threads | run | traffic floor | run / floor | load average |');
+  console.log('|---|---|---|---|---|---|');
+  const floors = floorFigures();
+  for (const f of floors) {
+    console.log(
+      `| ${f.n.toExponential(0)} x ${f.steps} | ${f.threads} | ${fmt(f.runPerSecond)} | ${fmt(f.floorPerSecond)} ` +
+        `| ${((f.runPerSecond / f.floorPerSecond) * 100).toFixed(0)}% | ${f.loadAverage.toFixed(1)} |`,
+    );
+  }
   const started = await asyncStartFigure();
   console.log(
     `\nrunAsync, ${started.n.toExponential(0)} LIF x ${started.steps} steps: starting it costs the calling thread ` +
@@ -214,7 +272,7 @@ async function main(): Promise<void> {
   const out = path.join(ROOT, 'bench-results');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ instructionSet: spiking.instructionSet(), threads: spiking.numThreads(), rows, runAsyncStart: started }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ instructionSet: spiking.instructionSet(), threads: spiking.numThreads(), rows, trafficFloor: floors, runAsyncStart: started }, null, 2));
   console.log(`raw figures: ${path.relative(process.cwd(), file)}`);
 }
 

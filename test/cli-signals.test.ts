@@ -1,7 +1,8 @@
 // Ctrl-C (SIGINT) and SIGTERM during `spiking run`: a real signal to the real
-// bin in a child process, mid-run. The process exits 130 / 143, leaves no
-// hidden temporary folder and no output folder, and a folder that --force was
-// going to replace is still there, as it was.
+// bin in a child process, mid-run. The run stops through its AbortSignal
+// (Network.runAsync) and says after how many steps; the process exits 130 /
+// 143, leaves no hidden temporary folder and no output folder, and a folder
+// that --force was going to replace is still there, as it was.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -51,6 +52,11 @@ describe.each([
     const r = await interrupted(signal);
     expect(r).toMatchObject({ code, signal: null });
     expect(r.stderr).toContain(`spiking: stopped by ${signal}; the unfinished output was removed`);
+    // Stopped through the run's AbortSignal at a step boundary (not by terminating the worker), which says where.
+    const at = /: stopped after (\d+) of 1000000 steps\n/.exec(r.stderr);
+    expect(at).not.toBeNull();
+    expect(Number(at![1])).toBeGreaterThan(0);
+    expect(Number(at![1])).toBeLessThan(1000000);
     expect(temporaries().names).toEqual([]);
     expect(fs.existsSync(r.out)).toBe(false);
   }, 60_000);

@@ -1,4 +1,4 @@
-// The `spiking` CLI end to end, in process (main) and through the bin:
+// The `spiking` CLI end to end, in process (mainAsync) and through the bin:
 // the examples' outputs exist, their .npy headers follow NPY 1.0 and read
 // back to what the summary says; --set, --seed and --sweep; bad input fails
 // with a message naming the field or file, exit code 1, and no output folder.
@@ -7,17 +7,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { main, type Io } from '../lib/cli/commands';
+import { mainAsync, type Io } from '../lib/cli/commands';
 import { buildExperiment, instructionSet, instructionSets, LIFNeuron, parseNpy, readExperiment, validateExperiment, writeNpy } from '../lib';
 
 const root = path.join(__dirname, '..');
 const examples = path.join(root, 'examples');
 
-function cli(args: string[]): { code: number; out: string; err: string } {
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const io: Io = { out: (t) => (out += t), err: (t) => (err += t), progress: false };
-  const code = main(args, io);
+  const code = await mainAsync(args, io);
   return { code, out, err };
 }
 
@@ -52,9 +52,9 @@ function variant(example: string, change: (e: Record<string, any>) => void): str
 }
 
 describe('spiking run on the examples', () => {
-  test('feedforward: every output is written, valid, and agrees with the summary', () => {
+  test('feedforward: every output is written, valid, and agrees with the summary', async () => {
     const out = path.join(work, 'ff');
-    const r = cli(['run', path.join(examples, 'feedforward.json'), '--out', out]);
+    const r = await cli(['run', path.join(examples, 'feedforward.json'), '--out', out]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(
@@ -116,9 +116,9 @@ describe('spiking run on the examples', () => {
     expect(summary.plot.sample).toBe(2);
   });
 
-  test('numpy loads the recordings as they are (when python3 with numpy is here)', () => {
+  test('numpy loads the recordings as they are (when python3 with numpy is here)', async () => {
     const out = path.join(work, 'rec');
-    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', out]).code).toBe(0);
+    expect((await cli(['run', path.join(examples, 'recurrent.json'), '--out', out])).code).toBe(0);
     const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
     if (probe.status !== 0) {
       console.warn('python3 with numpy not found: numpy load check skipped (the header is still checked byte by byte)');
@@ -139,13 +139,13 @@ print(len(ev), int(np.load(out + '/hidden-thresh.npy').shape[0]))`;
     expect(printed).toBe(`${summary.layers.hidden.spikes} 200`);
   });
 
-  test('recurrent: feedback edges are reported, and the same seed reproduces every byte', () => {
+  test('recurrent: feedback edges are reported, and the same seed reproduces every byte', async () => {
     const a = path.join(work, 'a');
     const b = path.join(work, 'b');
     const c = path.join(work, 'c');
-    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', a, '--threads', '2']).code).toBe(0);
-    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', b]).code).toBe(0);
-    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', c, '--seed', '99']).code).toBe(0);
+    expect((await cli(['run', path.join(examples, 'recurrent.json'), '--out', a, '--threads', '2'])).code).toBe(0);
+    expect((await cli(['run', path.join(examples, 'recurrent.json'), '--out', b])).code).toBe(0);
+    expect((await cli(['run', path.join(examples, 'recurrent.json'), '--out', c, '--seed', '99'])).code).toBe(0);
     const summary = JSON.parse(fs.readFileSync(path.join(a, 'summary.json'), 'utf8'));
     expect(summary.connections.map((x: { name: string; feedback: boolean }) => [x.name, x.feedback])).toEqual([
       ['input_hidden', false],
@@ -160,28 +160,54 @@ print(len(ev), int(np.load(out + '/hidden-thresh.npy').shape[0]))`;
     expect(JSON.parse(fs.readFileSync(path.join(c, 'summary.json'), 'utf8')).seed).toBe(99);
   });
 
-  test('--set overrides a layer field, and the override is recorded', () => {
+  test('a run writes the bytes of Network.run; the progress bar counts up to the last step', async () => {
+    const file = path.join(examples, 'recurrent.json');
+    const out = path.join(work, 'cli');
+    const calls: string[] = [];
+    const io: Io = {
+      out: () => {},
+      err: () => {},
+      progress: { start: (total, label) => calls.push(`start ${total} ${label}`), update: (done) => calls.push(`update ${done}`), stop: () => calls.push('stop') },
+    };
+    expect(await mainAsync(['run', file, '--out', out], io)).toBe(0);
+    expect(calls[0]).toBe('start 400 run Recurrent: adaptive hidden layer with inhibition and delayed feedback');
+    expect(calls.slice(-2)).toEqual(['update 400', 'stop']);
+    const done = calls.slice(1, -1).map((c) => Number(/^update (\d+)$/.exec(c)![1]));
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+
+    // The same experiment run synchronously by Network.run, into its own folder.
+    const mine = path.join(work, 'mine');
+    fs.mkdirSync(mine);
+    const built = buildExperiment(validateExperiment(readExperiment(file), file), { file, dir: examples }, mine);
+    expect(built.network.engine).toBe('native');
+    built.network.run(400, { recorders: [...built.recorders, ...(built.plot ? [built.plot] : [])] });
+    const written = fs.readdirSync(mine).sort();
+    expect(written.length).toBeGreaterThan(2);
+    for (const name of written) expect(fs.readFileSync(path.join(out, name)).equals(fs.readFileSync(path.join(mine, name)))).toBe(true);
+  });
+
+  test('--set overrides a layer field, and the override is recorded', async () => {
     const out = path.join(work, 'set');
-    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--set', 'hidden.tauV=0.5', '--set', 'steps=50']).code).toBe(0);
+    expect((await cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--set', 'hidden.tauV=0.5', '--set', 'steps=50'])).code).toBe(0);
     const used = JSON.parse(fs.readFileSync(path.join(out, 'experiment.json'), 'utf8'));
     expect(used.layers[1].tauV).toBe(0.5);
     expect(used.steps).toBe(50);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).overrides).toEqual(['hidden.tauV=0.5', 'steps=50']);
   });
 
-  test('--set reaches top-level objects the file does not have yet: a capped raster says what it left out', () => {
+  test('--set reaches top-level objects the file does not have yet: a capped raster says what it left out', async () => {
     const file = variant('recurrent.json', (e) => delete e.plot);
     const out = path.join(work, 'capped');
-    expect(cli(['run', file, '--out', out, '--set', 'plot.maxSpikes=10']).code).toBe(0);
+    expect((await cli(['run', file, '--out', out, '--set', 'plot.maxSpikes=10'])).code).toBe(0);
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.plot.spikesDrawn).toBe(10);
     expect(summary.plot.spikesNotDrawn).toBeGreaterThan(0);
     expect(fs.readFileSync(path.join(out, 'raster.svg'), 'utf8')).toContain(`drawing stopped after 10 spikes; ${summary.plot.spikesNotDrawn} not drawn`);
   });
 
-  test('--sweep runs every combination in its own folder, with one table comparing them', () => {
+  test('--sweep runs every combination in its own folder, with one table comparing them', async () => {
     const out = path.join(work, 'sweep');
-    const r = cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--set', 'steps=60', '--sweep', 'hidden.tauV=0.5:0.9:3', '--sweep', 'readout.thresh=1,2']);
+    const r = await cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--set', 'steps=60', '--sweep', 'hidden.tauV=0.5:0.9:3', '--sweep', 'readout.thresh=1,2']);
     expect(r.code).toBe(0);
     const runs = ['hidden.tauV=0.5_readout.thresh=1', 'hidden.tauV=0.5_readout.thresh=2', 'hidden.tauV=0.7_readout.thresh=1', 'hidden.tauV=0.7_readout.thresh=2', 'hidden.tauV=0.9_readout.thresh=1', 'hidden.tauV=0.9_readout.thresh=2'];
     expect(fs.readdirSync(out).sort()).toEqual([...runs, 'sweep.csv', 'sweep.json', 'sweep.txt'].sort());
@@ -201,7 +227,7 @@ print(len(ev), int(np.load(out + '/hidden-thresh.npy').shape[0]))`;
 });
 
 describe('spiking run on other kinds of layers and inputs', () => {
-  test('latency encoder, FedeNeuron target, per-synapse delays from .npy and generated values all build and run', () => {
+  test('latency encoder, FedeNeuron target, per-synapse delays from .npy and generated values all build and run', async () => {
     const delays = path.join(work, 'delays.npy');
     const d = Float32Array.from({ length: 10 * 6 }, (_, k) => (k * 7) % 4);
     writeNpy(delays, '<f4', [10, 6], d);
@@ -217,7 +243,7 @@ describe('spiking run on other kinds of layers and inputs', () => {
       record: [{ layer: 'input', variable: 'spikes' }, { layer: 'fc1', variable: 'spikes', format: 'bits' }, { layer: 'input', variable: 'trace', every: 20 }],
     }));
     const out = path.join(work, 'fede');
-    const r = cli(['run', file, '--out', out]);
+    const r = await cli(['run', file, '--out', out]);
     expect(r.err).toBe('');
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
     expect(summary.connections[0].delay).toBe(3);
@@ -234,12 +260,12 @@ describe('spiking run on other kinds of layers and inputs', () => {
     expect(load(path.join(out, 'input-trace.npy')).shape).toEqual([6, 3, 6]);
   });
 
-  test('per-synapse delays of the wrong shape name the file', () => {
+  test('per-synapse delays of the wrong shape name the file', async () => {
     const delays = path.join(work, 'delays.npy');
     writeNpy(delays, '<f4', [6, 10], new Float32Array(60));
     const file = variant('recurrent.json', (e) => (e.connections[2].delay = { npy: delays }));
     const out = path.join(work, 'x');
-    const r = cli(['run', file, '--out', out]);
+    const r = await cli(['run', file, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`connections[2] ("hidden_readout").delay.npy: expected ${delays} to have shape (8, 48) (out, in) but received shape (6, 10)`);
     expect(fs.existsSync(out)).toBe(false);
@@ -247,16 +273,16 @@ describe('spiking run on other kinds of layers and inputs', () => {
 });
 
 describe('spiking info and help', () => {
-  test('info names the version, the instruction set and the threads', () => {
-    const r = cli(['info']);
+  test('info names the version, the instruction set and the threads', async () => {
+    const r = await cli(['info']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('spiking 0.1.0');
     expect(r.out).toContain(`instruction set: ${instructionSet()}`);
     expect(r.out).toMatch(/threads: \d+/);
   });
 
-  test('info names the platform, the addon file it loaded and the instruction sets compiled in', () => {
-    const r = cli(['info']);
+  test('info names the platform, the addon file it loaded and the instruction sets compiled in', async () => {
+    const r = await cli(['info']);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`platform: ${process.platform}-${process.arch}\n`);
     const addon = /^addon: (build|prebuild|SPIKING_ADDON) (.+)$/m.exec(r.out);
@@ -269,17 +295,17 @@ describe('spiking info and help', () => {
     expect(compiled).toEqual(process.arch === 'x64' ? ['avx512bw', 'avx2', 'sse2'] : ['neon64']);
   });
 
-  test('--help lists the commands; run --help its options', () => {
-    const top = cli(['--help']);
+  test('--help lists the commands; run --help its options', async () => {
+    const top = await cli(['--help']);
     expect(top.code).toBe(0);
     expect(top.out).toMatch(/run \[options\] <experiment>/);
     expect(top.out).toMatch(/info/);
-    const run = cli(['run', '--help']);
+    const run = await cli(['run', '--help']);
     expect(run.out).toMatch(/--sweep/);
     expect(run.out).toMatch(/--threads/);
   });
 
-  test('the installed bin runs (from dist/, built by npm run build)', () => {
+  test('the installed bin runs (from dist/, built by npm run build)', async () => {
     const bin = path.join(root, 'bin', 'spiking.js');
     if (!fs.existsSync(path.join(root, 'dist', 'cli', 'commands.js'))) throw new Error('dist/cli/commands.js is missing: run npm run build first');
     const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
@@ -292,9 +318,9 @@ describe('spiking info and help', () => {
 });
 
 describe('bad input: a clear error, exit code 1, nothing in the output folder', () => {
-  function rejects(args: string[], message: string | RegExp): void {
+  async function rejects(args: string[], message: string | RegExp): Promise<void> {
     const out = path.join(work, 'out');
-    const r = cli([...args, '--out', out]);
+    const r = await cli([...args, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(typeof message === 'string' ? new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : message);
     expect(r.err.startsWith('spiking: error: ')).toBe(true);
@@ -302,91 +328,91 @@ describe('bad input: a clear error, exit code 1, nothing in the output folder', 
     expect(fs.readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
   }
 
-  test('malformed JSON names the line and column', () => {
+  test('malformed JSON names the line and column', async () => {
     const file = path.join(work, 'broken.json');
     fs.writeFileSync(file, '{\n  "steps": 10,\n  "batch": 1\n  "dt": 1\n}');
-    rejects(['run', file], /broken\.json is not valid JSON at line 4, column 3/);
+    await rejects(['run', file], /broken\.json is not valid JSON at line 4, column 3/);
   });
 
-  test('an unknown neuron kind names the layer and lists the kinds', () => {
+  test('an unknown neuron kind names the layer and lists the kinds', async () => {
     const file = variant('feedforward.json', (e) => (e.layers[1].kind = 'IzhikevichNeuron'));
-    rejects(['run', file], 'layers[1] ("hidden").kind: expected one of "Input", "IFNeuron", "LIFNeuron", "AdaptiveLIFNeuron", "FedeNeuron" but received string "IzhikevichNeuron"');
+    await rejects(['run', file], 'layers[1] ("hidden").kind: expected one of "Input", "IFNeuron", "LIFNeuron", "AdaptiveLIFNeuron", "FedeNeuron", "AdaptiveThresholdLIFNeuron" but received string "IzhikevichNeuron"');
   });
 
-  test('an unknown connection kind names the connection', () => {
+  test('an unknown connection kind names the connection', async () => {
     const file = variant('feedforward.json', (e) => (e.connections[0].kind = 'Conv2d'));
-    rejects(['run', file], 'connections[0].kind: expected one of "Linear" but received string "Conv2d"');
+    await rejects(['run', file], 'connections[0].kind: expected one of "Linear" but received string "Conv2d"');
   });
 
-  test('a misspelt field names the field and what is allowed', () => {
+  test('a misspelt field names the field and what is allowed', async () => {
     const file = variant('feedforward.json', (e) => (e.layers[1].tauv = 0.9));
-    rejects(['run', file], /layers\[1\] \("hidden"\): unknown field "tauv"; expected one of name, kind, shape, thresh/);
+    await rejects(['run', file], /layers\[1\] \("hidden"\): unknown field "tauv"; expected one of name, kind, shape, thresh/);
   });
 
-  test('a value the neuron rejects names the layer and the parameter', () => {
+  test('a value the neuron rejects names the layer and the parameter', async () => {
     const file = variant('feedforward.json', (e) => (e.layers[1].tauV = 1.5));
-    rejects(['run', file], 'layers[1] ("hidden"): Expected a decay factor in [0, 1] for linear updates for tauV but received number 1.5');
+    await rejects(['run', file], 'layers[1] ("hidden"): Expected a decay factor in [0, 1] for linear updates for tauV but received number 1.5');
   });
 
-  test('a rate above one spike per step names the encoder entry', () => {
+  test('a rate above one spike per step names the encoder entry', async () => {
     const file = variant('feedforward.json', (e) => (e.layers[0].encoder.rate = 1500));
-    rejects(['run', file], 'layers[0] ("input").encoder: Expected at most 1000 Hz, one spike per step of 1 ms (higher rates are not clamped) for rates[0] but received number 1500');
+    await rejects(['run', file], 'layers[0] ("input").encoder: Expected at most 1000 Hz, one spike per step of 1 ms (higher rates are not clamped) for rates[0] but received number 1500');
   });
 
-  test('weights of the wrong shape name the file and both shapes', () => {
+  test('weights of the wrong shape name the file and both shapes', async () => {
     const w = path.join(work, 'w.npy');
     writeNpy(w, '<f4', [784, 100], new Float32Array(78400));
     const file = variant('feedforward.json', (e) => (e.connections[0].weights = { init: 'npy', file: w }));
-    rejects(['run', file], `connections[0] ("input_hidden").weights: Expected the weights in ${w} to have shape (100, 784) (out, in) but received shape (784, 100)`);
+    await rejects(['run', file], `connections[0] ("input_hidden").weights: Expected the weights in ${w} to have shape (100, 784) (out, in) but received shape (784, 100)`);
   });
 
-  test('a missing or corrupt weight file is named', () => {
+  test('a missing or corrupt weight file is named', async () => {
     const missing = variant('feedforward.json', (e) => (e.connections[1].weights = { init: 'npy', file: 'nowhere.npy' }));
-    rejects(['run', missing], `connections[1] ("hidden_output").weights: ${path.join(work, 'nowhere.npy')} does not exist`);
+    await rejects(['run', missing], `connections[1] ("hidden_output").weights: ${path.join(work, 'nowhere.npy')} does not exist`);
     const corrupt = path.join(work, 'corrupt.npy');
     writeNpy(corrupt, '<f4', [10, 100], new Float32Array(1000));
     fs.truncateSync(corrupt, 500);
     const file = variant('feedforward.json', (e) => (e.connections[1].weights = { init: 'npy', file: corrupt }));
-    rejects(['run', file], `${corrupt} is not a valid .npy file: shape (10, 100) of <f4 needs 4000 data bytes but the file has 372`);
+    await rejects(['run', file], `${corrupt} is not a valid .npy file: shape (10, 100) of <f4 needs 4000 data bytes but the file has 372`);
   });
 
-  test('input data that does not fit the batch names the file and both sizes', () => {
-    rejects(
+  test('input data that does not fit the batch names the file and both sizes', async () => {
+    await rejects(
       ['run', path.join(examples, 'feedforward.json'), '--set', 'batch=3', '--set', 'plot.sample=0'],
       `layers[0] ("input").encoder.rate.npy: expected ${path.join(examples, 'data', 'digits.npy')} to hold 784 values (one per neuron of a sample) or 2352 (batch 3 x 784) but it has shape (8, 784)`,
     );
   });
 
-  test('a connection to a layer that does not exist, or a recording of one, is named', () => {
+  test('a connection to a layer that does not exist, or a recording of one, is named', async () => {
     const file = variant('feedforward.json', (e) => (e.connections[1].to = 'outptu'));
-    rejects(['run', file], 'connections[1] ("hidden_outptu").to: no layer named "outptu" (layers: input, hidden, output)');
+    await rejects(['run', file], 'connections[1] ("hidden_outptu").to: no layer named "outptu" (layers: input, hidden, output)');
     const rec = variant('feedforward.json', (e) => e.record.push({ layer: 'input', variable: 'vCell' }));
-    rejects(['run', rec], 'record[4].variable: expected one of spikes, trace for Input layer "input" but received "vCell"');
+    await rejects(['run', rec], 'record[4].variable: expected one of spikes, trace for Input layer "input" but received "vCell"');
   });
 
-  test('--set and --sweep with an unknown name, or a sweep value the schema rejects', () => {
-    rejects(['run', path.join(examples, 'recurrent.json'), '--set', 'hiden.tauV=0.5'], '--set hiden.tauV=0.5: no layer or connection named "hiden" (layers: input, hidden, readout; connections: input_hidden, inhibition, hidden_readout, feedback)');
-    rejects(
+  test('--set and --sweep with an unknown name, or a sweep value the schema rejects', async () => {
+    await rejects(['run', path.join(examples, 'recurrent.json'), '--set', 'hiden.tauV=0.5'], '--set hiden.tauV=0.5: no layer or connection named "hiden" (layers: input, hidden, readout; connections: input_hidden, inhibition, hidden_readout, feedback)');
+    await rejects(
       ['run', path.join(examples, 'recurrent.json'), '--sweep', 'hidden.durationRefrac=-1,2'],
       'spiking: error: --sweep hidden.durationRefrac=-1,2 (the value -1): layers[1] ("hidden").durationRefrac: expected a number >= 0 but received number -1',
     );
   });
 
-  test('an existing, non-empty output folder is left alone without --force', () => {
+  test('an existing, non-empty output folder is left alone without --force', async () => {
     const out = path.join(work, 'out');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'keep.txt'), 'mine');
-    const r = cli(['run', path.join(examples, 'recurrent.json'), '--out', out]);
+    const r = await cli(['run', path.join(examples, 'recurrent.json'), '--out', out]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('the folder exists and is not empty (use --force to replace it)');
     expect(fs.readdirSync(out)).toEqual(['keep.txt']);
-    expect(cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--force', '--set', 'steps=20']).code).toBe(0);
+    expect((await cli(['run', path.join(examples, 'recurrent.json'), '--out', out, '--force', '--set', 'steps=20'])).code).toBe(0);
     expect(fs.readdirSync(out)).toContain('summary.json');
     expect(fs.existsSync(path.join(out, 'keep.txt'))).toBe(false);
   });
 
-  test('a bad option value is a usage error', () => {
-    const r = cli(['run', path.join(examples, 'recurrent.json'), '--out', path.join(work, 'x'), '--threads', '0']);
+  test('a bad option value is a usage error', async () => {
+    const r = await cli(['run', path.join(examples, 'recurrent.json'), '--out', path.join(work, 'x'), '--threads', '0']);
     expect(r.code).toBe(1);
     expect(r.err).toContain("option '--threads <n>' argument '0' is invalid. expected an integer from 1 to 1024 for --threads");
   });
@@ -396,79 +422,79 @@ describe('usage: one line and a hint, never the whole help', () => {
   const recurrent = path.join(examples, 'recurrent.json');
   const hint = '(see "spiking run --help" for the options and examples)\n';
 
-  function usage(args: string[], line: string): void {
-    const r = cli(args);
+  async function usage(args: string[], line: string): Promise<void> {
+    const r = await cli(args);
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toBe(`spiking: error: ${line}\n${hint}`);
     expect(fs.readdirSync(work)).toEqual([]);
   }
 
-  test('no experiment file, or no --out', () => {
-    usage(['run'], 'the experiment file is missing: spiking run <experiment.json> --out <dir>');
-    usage(['run', '--out', path.join(work, 'o')], 'the experiment file is missing: spiking run <experiment.json> --out <dir>');
-    usage(['run', recurrent], 'the output folder is missing: add --out <dir>');
+  test('no experiment file, or no --out', async () => {
+    await usage(['run'], 'the experiment file is missing: spiking run <experiment.json> --out <dir>');
+    await usage(['run', '--out', path.join(work, 'o')], 'the experiment file is missing: spiking run <experiment.json> --out <dir>');
+    await usage(['run', recurrent], 'the output folder is missing: add --out <dir>');
   });
 
-  test('an unknown option', () => {
-    usage(['run', recurrent, '--out', path.join(work, 'o'), '--bogus'], "unknown option '--bogus'");
+  test('an unknown option', async () => {
+    await usage(['run', recurrent, '--out', path.join(work, 'o'), '--bogus'], "unknown option '--bogus'");
   });
 
-  test('a --sweep that is neither a range with a count nor a list says the accepted forms', () => {
+  test('a --sweep that is neither a range with a count nor a list says the accepted forms', async () => {
     const forms = 'expected name.field=from:to:count (count values from "from" to "to", ends included, e.g. hidden.tauV=0.5:0.9:5) or name.field=a,b,c';
-    usage(['run', recurrent, '--out', path.join(work, 'o'), '--sweep', 'hidden.tauV=0.9:0.5'], `--sweep hidden.tauV=0.9:0.5: "0.9:0.5" is not a range; ${forms}`);
-    usage(['run', recurrent, '--out', path.join(work, 'o'), '--sweep', 'hidden.tauV=0.5,,0.9'], `--sweep hidden.tauV=0.5,,0.9: an empty value; ${forms}`);
-    usage(['run', recurrent, '--out', path.join(work, 'o'), '--sweep', 'tauV'], '--sweep "tauV": expected name.field=value (a layer or connection name, or a top-level field, then its field path)');
+    await usage(['run', recurrent, '--out', path.join(work, 'o'), '--sweep', 'hidden.tauV=0.9:0.5'], `--sweep hidden.tauV=0.9:0.5: "0.9:0.5" is not a range; ${forms}`);
+    await usage(['run', recurrent, '--out', path.join(work, 'o'), '--sweep', 'hidden.tauV=0.5,,0.9'], `--sweep hidden.tauV=0.5,,0.9: an empty value; ${forms}`);
+    await usage(['run', recurrent, '--out', path.join(work, 'o'), '--sweep', 'tauV'], '--sweep "tauV": expected name.field=value (a layer or connection name, or a top-level field, then its field path)');
   });
 });
 
 describe('errors name what was asked for, and who set it', () => {
   const recurrent = path.join(examples, 'recurrent.json');
 
-  test('--set steps=abc is blamed on --set, not on the file, in words', () => {
-    const r = cli(['run', recurrent, '--out', path.join(work, 'o'), '--set', 'steps=abc']);
+  test('--set steps=abc is blamed on --set, not on the file, in words', async () => {
+    const r = await cli(['run', recurrent, '--out', path.join(work, 'o'), '--set', 'steps=abc']);
     expect(r.code).toBe(1);
     expect(r.err).toBe('spiking: error: --set steps=abc: steps: expected a whole number but received string "abc"\n');
   });
 
-  test('the same mistake in the file is blamed on the file', () => {
+  test('the same mistake in the file is blamed on the file', async () => {
     const file = variant('recurrent.json', (e) => (e.steps = '400'));
-    const r = cli(['run', file, '--out', path.join(work, 'o')]);
+    const r = await cli(['run', file, '--out', path.join(work, 'o')]);
     expect(r.err).toBe(`spiking: error: ${file}: steps: expected a whole number but received string "400"\n`);
   });
 
-  test('schema messages read as a person would write them', () => {
+  test('schema messages read as a person would write them', async () => {
     const file = variant('recurrent.json', (e) => {
       e.batch = 0;
       e.layers[1].shape = [];
     });
-    const r = cli(['run', file, '--out', path.join(work, 'o')]);
+    const r = await cli(['run', file, '--out', path.join(work, 'o')]);
     expect(r.err).toContain('layers[1] ("hidden").shape: expected a list of at least 1 entry but received an array of length 0');
     expect(r.err).toContain('batch: expected a number >= 1 but received number 0');
     expect(r.err).not.toMatch(/must|expected a value that/);
   });
 
-  test('--out where no folder can be made names the folder asked for and why, not a temporary name', () => {
+  test('--out where no folder can be made names the folder asked for and why, not a temporary name', async () => {
     const blocker = path.join(work, 'a-file');
     fs.writeFileSync(blocker, '');
-    const r = cli(['run', recurrent, '--out', path.join(blocker, 'out')]);
+    const r = await cli(['run', recurrent, '--out', path.join(blocker, 'out')]);
     expect(r.code).toBe(1);
     expect(r.err).toBe(`spiking: error: --out ${path.join(blocker, 'out')}: ${blocker} is a file, not a folder\n`);
     expect(r.err).not.toContain('.tmp-');
-    const proc = cli(['run', recurrent, '--out', '/proc/nope']);
+    const proc = await cli(['run', recurrent, '--out', '/proc/nope']);
     expect(proc.err).toBe('spiking: error: --out /proc/nope: cannot create the folder in /proc: no such file or folder (ENOENT)\n');
   });
 
-  test('"1 run" and "2 runs"; --threads above the core count warns', () => {
-    const one = cli(['run', recurrent, '--out', path.join(work, 'one'), '--set', 'steps=5', '--sweep', 'hidden.tauV=0.9']);
+  test('"1 run" and "2 runs"; --threads above the core count warns', async () => {
+    const one = await cli(['run', recurrent, '--out', path.join(work, 'one'), '--set', 'steps=5', '--sweep', 'hidden.tauV=0.9']);
     expect(one.out).toContain(': 1 run, one folder each;');
-    const two = cli(['run', recurrent, '--out', path.join(work, 'two'), '--set', 'steps=5', '--sweep', 'hidden.tauV=0.8,0.9']);
+    const two = await cli(['run', recurrent, '--out', path.join(work, 'two'), '--set', 'steps=5', '--sweep', 'hidden.tauV=0.8,0.9']);
     expect(two.out).toContain(': 2 runs, one folder each;');
     const cores = os.availableParallelism();
-    const many = cli(['run', recurrent, '--out', path.join(work, 'many'), '--set', 'steps=5', '--threads', String(cores + 1)]);
+    const many = await cli(['run', recurrent, '--out', path.join(work, 'many'), '--set', 'steps=5', '--threads', String(cores + 1)]);
     expect(many.code).toBe(0);
     expect(many.err).toBe(`spiking: warning: --threads ${cores + 1} is more than the ${cores} core${cores === 1 ? '' : 's'} of this machine; the extra threads only take turns with the others\n`);
-    const fits = cli(['run', recurrent, '--out', path.join(work, 'fits'), '--set', 'steps=5', '--threads', String(cores)]);
+    const fits = await cli(['run', recurrent, '--out', path.join(work, 'fits'), '--set', 'steps=5', '--threads', String(cores)]);
     expect(fits.err).toBe('');
   });
 });

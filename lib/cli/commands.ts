@@ -1,7 +1,7 @@
 // The `spiking` command line: its options and the dispatch of its commands
 // (a run here: local-run.ts; through a queue: queue.ts; worker: worker.ts;
 // info). bin/ runs it under supervise.ts (a worker thread, so that signals can
-// clean up); tests call main() in process.
+// stop a run and clean up); tests call mainAsync() in process.
 import * as path from 'node:path';
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -114,6 +114,8 @@ export function program(io: Io): Command {
 }
 
 function failure(e: unknown, io: Io): number {
+  // Stopped through io.signal: the supervisor (supervise.ts) reports the signal and sets the exit code.
+  if (io.signal?.aborted && (e as Error | undefined)?.name === 'AbortError') return 1;
   if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.exitCode || 1;
   const message = e instanceof Error ? e.message : String(e);
   io.err(`spiking: error: ${message}\n`);
@@ -121,18 +123,7 @@ function failure(e: unknown, io: Io): number {
   return 1;
 }
 
-/** Runs the CLI; returns the exit code (0: done; 1: bad input or failure). Local commands only: see mainAsync. */
-export function main(argv: readonly string[], io: Io = processIo): number {
-  const cli = program(io);
-  try {
-    cli.parse(argv as string[], { from: 'user' });
-    return 0;
-  } catch (e) {
-    return failure(e, io);
-  }
-}
-
-/** The CLI with every command, the queue's and the worker's too (they wait on Redis); resolves to the exit code. */
+/** Runs the CLI, every command; resolves to the exit code (0: done; 1: bad input or failure). */
 export async function mainAsync(argv: readonly string[], io: Io = processIo): Promise<number> {
   const cli = program(io);
   try {

@@ -11,7 +11,7 @@ import { SingleBar } from 'cli-progress';
 import { native, packageRoot } from '../binding';
 import type { NetworkRunResult } from '../network/network';
 import { applyOverride, buildExperiment, PLOT_FILE, readExperiment, validateExperiment, type Built, type Experiment, type OverrideSource } from './experiment';
-import { withOutputDir } from './output-dir';
+import { withOutputDirAsync } from './output-dir';
 import { combinations, fmt, parseSweep, runDirName, writeSweepTable, type Sweep } from './sweep';
 
 /** A progress display for the steps of a run. */
@@ -29,6 +29,8 @@ export interface Io {
   progress?: boolean | Progress;
   /** Told the output folder's full path before anything is created for it (supervise.ts cleans up after signals). */
   outputFolder?: (target: string) => void;
+  /** Stops a run at its next step boundary (supervise.ts aborts it on Ctrl-C and SIGTERM); the run then rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 /** A progress bar on stderr. */
@@ -146,22 +148,34 @@ export function build(prepared: Prepared, file: string, dir: string): Built {
   return buildExperiment(prepared.experiment, { file, dir: path.dirname(path.resolve(file)) }, dir);
 }
 
-/** Runs one sweep point (or one shard of its batch) into `dir`: its recordings, raster.svg, summary.json and experiment.json. */
-export function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): RunOutcome {
+/**
+ * Runs one sweep point (or one shard of its batch) into `dir`: its recordings,
+ * raster.svg, summary.json and experiment.json. The engine runs it off the
+ * event loop (Network.runAsync), the progress bar fed by onProgress and
+ * io.signal able to stop it; a network the engine cannot run steps in
+ * JavaScript (run, with onStep), with the same bits.
+ */
+export async function runOne(prepared: Prepared, built: Built, file: string, dir: string, threads: number | null, io: Io, label: string): Promise<RunOutcome> {
+  io.signal?.throwIfAborted();
   fs.mkdirSync(dir, { recursive: true });
   const steps = prepared.experiment.steps;
   const wanted = io.progress ?? process.stderr.isTTY === true;
   const bar = wanted === true ? terminalProgress() : wanted || null;
+  const recorders = [...built.recorders, ...(built.plot ? [built.plot] : [])];
+  const progress = bar ? (done: number) => bar.update(done) : undefined;
   bar?.start(steps, label);
   let result: NetworkRunResult;
   try {
-    result = built.network.run(steps, {
-      recorders: [...built.recorders, ...(built.plot ? [built.plot] : [])],
-      onStep: bar ? (done) => bar.update(done) : undefined, // every 256 steps (BLOCK_STEPS) and at the end
-    });
-  } finally {
+    result =
+      built.network.engine === 'native'
+        ? await built.network.runAsync(steps, { recorders, onProgress: progress, signal: io.signal }) // progress every 100 ms (PROGRESS_MS)
+        : built.network.run(steps, { recorders, onStep: progress }); // every 256 steps (BLOCK_STEPS)
+  } catch (e) {
     bar?.stop();
+    if (io.signal?.aborted) io.err(`${label}: stopped after ${built.network.time} of ${steps} steps\n`);
+    throw e;
   }
+  bar?.stop();
   const summary = summarise(built, result, file, prepared.overrides, threads);
   writeRunFiles(dir, summary, prepared.experiment);
   return { dir, summary };
@@ -216,7 +230,7 @@ export function preparePoints(file: string, flags: RunFlags): { sweeps: Sweep[];
 }
 
 /** Runs every sweep point here, in this process, into flags.out (validated and built before anything is written), and prints what it did. */
-export function runLocally(file: string, flags: RunFlags, io: Io): void {
+export async function runLocally(file: string, flags: RunFlags, io: Io): Promise<void> {
   // Every combination is validated and its inputs checked before anything runs.
   const { sweeps, prepared } = preparePoints(file, flags);
   const quietIo: Io = flags.quiet ? { ...io, progress: false } : io;
@@ -227,18 +241,19 @@ export function runLocally(file: string, flags: RunFlags, io: Io): void {
     }
     native.setNumThreads(flags.threads);
   }
-  const outcomes = withOutputDir(
+  const outcomes = await withOutputDirAsync(
     flags.out!,
     flags.force === true,
-    (tmp) => {
+    async (tmp) => {
       const dirOf = (p: Prepared) => (sweeps.length ? path.join(tmp, p.dirName) : tmp);
       // Every run must build (shapes, files) before the first one writes anything;
       // the first build is kept for the first run, the others are built again in turn.
       const first = prepared.map((p, k) => (k === 0 ? build(p, file, dirOf(p)) : (build(p, file, dirOf(p)), null)))[0]!;
-      const done = prepared.map((p, k) => {
+      const done: RunOutcome[] = [];
+      for (const [k, p] of prepared.entries()) {
         const label = sweeps.length ? `run ${k + 1}/${prepared.length} ${p.dirName}` : `run ${p.experiment.name ?? path.basename(file)}`;
-        return runOne(p, k === 0 ? first : build(p, file, dirOf(p)), file, dirOf(p), flags.threads ?? null, quietIo, label);
-      });
+        done.push(await runOne(p, k === 0 ? first : build(p, file, dirOf(p)), file, dirOf(p), flags.threads ?? null, quietIo, label));
+      }
       const table = sweeps.length ? writeSweepTable(tmp, done.map((o, k) => ({ ...prepared[k], summary: o.summary })), sweeps) : '';
       return { done, table };
     },

@@ -19,12 +19,16 @@ function outError(out: string, what: string, error: unknown): ExperimentError {
   return new ExperimentError(`--out ${out}: ${what}: ${fileSystemReason(error)}`);
 }
 
-/**
- * Writes the output folder `out` through `write(tmp)`; renames tmp to out
- * when write returns, removes it when write throws. `announce` is told the
- * resolved target before anything is created.
- */
-export function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T, announce?: (target: string) => void): T {
+/** A temporary output folder, made by openOutputDir, before it is moved into place. */
+interface Pending {
+  out: string;
+  target: string;
+  existing: boolean;
+  tmp: string;
+}
+
+/** Checks `out`, makes its parent and the hidden temporary folder; `announce` is told the target before anything is created. */
+function openOutputDir(out: string, force: boolean, announce?: (target: string) => void): Pending {
   const target = path.resolve(out);
   const existing = checkOutputDir(out, force);
   const parent = path.dirname(target);
@@ -43,13 +47,11 @@ export function withOutputDir<T>(out: string, force: boolean, write: (tmp: strin
     throw outError(out, `cannot create the folder in ${parent}`, e);
   }
   fs.chmodSync(tmp, 0o777 & ~process.umask()); // mkdtemp makes it private; the result is an ordinary folder
-  let result: T;
-  try {
-    result = write(tmp);
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  return { out, target, existing, tmp };
+}
+
+/** Renames the finished temporary folder into place (the folder it replaces, with --force, goes last). */
+function closeOutputDir({ out, target, existing, tmp }: Pending): void {
   const old = `${tmp}-old`;
   try {
     if (existing) fs.renameSync(target, old);
@@ -60,6 +62,42 @@ export function withOutputDir<T>(out: string, force: boolean, write: (tmp: strin
     throw outError(out, 'cannot move the results into place', e);
   }
   if (existing) fs.rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Writes the output folder `out` through `write(tmp)`; renames tmp to out
+ * when write returns, removes it when write throws. `announce` is told the
+ * resolved target before anything is created.
+ */
+export function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T, announce?: (target: string) => void): T {
+  const pending = openOutputDir(out, force, announce);
+  let result: T;
+  try {
+    result = write(pending.tmp);
+  } catch (e) {
+    fs.rmSync(pending.tmp, { recursive: true, force: true });
+    throw e;
+  }
+  closeOutputDir(pending);
+  return result;
+}
+
+/** withOutputDir for a `write` that finishes later: tmp is renamed when its promise resolves, removed when it rejects (an aborted run too). */
+export async function withOutputDirAsync<T>(
+  out: string,
+  force: boolean,
+  write: (tmp: string) => Promise<T>,
+  announce?: (target: string) => void,
+): Promise<T> {
+  const pending = openOutputDir(out, force, announce);
+  let result: T;
+  try {
+    result = await write(pending.tmp);
+  } catch (e) {
+    fs.rmSync(pending.tmp, { recursive: true, force: true });
+    throw e;
+  }
+  closeOutputDir(pending);
   return result;
 }
 

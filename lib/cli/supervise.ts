@@ -1,15 +1,29 @@
 // The `spiking` process: the command runs in a worker thread, so that the
-// main thread stays free to answer SIGINT (Ctrl-C) and SIGTERM while a long
-// synchronous run goes on. On a signal it stops the worker, removes the
-// output folder's temporary files (output-dir.ts: a run that does not finish
-// leaves nothing) and exits 130 (SIGINT) or 143 (SIGTERM), as shells expect.
-// Output, progress and the exit code come back as messages, in order.
+// main thread stays free to answer SIGINT (Ctrl-C) and SIGTERM whatever the
+// command is doing. On a signal it asks the worker to abort: the run's
+// AbortSignal stops Network.runAsync at its next step boundary (within
+// 100 ms), the run rejects and its temporary output folder is removed
+// (output-dir.ts: a run that does not finish leaves nothing). A worker still
+// busy ABORT_GRACE_MS later (a command with nothing to abort, a network
+// stepped in JavaScript), or a second signal, is terminated. Then it removes
+// whatever temporary files are left and exits 130 (SIGINT) or 143 (SIGTERM),
+// as shells expect. Output, progress and the exit code come back as
+// messages, in order.
 import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 import { mainAsync } from './commands';
 import { terminalProgress, type Io, type Progress } from './local-run';
 import { removeTemporaries } from './output-dir';
+
+/** From the main thread: abort the command (a signal arrived). */
+interface Abort {
+  kind: 'abort';
+  signal: NodeJS.Signals;
+}
+
+/** How long an aborted worker may take to stop by itself before it is terminated. */
+export const ABORT_GRACE_MS = 2000;
 
 type Message =
   | { kind: 'out' | 'err'; text: string }
@@ -58,10 +72,15 @@ export function runSupervised(argv: readonly string[]): Promise<number> {
   });
 
   return new Promise((resolve) => {
+    let grace: NodeJS.Timeout | null = null;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) return; // a second Ctrl-C while cleaning up: the cleanup goes on
+      if (stopping) {
+        void worker.terminate(); // a second Ctrl-C: stop now (the temporaries are removed on exit all the same)
+        return;
+      }
       stopping = signal;
-      void worker.terminate();
+      worker.postMessage({ kind: 'abort', signal } satisfies Abort);
+      grace = setTimeout(() => void worker.terminate(), ABORT_GRACE_MS);
     };
     for (const s of SIGNALS) process.on(s, onSignal);
     worker.once('error', (e) => {
@@ -69,6 +88,7 @@ export function runSupervised(argv: readonly string[]): Promise<number> {
       code = 1;
     });
     worker.once('exit', () => {
+      if (grace) clearTimeout(grace);
       bar?.stop();
       if (stopping) {
         for (const target of targets) removeTemporaries(target);
@@ -81,9 +101,14 @@ export function runSupervised(argv: readonly string[]): Promise<number> {
   });
 }
 
-/** The worker side: main() with its output, progress and exit code posted to the main thread. */
+/** The worker side: mainAsync() with its output, progress and exit code posted to the main thread, stopped through an AbortSignal. */
 function runInWorker(data: Data): void {
   const post = (m: Message) => parentPort!.postMessage(m);
+  const controller = new AbortController();
+  parentPort!.on('message', (m: Abort) => {
+    if (m.kind === 'abort') controller.abort(m.signal);
+  });
+  parentPort!.unref(); // listening does not keep the worker alive once the command is done
   const progress: Progress = {
     start: (total, label) => post({ kind: 'progress', call: 'start', total, label }),
     update: (done) => post({ kind: 'progress', call: 'update', done }),
@@ -94,6 +119,7 @@ function runInWorker(data: Data): void {
     err: (text) => post({ kind: 'err', text }),
     progress: data.progress ? progress : false,
     outputFolder: (target) => post({ kind: 'output', target }),
+    signal: controller.signal,
   };
   void mainAsync(data.argv, io).then((code) => post({ kind: 'exit', code }));
 }

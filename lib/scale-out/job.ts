@@ -119,7 +119,7 @@ function store(from: string, files: string[], root: string, id: string): string 
  * returns its files: through Redis up to data.resultLimit bytes, else in the
  * store. `threads` is the worker's --threads (null: the default pool).
  */
-export function runJob(data: JobData, id: string, worker: string, threads: number | null): JobResult {
+export async function runJob(data: JobData, id: string, worker: string, threads: number | null): Promise<JobResult> {
   const mine = packageVersion();
   if (data.spiking !== mine) {
     throw new UnrecoverableError(`worker ${worker} runs spiking ${mine} but the job was queued by spiking ${data.spiking}: run the same version of spiking on every machine`);
@@ -138,7 +138,7 @@ export function runJob(data: JobData, id: string, worker: string, threads: numbe
       throw new UnrecoverableError(`worker ${worker}: ${(e as Error).message}`);
     }
     const prepared = { experiment: data.experiment, overrides: data.overrides, dirName: '', combo: [] };
-    const { summary } = runOne(prepared, built, data.file, out, threads, { out: () => {}, err: () => {}, progress: false }, data.label);
+    const { summary } = await runOne(prepared, built, data.file, out, threads, { out: () => {}, err: () => {}, progress: false }, data.label);
     // The coordinator writes summary.json (from `summary`) and experiment.json itself.
     const names = fs.readdirSync(out).filter((f) => f !== 'summary.json' && f !== 'experiment.json').sort();
     const files: ResultFile[] = names.map((name) => {

@@ -16,6 +16,7 @@
 #include "../runtime/dispatch.hpp"
 #include "../runtime/runner.hpp"
 #include "../runtime/thread_pool.hpp"
+#include "../runtime/traffic_floor.hpp"
 
 namespace spiking {
 namespace {
@@ -88,6 +89,16 @@ Napi::Value StreamProbe(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// trafficFloor(x: Float32Array, spikes: Uint8Array of the same length):
+// spikes[i] = x[i] >= 1, the least memory traffic of a run (runtime/traffic_floor.hpp).
+Napi::Value TrafficFloor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const TypedView x = typedArg(env, info[0], napi_float32_array, "x");
+  const TypedView spikes = typedArg(env, info[1], napi_uint8_array, "spikes", x.length);
+  if (x.length != 0) trafficFloor(static_cast<const float*>(x.data), static_cast<std::uint8_t*>(spikes.data), x.length);
+  return env.Undefined();
+}
+
 Napi::Value InstructionSets(const Napi::CallbackInfo& info) {
   std::size_t count = 0;
   const InstructionSet* const* sets = usableInstructionSets(&count);
@@ -119,6 +130,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"numThreads", NumThreads},
       {"setNumThreads", SetNumThreads},
       {"streamProbe", StreamProbe},
+      {"trafficFloor", TrafficFloor},
       {"instructionSets", InstructionSets},
       {"instructionSet", ActiveInstructionSet},
       {"setInstructionSet", SelectInstructionSet}
