@@ -3,8 +3,11 @@
 // stepping the layers by hand and calling rule.updateState(); rule.step()
 // after each step, for 1, 2 and 3 threads; learning on/off, rewards,
 // normalisation, save/load mid-training, busy guards and bad input.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as spiking from '../lib';
-import { FedeNeuron, FedeSTDP, Input, LIFNeuron, Linear, MSTDPET, Network, PairSTDP, PoissonEncoder, normalizeWeights } from '../lib';
+import { FedeNeuron, FedeSTDP, Input, LIFNeuron, Linear, MSTDPET, Network, PairSTDP, PoissonEncoder, WeightRecorder, normalizeWeights, readNpy } from '../lib';
 import { expectIdentical } from './helpers';
 import { decodeRecord, encodeRecord } from '../lib/state/codec';
 
@@ -313,5 +316,41 @@ describe('busy guards and bad input', () => {
     const half = new Network().addLayer('in', p.input, { source: p.encoder }).addLayer('hidden', p.neuron).connect('in', 'hidden', p.linear, { learning: two });
     expect(() => half.run(2)).toThrow(/layer "b" is not/);
     expect(() => new Network().addLayer('in', parts('pair', SMALL).input).run(1, { reward: 1 })).toThrow(/no connection of this network has a learning rule for reward/);
+  });
+});
+
+describe('WeightRecorder', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spiking-weights-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each([false, true])('every 7 steps: the weights right after those steps, as step() sees them (runAsync: %s)', async (useAsync) => {
+    const file = path.join(dir, `w-${useAsync}.npy`);
+    const a = network('pair', SMALL);
+    const recorder = new WeightRecorder({ connection: 'in_hidden', file, every: 7 });
+    if (useAsync) await a.net.runAsync(40, { recorders: [recorder] });
+    else a.net.run(40, { recorders: [recorder] });
+    const b = network('pair', SMALL);
+    const expected: Float32Array[] = [];
+    for (let t = 0; t < 40; t++) {
+      b.net.step();
+      if (t % 7 === 0) expected.push(b.linear.weight);
+    }
+    const saved = readNpy(file);
+    expect(saved.descr).toBe('<f4');
+    expect(saved.shape).toEqual([expected.length, SMALL.nOut, SMALL.nIn]);
+    const n = SMALL.nOut * SMALL.nIn;
+    expected.forEach((w, k) => expectIdentical((saved.data as Float32Array).subarray(k * n, (k + 1) * n), w, `snapshot ${k}`));
+    expect(expected[0]).not.toEqual(expected[expected.length - 1]);
+  });
+
+  test('without every: once, after the last step; a bad connection name is refused', () => {
+    const file = path.join(dir, 'end.npy');
+    const a = network('mstdpet', SMALL);
+    a.net.run(30, { recorders: [new WeightRecorder({ connection: 'in_hidden', file })], reward: 1 });
+    const saved = readNpy(file);
+    expect(saved.shape).toEqual([1, SMALL.nOut, SMALL.nIn]);
+    expectIdentical(saved.data as Float32Array, a.linear.weight, 'weights at the end');
+    expect(() => a.net.run(1, { recorders: [new WeightRecorder({ connection: 'nope', file })] })).toThrow(/a connection of the network \("in_hidden"\) for connection/);
+    expect(() => new WeightRecorder({ connection: 'in_hidden', file, every: 0 })).toThrow(/every/);
   });
 });

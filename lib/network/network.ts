@@ -22,6 +22,8 @@ export type NetworkLayer = BaseInput | BaseNeuron;
 /** What a recorder sees of the network. */
 export interface NetworkView {
   layer(name: string): NetworkLayer;
+  /** The connections, in the order connected. */
+  readonly connections: ConnectionInfo[];
   readonly batch: number;
   readonly dt: number;
 }
@@ -50,6 +52,13 @@ export interface Recorder {
   readonly tap?: RecorderTap | readonly RecorderTap[] | null;
   /** With tap: what record(t) would do, given each tapped variable's values after step t, in tap order. */
   recordValues?(t: number, ...values: (Uint8Array | Float32Array)[]): void;
+  /**
+   * Optional, read after open(): the engine ends its native blocks after
+   * every step t with t % syncEvery === 0, so that record(t) (or
+   * recordValues(t)) for such a step sees the whole network, weights
+   * included, as it is right after that step (WeightRecorder).
+   */
+  readonly syncEvery?: number;
 }
 
 /** Learning in a run or step (docs/learning.md, "In a network"). */
@@ -452,7 +461,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
       const block = this.blockSteps(steps, options, recorders, wanted);
       const taps = wanted && wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
       for (let done = 0; done < steps; ) {
-        let n = Math.min(block, steps - done);
+        let n = Math.min(block, steps - done, syncedSteps(recorders, this.t));
         if (compiled?.encodes) n = Math.min(n, TWO_32 - this.t); // past it, stepOnce throws the encoder's error
         if (compiled && n > 0) {
           const first = this.t;
@@ -533,7 +542,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
         const taps = wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
         while (done < steps) {
           if (signal?.aborted) throw aborted(done);
-          let n = Math.min(block, steps - done);
+          let n = Math.min(block, steps - done, syncedSteps(recorders, this.t));
           if (plan.encodes) n = Math.min(n, TWO_32 - this.t);
           if (n === 0) this.stepOnce(); // past 2^32 steps: throws the encoder's error
           const first = this.t;
@@ -804,6 +813,16 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     }
     return node;
   }
+}
+
+/** Steps from network time t up to and including the next step a recorder's syncEvery asks for (Infinity: none). */
+function syncedSteps(recorders: readonly Recorder[], t: number): number {
+  let n = Infinity;
+  for (const r of recorders) {
+    const every = r.syncEvery;
+    if (typeof every === 'number' && every >= 1) n = Math.min(n, ((every - (t % every)) % every) + 1);
+  }
+  return n;
 }
 
 /** An edge's learning as the plan runs it ('run' normalisation is done before the run, in JavaScript). */
