@@ -354,3 +354,49 @@ describe('WeightRecorder', () => {
     expect(() => new WeightRecorder({ connection: 'in_hidden', file, every: 0 })).toThrow(/every/);
   });
 });
+
+describe('a rule of your own', () => {
+  class Counting extends spiking.LearningRule {
+    updates = 0;
+    rewards: unknown[] = [];
+    constructor(layers: spiking.RuleLayers) {
+      super(layers, {});
+    }
+    override updateState(): void {
+      this.updates++;
+    }
+    override step(reward?: unknown): void {
+      this.rewards.push(reward);
+    }
+    override resetState(): void {}
+  }
+
+  test('runs in JavaScript after every step (updateState, step(reward)); runAsync refuses it', async () => {
+    const p = parts('pair', SMALL);
+    const rule = new Counting({ hidden: { connection: p.linear, neuron: p.neuron } });
+    const net = new Network().addLayer('in', p.input, { source: p.encoder }).addLayer('hidden', p.neuron).connect('in', 'hidden', p.linear, { learning: rule });
+    expect(net.engine).toBe('the learning rule of connection "in_hidden" is not PairSTDP, MSTDPET or FedeSTDP');
+    net.run(4, { reward: [1, 0, 2, 3] });
+    expect(rule.updates).toBe(4);
+    expect(rule.rewards).toEqual([1, 0, 2, 3]);
+    await expect(net.runAsync(2)).rejects.toThrow(/needs a network the engine runs natively, but the learning rule of connection "in_hidden"/);
+    net.run(3, { learning: false });
+    expect(rule.updates).toBe(4);
+  });
+
+  test('a library rule with an overridden method runs in JavaScript too, with its override', () => {
+    class Louder extends PairSTDP {
+      calls = 0;
+      override step(): void {
+        this.calls++;
+        super.step();
+      }
+    }
+    const p = parts('pair', SMALL);
+    const rule = new Louder({ layers: { hidden: { connection: p.linear, neuron: p.neuron } }, tauPre: 5, tauPost: 4, aPlus: 0.02, aMinus: 0.015, wMax: 0.5 });
+    const net = new Network().addLayer('in', p.input, { source: p.encoder }).addLayer('hidden', p.neuron).connect('in', 'hidden', p.linear, { learning: rule });
+    expect(net.engine).toBe('the learning rule of connection "in_hidden" overrides step');
+    net.run(6);
+    expect(rule.calls).toBe(6);
+  });
+});
