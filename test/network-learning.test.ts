@@ -199,16 +199,23 @@ function expectSameGraph(x: ReturnType<typeof graph>, y: ReturnType<typeof graph
 }
 
 describe('a graph with recurrent and feedback learning connections', () => {
-  test.each([1, 2, 3])('run equals step() (JavaScript) with %i thread(s), normalising every 5 steps', (threads) => {
+  test.each([
+    [1, 3, 3],
+    [2, 3, 3],
+    [3, 3, 3],
+    [2, 11, 1],
+    [3, 21, 4],
+    [1, 40, 2],
+  ])('run equals step() (JavaScript) with %i thread(s), seed %i, batch %i, normalising every 5 steps', (threads, seed, batch) => {
     spiking.setNumThreads(threads);
     const steps = 80;
     const rewards = Array.from({ length: steps }, (_, t) => (t % 9 === 4 ? 1 : t % 13 === 0 ? -1 : 0));
-    const engine = graph(3, 3);
+    const engine = graph(seed, batch);
     engine.net.run(steps, { reward: rewards });
-    const stepped = graph(3, 3);
+    const stepped = graph(seed, batch);
     for (let t = 0; t < steps; t++) stepped.net.step({ reward: rewards[t] });
-    expectSameGraph(engine, stepped, `${threads} thread(s)`);
-    const fresh = graph(3, 3);
+    expectSameGraph(engine, stepped, `${threads} thread(s), seed ${seed}, batch ${batch}`);
+    const fresh = graph(seed, batch);
     expect(engine.links[2].weight).not.toEqual(fresh.links[2].weight);
     // every 5 steps: each neuron's incoming weights from b sum to 3 after step 79
     const w = engine.links[2].weight;
