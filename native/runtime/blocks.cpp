@@ -82,7 +82,7 @@ void forceBlockSteps(std::size_t steps) { forced().store(std::min(steps, kMaxBlo
 std::size_t blockStepsFor(const NetworkPlan& plan) {
   if (plan.hook.afterStep) return 0;
   for (const PlanConnection& c : plan.connections) {
-    if (c.stepwise) return 0;
+    if (c.stepwise || c.keptTrace) return 0;  // a learning rule reads it after every step
   }
   if (const std::size_t steps = forcedBlockSteps()) return steps;
   // Scratch per step of a block: every layer's spikes (and trace, for a FedeNeuron's

@@ -59,7 +59,7 @@ void forceBlockSteps(std::size_t steps);  // 0: automatic; at most kMaxBlockStep
 // The block size for this plan: the forced one when set, else the
 // largest up to kAutoBlockSteps whose scratch fits kBlockScratchBytes; 0 when
 // the plan must step one step at a time (a learning hook, or a `stepwise`
-// connection: weights that change during the run).
+// connection: weights that change during the run, or a kept trace).
 std::size_t blockStepsFor(const NetworkPlan& plan);
 
 // Lists the nonzero bytes of row[0, in) into index from `count` on, in

@@ -302,8 +302,10 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
       } else {
         clearCurrent(p);
         for (std::size_t c : p.incoming) {
-          const Layer& from = plan.layers[plan.connections[c].from].layer;
+          PlanConnection& conn = plan.connections[c];
+          const Layer& from = plan.layers[conn.from].layer;
           edge(c, from.spikes, from.trace, p.current);
+          if (conn.keptTrace) std::memcpy(conn.keptTrace, from.trace, conn.link.batch * conn.link.in * sizeof(float));
         }
         x = Segment{p.current, 1};
         drive.x = &x;
