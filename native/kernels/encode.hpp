@@ -20,6 +20,13 @@
 namespace spiking {
 
 
+// GCC 12 reports its own _mm512_undefined_epi32 (behind xsimd's AVX-512
+// integer shifts) as "may be used uninitialized": a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace kernel {
 
 template <class A>
@@ -109,5 +116,9 @@ void bernoulliStep(const BernoulliCall& c) {
     }
   }
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 }  // namespace spiking
