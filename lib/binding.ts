@@ -18,18 +18,18 @@ const load = require('node-gyp-build') as ((dir: string) => unknown) & {
  */
 
 /** The layer models the addon runs (abi/layer_layout.hpp kModelTraits), by their class names. */
-export type ModelName = 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
+export type ModelName = 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron' | 'AdaptiveThresholdLIFNeuron';
 export type UpdateType = 'linear' | 'exponential';
 /** Per-neuron-or-scalar parameters (abi kParamNames). */
-export type ParamName = 'alphaV' | 'alphaT' | 'tauV' | 'tauT' | 'alphaThresh' | 'tauThresh';
+export type ParamName = 'alphaV' | 'alphaT' | 'tauV' | 'tauT' | 'alphaThresh' | 'tauThresh' | 'thetaPlus' | 'tauTheta';
 /** The state run() can record after every step (abi kRecordTraits). */
-export type RecordName = 'vCell' | 'trace' | 'refracCounts' | 'thresh';
+export type RecordName = 'vCell' | 'trace' | 'refracCounts' | 'thresh' | 'theta';
 
 /** The layer slab (native/abi/layer_layout.hpp). */
 export interface LayerLayout {
   slots: Record<
     | 'magic' | 'model' | 'update' | 'cells' | 'dt' | 'vRest' | 'refracSteps' | 'vCell' | 'trace'
-    | 'refracCounts' | 'refracLeft' | 'thresh' | 'spikes' | 'params' | 'count',
+    | 'refracCounts' | 'refracLeft' | 'thresh' | 'spikes' | 'theta' | 'params' | 'count',
     number
   >;
   models: Record<ModelName, number>;
@@ -130,7 +130,7 @@ export interface NativeBinding {
 }
 
 /** native/abi/layer_layout.hpp's kAddonApi for the sources this lib/ was written against. */
-const ADDON_API = 3;
+const ADDON_API = 4;
 
 /** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
 export function packageRoot(): string {

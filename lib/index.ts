@@ -9,6 +9,10 @@ export { IFNeuron, type IFNeuronOptions } from './layers/if-neuron';
 export { LIFNeuron, type LIFNeuronOptions } from './layers/lif-neuron';
 export { AdaptiveLIFNeuron, type AdaptiveLIFNeuronOptions } from './layers/adaptive-lif-neuron';
 export { FedeNeuron, type FedeNeuronOptions } from './layers/fede-neuron';
+export {
+  AdaptiveThresholdLIFNeuron,
+  type AdaptiveThresholdLIFNeuronOptions,
+} from './layers/adaptive-threshold-lif-neuron';
 export { NotImplementedError } from './errors';
 export { loadLayer, loadLayerFile } from './layers/load-layer';
 export { STATE_FORMAT_VERSION } from './state/codec';

@@ -11,8 +11,9 @@ import { connectionLayout, layerLayout, native } from '../lib/binding';
 import { PARAM_NAMES } from '../lib/layers/options';
 import { RECORDABLE } from '../lib/layers/run';
 
-const MODELS = ['Input', 'IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron'] as const;
+const MODELS = ['Input', 'IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron', 'AdaptiveThresholdLIFNeuron'] as const;
 const NEURON_RECORDS = ['vCell', 'trace', 'refracCounts', 'thresh'];
+const THETA_RECORDS = [...NEURON_RECORDS, 'theta'];
 
 function slabOf(layer: object): ArrayBuffer {
   return (layer as { state: { buffer: ArrayBuffer } }).state.buffer;
@@ -44,6 +45,7 @@ const MAKE = {
   LIFNeuron: lif,
   AdaptiveLIFNeuron: () => new spiking.AdaptiveLIFNeuron({ ...neuron, tauV: 0.9, alphaThresh: 0.2, tauThresh: 0.9 }),
   FedeNeuron: fede,
+  AdaptiveThresholdLIFNeuron: () => new spiking.AdaptiveThresholdLIFNeuron({ ...neuron, tauV: 0.9, thetaPlus: 0.2, tauTheta: 0.9 }),
 };
 
 describe('the exported tables', () => {
@@ -59,10 +61,10 @@ describe('the exported tables', () => {
   });
 
   test('model ids, update types, parameter and record order', () => {
-    expect(layerLayout.models).toEqual({ Input: 0, IFNeuron: 1, LIFNeuron: 2, AdaptiveLIFNeuron: 3, FedeNeuron: 4 });
+    expect(layerLayout.models).toEqual({ Input: 0, IFNeuron: 1, LIFNeuron: 2, AdaptiveLIFNeuron: 3, FedeNeuron: 4, AdaptiveThresholdLIFNeuron: 5 });
     expect(layerLayout.updates).toEqual({ linear: 0, exponential: 1 });
-    expect(layerLayout.params).toEqual(['alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh', 'tauThresh']);
-    expect(layerLayout.records).toEqual(NEURON_RECORDS);
+    expect(layerLayout.params).toEqual(['alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh', 'tauThresh', 'thetaPlus', 'tauTheta']);
+    expect(layerLayout.records).toEqual(THETA_RECORDS);
   });
 
   test('what each model has and takes', () => {
@@ -72,9 +74,12 @@ describe('the exported tables', () => {
       LIFNeuron: NEURON_RECORDS,
       AdaptiveLIFNeuron: NEURON_RECORDS,
       FedeNeuron: NEURON_RECORDS,
+      AdaptiveThresholdLIFNeuron: THETA_RECORDS,
     });
     const both = ['linear', 'exponential'];
-    expect(layerLayout.updatesOf).toEqual({ Input: both, IFNeuron: both, LIFNeuron: both, AdaptiveLIFNeuron: both, FedeNeuron: ['exponential'] });
+    expect(layerLayout.updatesOf).toEqual({
+      Input: both, IFNeuron: both, LIFNeuron: both, AdaptiveLIFNeuron: both, FedeNeuron: ['exponential'], AdaptiveThresholdLIFNeuron: both,
+    });
   });
 
   test('the connection slab: distinct slots, header size, modes and limits', () => {
@@ -123,7 +128,8 @@ describe('lib/ lays slabs out by the tables', () => {
     });
     const slab = slabOf(layer);
     const h = header(slab);
-    const expected: Record<string, number> = { alphaV: 0.25, alphaT: 0.5, tauV: 0.75, alphaThresh: 0.125, tauThresh: 0.625 };
+    // thetaPlus and tauTheta: AdaptiveLIFNeuron has none, so their slots hold 0.
+    const expected: Record<string, number> = { alphaV: 0.25, alphaT: 0.5, tauV: 0.75, alphaThresh: 0.125, tauThresh: 0.625, thetaPlus: 0, tauTheta: 0 };
     layerLayout.params.forEach((name, p) => {
       if (name === 'tauT') {
         expect(h[layerLayout.slots.params + 2 * p + 1]).toBeGreaterThanOrEqual(layerLayout.headerBytes);
@@ -135,6 +141,23 @@ describe('lib/ lays slabs out by the tables', () => {
     expect(h[layerLayout.slots.model]).toBe(layerLayout.models.AdaptiveLIFNeuron);
     expect(h[layerLayout.slots.update]).toBe(layerLayout.updates.linear);
     expect(h[layerLayout.slots.refracSteps]).toBe(0);
+    expect(h[layerLayout.slots.theta]).toBe(-1); // no theta array
+  });
+
+  test('theta: its own array for AdaptiveThresholdLIFNeuron, which the addon checks', () => {
+    const layer = MAKE.AdaptiveThresholdLIFNeuron() as spiking.AdaptiveThresholdLIFNeuron;
+    const slab = slabOf(layer);
+    const h = header(slab);
+    expect(h[layerLayout.slots.theta]).toBe(layer.theta.byteOffset);
+    expect(layer.theta.byteOffset).toBeGreaterThanOrEqual(layerLayout.headerBytes);
+    const x = new Float32Array(5).fill(2);
+    h[layerLayout.slots.theta] = -1;
+    expect(thrown(() => native.step(slab, x))).toEqual({ name: 'RangeError', message: 'Layer state buffer has a corrupt offset for theta' });
+    h[layerLayout.slots.theta] = slab.byteLength - 8;
+    expect(thrown(() => native.step(slab, x))).toEqual({ name: 'RangeError', message: 'Layer state buffer has a corrupt offset for theta' });
+    h[layerLayout.slots.theta] = layer.theta.byteOffset;
+    native.step(slab, x);
+    expect(Array.from(layer.theta)).toEqual(new Array(5).fill(Math.fround(0.2)));
   });
 
   test('FedeNeuron gets its one update type, exponential, from the table', () => {
@@ -154,12 +177,17 @@ describe('lib/ lays slabs out by the tables', () => {
   test('run() records by the record order: each output holds its own variable', () => {
     const layer = lif();
     const x = Float32Array.from({ length: 3 * 5 }, (_, i) => (i % 4) * 0.6);
-    const result = layer.run(x, { steps: 3, record: [...RECORDABLE] });
+    const result = layer.run(x, { steps: 3, record: [...layerLayout.recordsOf.LIFNeuron] });
     expect(Array.from(result.vCell!.subarray(10))).toEqual(Array.from(layer.vCell));
     expect(Array.from(result.trace!.subarray(10))).toEqual(Array.from(layer.trace));
     expect(Array.from(result.refracCounts!.subarray(10))).toEqual(Array.from(layer.refracCounts));
     expect(Array.from(result.thresh!.subarray(10))).toEqual(Array.from(layer.thresh));
     expect(Array.from(result.refracCounts!)).not.toEqual(Array.from(result.vCell!));
+    const adaptive = MAKE.AdaptiveThresholdLIFNeuron() as spiking.AdaptiveThresholdLIFNeuron;
+    const all = adaptive.run(x, { steps: 3, record: [...RECORDABLE] });
+    expect(Array.from(all.theta!.subarray(10))).toEqual(Array.from(adaptive.theta));
+    expect(Array.from(all.thresh!.subarray(10))).toEqual(Array.from(adaptive.thresh));
+    expect(adaptive.theta.some((v) => v > 0)).toBe(true);
   });
 });
 
@@ -171,7 +199,7 @@ describe('the addon refuses a slab that breaks a model\'s traits, instead of ove
     const x = new Float32Array(5).fill(1);
     const message = 'Layer state buffer has a refractory period of 3 steps for Input, which has none (0 expected)';
     expect(thrown(() => native.step(slab, x))).toEqual({ name: 'RangeError', message });
-    expect(thrown(() => native.run(slab, x, undefined, 1, new Uint8Array(5), [null, null, null, null]))).toEqual({ name: 'RangeError', message });
+    expect(thrown(() => native.run(slab, x, undefined, 1, new Uint8Array(5), [null, null, null, null, null]))).toEqual({ name: 'RangeError', message });
     expect(thrown(() => native.runAsync(slab, x, undefined, 1, 0))).toEqual({ name: 'RangeError', message });
     header(slab)[layerLayout.slots.refracSteps] = 0;
     expect(new Uint8Array(slab)).toEqual(before);
@@ -191,7 +219,7 @@ describe('the addon refuses a slab that breaks a model\'s traits, instead of ove
     const slab = slabOf(input());
     const x = new Float32Array(5);
     const out = () => new Float32Array(5);
-    expect(thrown(() => native.run(slab, x, undefined, 1, new Uint8Array(5), [out(), null, null, null]))).toEqual({
+    expect(thrown(() => native.run(slab, x, undefined, 1, new Uint8Array(5), [out(), null, null, null, null]))).toEqual({
       name: 'RangeError',
       message: 'Input records only trace, not vCell',
     });
@@ -202,7 +230,7 @@ describe('the addon refuses a slab that breaks a model\'s traits, instead of ove
       ]);
     }
     const neuron = slabOf(lif());
-    for (const mask of [16, 0.5, -1]) {
+    for (const mask of [16, 32, 0.5, -1]) {
       expect(thrown(() => native.runAsync(neuron, x, undefined, 1, mask))?.message).toBe(
         "Expected a record mask of LIFNeuron's records (vCell, trace, refracCounts, thresh)",
       );

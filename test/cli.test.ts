@@ -336,7 +336,7 @@ describe('bad input: a clear error, exit code 1, nothing in the output folder', 
 
   test('an unknown neuron kind names the layer and lists the kinds', async () => {
     const file = variant('feedforward.json', (e) => (e.layers[1].kind = 'IzhikevichNeuron'));
-    await rejects(['run', file], 'layers[1] ("hidden").kind: expected one of "Input", "IFNeuron", "LIFNeuron", "AdaptiveLIFNeuron", "FedeNeuron" but received string "IzhikevichNeuron"');
+    await rejects(['run', file], 'layers[1] ("hidden").kind: expected one of "Input", "IFNeuron", "LIFNeuron", "AdaptiveLIFNeuron", "FedeNeuron", "AdaptiveThresholdLIFNeuron" but received string "IzhikevichNeuron"');
   });
 
   test('an unknown connection kind names the connection', async () => {

@@ -67,6 +67,9 @@ export function expectSameNeuronState(a: Neuron, b: Neuron, where: string, withH
   expectIdentical(a.trace, b.trace, `${where}: trace`);
   expectIdentical(a.refracCounts, b.refracCounts, `${where}: refracCounts`);
   expectIdentical(a.thresh, b.thresh, `${where}: thresh`);
+  if (a instanceof spiking.AdaptiveThresholdLIFNeuron && b instanceof spiking.AdaptiveThresholdLIFNeuron) {
+    expectIdentical(a.theta, b.theta, `${where}: theta`);
+  }
   if (!withHistory) return;
   const ta = a.completeTrace;
   const tb = b.completeTrace;
@@ -93,7 +96,7 @@ export function underEveryIsa(f: (isa: string) => void): void {
 // ---------------------------------------------------------------------------
 // The reference of docs/semantics.md (test/reference.ts), as these tests build it.
 
-export type RefModel = 'IF' | 'LIF' | 'Adaptive' | 'Fede';
+export type RefModel = 'IF' | 'LIF' | 'Adaptive' | 'Fede' | 'Theta';
 type P = number | readonly number[];
 
 export interface RefOptions {
@@ -111,6 +114,8 @@ export interface RefOptions {
   tauT: P;
   alphaThresh?: P;
   tauThresh?: P;
+  thetaPlus?: P;
+  tauTheta?: P;
 }
 
 /** The docs/semantics.md oracle of test/reference.ts behind the options these tests use. */
@@ -137,6 +142,7 @@ const REFERENCE_KINDS: Record<RefModel, ReferenceKind> = {
   LIF: 'LIFNeuron',
   Adaptive: 'AdaptiveLIFNeuron',
   Fede: 'FedeNeuron',
+  Theta: 'AdaptiveThresholdLIFNeuron',
 };
 
 /** The reference state equals the layer's, ===, element by element. */
@@ -147,6 +153,7 @@ export function expectMatchesReference(layer: Neuron, ref: Reference, where: str
   expectIdentical(layer.trace, state.trace, `${where}: trace`);
   expectIdentical(layer.refracCounts, state.refracCounts, `${where}: refracCounts`);
   expectIdentical(layer.thresh, state.thresh, `${where}: thresh`);
+  if (layer instanceof spiking.AdaptiveThresholdLIFNeuron) expectIdentical(layer.theta, state.theta, `${where}: theta`);
 }
 
 /** Independent concatenation along the last dimension: parts of layout (n, k_s) into (n, sum k_s). */

@@ -13,12 +13,12 @@
  *   referenceStep(state, x);            // x: Float32Array of layout (n, k), or a list of them
  *   referenceStep(fede, x, preTrace);   // FedeNeuron: preTrace with x's layout
  *   referenceStep(input, x);            // Input: Float32Array or Uint8Array of n values
- *   state.spikes, state.vCell, state.trace, state.refracCounts, state.thresh
+ *   state.spikes, state.vCell, state.trace, state.refracCounts, state.thresh (state.theta: AdaptiveThresholdLIFNeuron)
  */
 
 const f = Math.fround;
 
-export type ReferenceKind = 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
+export type ReferenceKind = 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron' | 'AdaptiveThresholdLIFNeuron';
 export type ReferenceUpdate = 'linear' | 'exponential';
 /** A parameter for all neurons, or one value per neuron. */
 export type ReferenceParam = number | ArrayLike<number>;
@@ -44,6 +44,9 @@ export interface ReferenceSpec {
   // AdaptiveLIF:
   alphaThresh?: ReferenceParam;
   tauThresh?: ReferenceParam;
+  // AdaptiveThresholdLIF:
+  thetaPlus?: ReferenceParam;
+  tauTheta?: ReferenceParam;
 }
 
 export interface ReferenceState {
@@ -63,6 +66,8 @@ export interface ReferenceState {
   readonly tauT: Float32Array;
   readonly alphaThresh: Float32Array;
   readonly tauThresh: Float32Array;
+  readonly thetaPlus: Float32Array;
+  readonly tauTheta: Float32Array;
   readonly initialThresh: Float32Array;
   // The state (Input uses only spikes and trace; the others stay empty).
   readonly spikes: Uint8Array;
@@ -73,6 +78,8 @@ export interface ReferenceState {
   /** PySNN's units: float32(left * dt). */
   readonly refracCounts: Float32Array;
   readonly thresh: Float32Array;
+  /** AdaptiveThresholdLIFNeuron's adaptive offset (empty for the others). */
+  readonly theta: Float32Array;
 }
 
 function perNeuron(value: ReferenceParam | undefined, n: number, name: string, required: boolean): Float32Array {
@@ -107,8 +114,9 @@ export function createReferenceState(kind: ReferenceKind, spec: ReferenceSpec): 
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`reference: bad n ${n}`);
   const isNeuron = kind !== 'Input';
   const has = (name: string): boolean =>
-    name === 'tauV' ? kind === 'LIFNeuron' || kind === 'AdaptiveLIFNeuron' || kind === 'FedeNeuron'
+    name === 'tauV' ? kind === 'LIFNeuron' || kind === 'AdaptiveLIFNeuron' || kind === 'FedeNeuron' || kind === 'AdaptiveThresholdLIFNeuron'
       : name === 'alphaThresh' || name === 'tauThresh' ? kind === 'AdaptiveLIFNeuron'
+      : name === 'thetaPlus' || name === 'tauTheta' ? kind === 'AdaptiveThresholdLIFNeuron'
       : name === 'alphaV' ? isNeuron
       : true;
   const param = (name: keyof ReferenceSpec): Float32Array =>
@@ -126,6 +134,8 @@ export function createReferenceState(kind: ReferenceKind, spec: ReferenceSpec): 
     tauT: param('tauT'),
     alphaThresh: param('alphaThresh'),
     tauThresh: param('tauThresh'),
+    thetaPlus: param('thetaPlus'),
+    tauTheta: param('tauTheta'),
     initialThresh: perNeuron(spec.thresh, n, 'thresh', isNeuron),
     spikes: new Uint8Array(n),
     trace: new Float32Array(n),
@@ -133,6 +143,7 @@ export function createReferenceState(kind: ReferenceKind, spec: ReferenceSpec): 
     left: new Float32Array(isNeuron ? n : 0),
     refracCounts: new Float32Array(isNeuron ? n : 0),
     thresh: new Float32Array(isNeuron ? n : 0),
+    theta: new Float32Array(kind === 'AdaptiveThresholdLIFNeuron' ? n : 0), // starts at 0
   };
   if (isNeuron && Number.isNaN(state.vRest)) throw new Error('reference: vRest is required');
   resetReferenceState(state);
@@ -223,8 +234,9 @@ function inputStep(state: ReferenceState, x: Float32Array | Uint8Array): void {
 /** Steps 1-7 for neuron i; `current` is I (Fede: the sum of x - preTrace, not yet times alphaV). */
 function neuronStep(state: ReferenceState, i: number, current: number): void {
   const { kind, dt, vRest, update, refracSteps: D } = state;
-  const { alphaV, alphaT, tauV, tauT, alphaThresh, tauThresh } = state;
-  const { vCell, trace, left, refracCounts, thresh, spikes } = state;
+  const { alphaV, alphaT, tauV, tauT, alphaThresh, tauThresh, thetaPlus, tauTheta } = state;
+  const { vCell, trace, left, refracCounts, thresh, theta, spikes } = state;
+  const adaptiveOffset = kind === 'AdaptiveThresholdLIFNeuron';
 
   // 1. Gate.
   const nonRefrac = left[i] === 0 ? 1 : 0;
@@ -237,15 +249,15 @@ function neuronStep(state: ReferenceState, i: number, current: number): void {
     const forcing = f(alphaV[i] * current);
     v = f(v + f(f(f(dt / tauV[i]) * f(forcing - f(v - vRest))) * nonRefrac));
   } else if (update === 'linear') {
-    // LIF / AdaptiveLIF, linear
+    // LIF / AdaptiveLIF / AdaptiveThresholdLIF, linear
     v = f(vRest + f(f(f(f(v - vRest) * tauV[i]) + f(alphaV[i] * current)) * nonRefrac));
   } else {
-    // LIF / AdaptiveLIF, exponential
+    // LIF / AdaptiveLIF / AdaptiveThresholdLIF, exponential
     v = f(v + f(f(f(dt / tauV[i]) * f(f(alphaV[i] * current) - f(v - vRest))) * nonRefrac));
   }
 
-  // 3. Spike.
-  const spike = v >= thresh[i];
+  // 3. Spike (AdaptiveThresholdLIF: against thresh + theta, rounded once).
+  const spike = v >= (adaptiveOffset ? f(thresh[i] + theta[i]) : thresh[i]);
   const s = spike ? 1 : 0;
 
   // 4. Trace (Fede: always exponential).
@@ -261,6 +273,16 @@ function neuronStep(state: ReferenceState, i: number, current: number): void {
       thresh[i] = f(f(thresh[i] * tauThresh[i]) + f(alphaThresh[i] * s));
     } else {
       thresh[i] = f(thresh[i] + f(f(dt / tauThresh[i]) * f(f(alphaThresh[i] * s) - thresh[i])));
+    }
+  }
+
+  // 5b. The adaptive offset: decays towards 0, grows by thetaPlus per spike.
+  if (adaptiveOffset) {
+    const increment = f(thetaPlus[i] * s);
+    if (update === 'linear') {
+      theta[i] = f(f(theta[i] * tauTheta[i]) + increment);
+    } else {
+      theta[i] = f(f(theta[i] - f(f(dt / tauTheta[i]) * theta[i])) + increment);
     }
   }
 

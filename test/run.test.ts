@@ -8,9 +8,12 @@ import * as spiking from '../lib';
 import type { RecordName, RunResult } from '../lib';
 import { rng as mulberry32 } from './helpers';
 
-type Kind = 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
-const NEURONS: Kind[] = ['IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron'];
-const RECORDS: RecordName[] = ['vCell', 'trace', 'refracCounts', 'thresh'];
+type Kind = 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron' | 'AdaptiveThresholdLIFNeuron';
+const NEURONS: Kind[] = ['IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron', 'AdaptiveThresholdLIFNeuron'];
+type Recorded = 'vCell' | 'trace' | 'refracCounts' | 'thresh' | 'theta';
+const RECORDS: Recorded[] = ['vCell', 'trace', 'refracCounts', 'thresh'];
+/** The variables a kind records: theta only where it exists. */
+const recordsOf = (kind: Kind): Recorded[] => (kind === 'AdaptiveThresholdLIFNeuron' ? [...RECORDS, 'theta'] : RECORDS);
 
 
 function neuron(kind: Kind, n: number, update: 'linear' | 'exponential', refrac: number, storeTrace = false) {
@@ -43,6 +46,8 @@ function neuron(kind: Kind, n: number, update: 'linear' | 'exponential', refrac:
       });
     case 'FedeNeuron':
       return new spiking.FedeNeuron({ ...common, tauV: 3, tauT: 4 });
+    case 'AdaptiveThresholdLIFNeuron':
+      return new spiking.AdaptiveThresholdLIFNeuron({ ...common, tauV, tauT, thetaPlus: 0.25, tauTheta: linear ? 0.9 : 5, updateType: update });
   }
 }
 type AnyNeuron = ReturnType<typeof neuron>;
@@ -68,12 +73,16 @@ function forwardAll(layer: AnyNeuron, x: Float32Array, pre: Float32Array, steps:
     trace: new Float32Array(steps * n),
     refracCounts: new Float32Array(steps * n),
     thresh: new Float32Array(steps * n),
+    theta: new Float32Array(steps * n),
   };
   for (let t = 0; t < steps; t++) {
     const xs = x.subarray(t * n * k, (t + 1) * n * k);
     if (layer instanceof spiking.FedeNeuron) layer.forward(xs, pre.subarray(t * n * k, (t + 1) * n * k));
     else layer.forward(xs);
-    for (const key of Object.keys(seen) as (keyof typeof seen)[]) seen[key].set(layer[key], t * n);
+    for (const key of Object.keys(seen) as (keyof typeof seen)[]) {
+      if (key !== 'theta') seen[key].set(layer[key], t * n);
+      else if (layer instanceof spiking.AdaptiveThresholdLIFNeuron) seen.theta.set(layer.theta, t * n);
+    }
   }
   return seen;
 }
@@ -88,7 +97,8 @@ function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, 
 }
 
 function stateOf(layer: AnyNeuron) {
-  return ['spikes', 'vCell', 'trace', 'refracCounts', 'thresh'].map((key) => Array.from(layer[key as 'vCell']));
+  const theta = layer instanceof spiking.AdaptiveThresholdLIFNeuron ? [Array.from(layer.theta)] : [];
+  return [...['spikes', 'vCell', 'trace', 'refracCounts', 'thresh'].map((key) => Array.from(layer[key as 'vCell'])), ...theta];
 }
 
 describe('run() is repeated forward()', () => {
@@ -103,14 +113,14 @@ describe('run() is repeated forward()', () => {
       const steps = n > 1000 ? 7 : 23;
       const k = c % 2 === 0 ? 1 : 3;
       const { x, pre } = inputs(kind, n, steps, k, 1000 + c);
-      const record = RECORDS.filter((_, r) => (c + r) % 2 === 0);
+      const record = recordsOf(kind).filter((_, r) => (c + r) % 2 === 0);
       const fused = neuron(kind, n, update, refrac, true);
       const stepped = neuron(kind, n, update, refrac, true);
       const result = runOf(fused, x, pre, steps, record);
       const seen = forwardAll(stepped, x, pre, steps);
       const what = `${kind} ${update} refrac ${refrac} n=${n}`;
       expectSameBits(result.spikes, seen.spikes, `${what} spikes`);
-      for (const name of RECORDS) {
+      for (const name of recordsOf(kind)) {
         if (record.includes(name)) expectSameBits(result[name]!, seen[name], `${what} ${name}`);
         else expect(result[name]).toBeUndefined();
       }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 
 import { AdaptiveLIFNeuron } from '../layers/adaptive-lif-neuron';
+import { AdaptiveThresholdLIFNeuron } from '../layers/adaptive-threshold-lif-neuron';
 import { LatencyEncoder, PoissonEncoder, type Encoder } from '../network/encoders';
 import { describe } from '../errors';
 import { FedeNeuron } from '../layers/fede-neuron';
@@ -33,7 +34,7 @@ export type Values = number | number[] | { uniform: [number, number]; seed?: num
 
 export interface ExperimentLayer {
   name: string;
-  kind: 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron';
+  kind: 'Input' | 'IFNeuron' | 'LIFNeuron' | 'AdaptiveLIFNeuron' | 'FedeNeuron' | 'AdaptiveThresholdLIFNeuron';
   shape: number[];
   encoder?:
     | { kind: 'poisson'; rate: Values; seed?: number }
@@ -52,7 +53,7 @@ export interface ConnectionSpec {
 
 export interface RecordingSpec {
   layer: string;
-  variable: 'spikes' | 'vCell' | 'trace' | 'thresh' | 'refracCounts';
+  variable: 'spikes' | 'vCell' | 'trace' | 'thresh' | 'refracCounts' | 'theta';
   format?: 'events' | 'bits';
   samples?: number[];
   neurons?: number[];
@@ -397,8 +398,8 @@ function perNeuron(value: unknown, where: string, perSample: number, ctx: Contex
   return Array.from({ length: ctx.shard.count * perSample }, (_, k) => value[k % perSample]);
 }
 
-const NEURON_CLASSES = { IFNeuron, LIFNeuron, AdaptiveLIFNeuron, FedeNeuron } as const;
-const PER_NEURON = ['thresh', 'alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh', 'tauThresh'];
+const NEURON_CLASSES = { IFNeuron, LIFNeuron, AdaptiveLIFNeuron, FedeNeuron, AdaptiveThresholdLIFNeuron } as const;
+const PER_NEURON = ['thresh', 'alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh', 'tauThresh', 'thetaPlus', 'tauTheta'];
 
 function buildLayer(spec: ExperimentLayer, index: number, ctx: Context): { layer: NetworkLayer; source: Encoder | null } {
   const where = `${ctx.origin.file}: layers[${index}] ("${spec.name}")`;
@@ -519,7 +520,8 @@ function checkReferences(exp: Experiment, origin: Origin): void {
     const where = `${file}: record[${i}]`;
     const layer = layerNames.get(r.layer);
     if (!layer) fail(`${where}.layer`, `no layer named "${r.layer}" (layers: ${[...layerNames.keys()].join(', ')})`);
-    const allowed: readonly string[] = ['spikes', ...(layer.kind === 'Input' ? STATE_VARIABLES.input : STATE_VARIABLES.neuron)];
+    const variables = layer.kind === 'Input' ? STATE_VARIABLES.input : layer.kind === 'AdaptiveThresholdLIFNeuron' ? STATE_VARIABLES.theta : STATE_VARIABLES.neuron;
+    const allowed: readonly string[] = ['spikes', ...variables];
     if (!allowed.includes(r.variable)) fail(`${where}.variable`, `expected one of ${allowed.join(', ')} for ${layer.kind} layer "${r.layer}" but received "${r.variable}"`);
     if (r.variable === 'spikes' && (r.samples || r.neurons || r.every)) fail(where, 'spikes are recorded for the whole layer at every step: samples, neurons and every apply to state variables');
     if (r.variable !== 'spikes' && r.format) fail(`${where}.format`, 'format applies to spikes only');

@@ -2,7 +2,7 @@ import { invalidParameter, NotImplementedError } from '../errors';
 import { defineLayerClass, Layer, type StepResult } from './layer';
 import { assertNeuronInput, checkNeuronInput, concatLast, sumLast, type NeuronInput } from './neuron-input';
 import type { PerNeuron, Resolved, UpdateType } from './options';
-import { NEURON_RUN, type RecordName, type RunOptions, type RunResult } from './run';
+import { NEURON_RUN, type RecordName, type RunKind, type RunOptions, type RunResult } from './run';
 import type { SampleMask } from './sample-mask';
 import { specFor } from './stage-checks';
 import { decayTowards } from './stages';
@@ -188,7 +188,7 @@ export class BaseNeuron extends Layer {
   run<R extends RecordName = never>(x: Float32Array, preTrace: Float32Array, options: RunOptions<R>): RunResult<R>;
   run(x: Float32Array, ...rest: [RunOptions] | [Float32Array, RunOptions]): RunResult {
     const [preTrace, options] = this.runArguments(rest);
-    return this.runSteps(NEURON_RUN, x, preTrace, options);
+    return this.runSteps(this.runKind, x, preTrace, options);
   }
 
   /** run() off the event loop; the layer is busy until the promise settles. */
@@ -196,7 +196,7 @@ export class BaseNeuron extends Layer {
   runAsync<R extends RecordName = never>(x: Float32Array, preTrace: Float32Array, options: RunOptions<R>): Promise<RunResult<R>>;
   async runAsync(x: Float32Array, ...rest: [RunOptions] | [Float32Array, RunOptions]): Promise<RunResult> {
     const [preTrace, options] = this.runArguments(rest);
-    return this.runStepsAsync(NEURON_RUN, x, preTrace, options);
+    return this.runStepsAsync(this.runKind, x, preTrace, options);
   }
 
   updateTrace(_spikes: Uint8Array | Float32Array): void {
@@ -205,6 +205,11 @@ export class BaseNeuron extends Layer {
 
   updateVoltage(_x: Float32Array, _preTrace?: Float32Array): void {
     throw new NotImplementedError('Neurons must implement `updateVoltage`');
+  }
+
+  /** @internal what run() may record: a neuron's variables (AdaptiveThresholdLIFNeuron adds theta). */
+  protected get runKind(): RunKind {
+    return NEURON_RUN;
   }
 
   /** @internal the staged path's threshold stage: none here; AdaptiveLIF runs updateThresh. */

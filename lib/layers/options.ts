@@ -13,7 +13,7 @@ export type Resolved = number | Float32Array;
 
 /** The parameters in slot order (native/abi/layer_layout.hpp). */
 export const PARAM_NAMES: readonly ParamName[] = layerLayout.params;
-const DECAYS: readonly ParamName[] = ['tauV', 'tauT', 'tauThresh'];
+const DECAYS: readonly ParamName[] = ['tauV', 'tauT', 'tauThresh', 'tauTheta'];
 
 type OptionKind = 'shape' | 'scalar' | 'dt' | 'refrac' | 'perNeuron' | 'update' | 'boolean';
 interface OptionSpec {
@@ -43,6 +43,7 @@ const NEURON = { ...BASE_NEURON, alphaV: { kind: 'perNeuron' }, alphaT: { kind: 
 const IF = { ...NEURON, tauT: { kind: 'perNeuron' }, updateType: { kind: 'update', optional: true } } as const;
 const LIF = { ...IF, tauV: { kind: 'perNeuron' } } as const;
 const ADAPTIVE = { ...LIF, alphaThresh: { kind: 'perNeuron' }, tauThresh: { kind: 'perNeuron' } } as const;
+const ADAPTIVE_THRESHOLD = { ...LIF, thetaPlus: { kind: 'perNeuron' }, tauTheta: { kind: 'perNeuron' } } as const;
 const FEDE = { ...NEURON, tauV: { kind: 'perNeuron' }, tauT: { kind: 'perNeuron' } } as const;
 
 export const OPTIONS: Record<LayerKind, Record<string, OptionSpec>> = {
@@ -53,6 +54,7 @@ export const OPTIONS: Record<LayerKind, Record<string, OptionSpec>> = {
   LIFNeuron: LIF,
   AdaptiveLIFNeuron: ADAPTIVE,
   FedeNeuron: FEDE,
+  AdaptiveThresholdLIFNeuron: ADAPTIVE_THRESHOLD,
 };
 
 export type LayerKind =
@@ -62,7 +64,8 @@ export type LayerKind =
   | 'IFNeuron'
   | 'LIFNeuron'
   | 'AdaptiveLIFNeuron'
-  | 'FedeNeuron';
+  | 'FedeNeuron'
+  | 'AdaptiveThresholdLIFNeuron';
 
 /** Neurons have a voltage, a threshold and a refractory count; inputs only a trace and spikes. */
 export function isNeuronKind(kind: LayerKind): boolean {
@@ -88,8 +91,8 @@ export interface LayerSpec {
   storeTrace: boolean;
 }
 
-/** The bytes a layer needs per neuron, at most: six state arrays and six parameters. */
-const MAX_BYTES_PER_NEURON = 4 * 12 + 1;
+/** The bytes a layer needs per neuron, at most: six state arrays (theta included) and eight parameters. */
+const MAX_BYTES_PER_NEURON = 4 * 14 + 1;
 /** Beyond this a layer's state cannot be one ArrayBuffer. */
 export const MAX_NEURONS = Math.floor(Math.min(bufferConstants.MAX_LENGTH, 2 ** 53) / MAX_BYTES_PER_NEURON) - 64;
 /** A refractory period longer than this many steps would not count exactly in float32. */

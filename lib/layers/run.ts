@@ -24,10 +24,10 @@ export interface RunOptions<R extends RecordName = RecordName> {
  * What run() returns: spikes of every step (steps x n, time-major) and each
  * recorded variable. RunResult<'vCell'> (what run(x, { record: ['vCell'] })
  * returns) has vCell; the variables not recorded are absent. When the names
- * are not known to the compiler (a RecordName[] variable), every variable is
- * optional.
+ * are not known to the compiler (a RecordName[] variable, or one of every
+ * variable but theta), every variable is optional.
  */
-export type RunResult<R extends RecordName = never> = { spikes: Uint8Array } & ([RecordName] extends [R]
+export type RunResult<R extends RecordName = never> = { spikes: Uint8Array } & ([Exclude<RecordName, 'theta'>] extends [R]
   ? { [K in RecordName]?: Float32Array }
   : { [K in R]: Float32Array } & { [K in Exclude<RecordName, R>]?: Float32Array });
 
@@ -36,8 +36,10 @@ export interface RunKind {
   record: readonly RecordName[];
   bytes: boolean;
 }
-/** Neurons: every variable; x of steps x n x k float32 values, and Fede's preTrace alike. */
-export const NEURON_RUN: RunKind = { record: RECORDABLE, bytes: false };
+/** Neurons: every variable but theta; x of steps x n x k float32 values, and Fede's preTrace alike. */
+export const NEURON_RUN: RunKind = { record: layerLayout.recordsOf.LIFNeuron, bytes: false };
+/** AdaptiveThresholdLIFNeuron: a neuron's variables and theta. */
+export const THETA_RUN: RunKind = { record: layerLayout.recordsOf.AdaptiveThresholdLIFNeuron, bytes: false };
 /** Input: the trace; x of steps x n values, float32 or bytes. */
 export const INPUT_RUN: RunKind = { record: layerLayout.recordsOf.Input, bytes: true };
 

@@ -1,4 +1,4 @@
-import { isNeuronKind, PARAM_NAMES, type LayerSpec, type ParamName, type Resolved } from './options';
+import { isNeuronKind, PARAM_NAMES, type LayerKind, type LayerSpec, type ParamName, type Resolved } from './options';
 import { layerLayout as layout } from '../binding';
 
 /** Every array of a slab starts at a multiple of this many bytes (a cache line). */
@@ -20,6 +20,12 @@ export function placeArrays(headerBytes: number, sizes: readonly number[]): { of
   return { offsets, buffer: new ArrayBuffer(Math.ceil(end / ALIGN) * ALIGN) };
 }
 
+/** Whether the model has an adaptive offset theta: the models the addon records it for (abi kModelTraits). */
+export function hasTheta(kind: LayerKind): boolean {
+  const records: Partial<Record<LayerKind, readonly string[]>> = layout.recordsOf;
+  return records[kind]?.includes('theta') === true;
+}
+
 /** A layer's whole state: one ArrayBuffer, and typed-array views into it. */
 export interface Slab {
   buffer: ArrayBuffer;
@@ -31,6 +37,8 @@ export interface Slab {
   /** Whole refractory steps left; refracCounts is this times dt. */
   refracLeft: Float32Array;
   thresh: Float32Array;
+  /** The adaptive offset on top of thresh (AdaptiveThresholdLIFNeuron; empty for the other models). */
+  theta: Float32Array;
   /** Each parameter as a float32 scalar or as its per-neuron view in the slab. */
   params: Partial<Record<ParamName, Resolved>>;
 }
@@ -43,8 +51,9 @@ export interface Slab {
 export function createSlab(spec: LayerSpec, model: number): Slab {
   const { n } = spec;
   const neuron = isNeuronKind(spec.kind);
+  const theta = hasTheta(spec.kind);
   const perNeuron = PARAM_NAMES.filter((name) => spec.params[name] instanceof Float32Array);
-  const floatArrays = (neuron ? 5 : 1) + perNeuron.length;
+  const floatArrays = (neuron ? 5 : 1) + (theta ? 1 : 0) + perNeuron.length;
 
   const { offsets, buffer } = placeArrays(layout.headerBytes, [...Array.from({ length: floatArrays }, () => 4 * n), n]);
   const spikesAt = offsets[floatArrays];
@@ -61,6 +70,7 @@ export function createSlab(spec: LayerSpec, model: number): Slab {
         thresh: floats(offsets[next++]),
       }
     : { vCell: empty, refracCounts: empty, refracLeft: empty, thresh: empty };
+  const thetaView = theta ? floats(offsets[next++]) : empty;
 
   const header = new Float64Array(buffer, 0, layout.slots.count);
   const s = layout.slots;
@@ -77,6 +87,7 @@ export function createSlab(spec: LayerSpec, model: number): Slab {
   header[s.refracCounts] = views.refracCounts.byteOffset;
   header[s.refracLeft] = views.refracLeft.byteOffset;
   header[s.thresh] = views.thresh.byteOffset;
+  header[s.theta] = theta ? thetaView.byteOffset : -1;
   const params: Partial<Record<ParamName, Resolved>> = {};
   PARAM_NAMES.forEach((name: ParamName, p) => {
     const value: Resolved | undefined = spec.params[name];
@@ -92,5 +103,5 @@ export function createSlab(spec: LayerSpec, model: number): Slab {
     }
   });
 
-  return { buffer, spikes: new Uint8Array(buffer, spikesAt, n), trace, ...views, params };
+  return { buffer, spikes: new Uint8Array(buffer, spikesAt, n), trace, ...views, theta: thetaView, params };
 }

@@ -73,7 +73,7 @@ export class LearningRule {
       const extra = Object.keys(layer).filter((k) => k !== 'connection' && k !== 'neuron');
       if (extra.length > 0) throw new TypeError(`Unknown key ${JSON.stringify(extra[0])} in ${where}; a layer has: connection, neuron`);
       if (!(connection instanceof Linear)) throw invalidParameter(`${where}.connection`, 'a Linear connection', connection);
-      if (!(neuron instanceof BaseNeuron)) throw invalidParameter(`${where}.neuron`, 'a neuron layer (IFNeuron, LIFNeuron, AdaptiveLIFNeuron or FedeNeuron)', neuron);
+      if (!(neuron instanceof BaseNeuron)) throw invalidParameter(`${where}.neuron`, 'a neuron layer (IFNeuron, LIFNeuron, AdaptiveLIFNeuron, AdaptiveThresholdLIFNeuron or FedeNeuron)', neuron);
       const { batchSize: batch, outFeatures: outF } = connection;
       const shape = neuron.cellsShape;
       if (shape[0] !== batch || shape[shape.length - 1] !== outF || neuron.size !== batch * outF) {

@@ -1,5 +1,6 @@
 import { BaseInput } from '../layers/base-input';
 import { BaseNeuron } from '../layers/base-neuron';
+import { AdaptiveThresholdLIFNeuron } from '../layers/adaptive-threshold-lif-neuron';
 import type { Encoder } from './encoders';
 import { FedeNeuron } from '../layers/fede-neuron';
 import { invalidParameter } from '../errors';
@@ -478,6 +479,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
         if (!TAP_VARIABLES.includes(variable)) return null;
         const node = this.node(layer);
         if (node.x && variable !== 'spikes' && variable !== 'trace') return null;
+        if (variable === 'theta' && !(node.layer instanceof AdaptiveThresholdLIFNeuron)) return null;
         taps.push({ owner, layer: node.index, variable, size: node.layer.size });
       }
     }

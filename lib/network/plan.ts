@@ -1,5 +1,6 @@
 import { native } from '../binding';
 import { AdaptiveLIFNeuron } from '../layers/adaptive-lif-neuron';
+import { AdaptiveThresholdLIFNeuron } from '../layers/adaptive-threshold-lif-neuron';
 import { FedeNeuron } from '../layers/fede-neuron';
 import { IFNeuron } from '../layers/if-neuron';
 import { Input } from '../layers/input';
@@ -13,7 +14,7 @@ import { Linear } from './linear';
  * into the plan that native/runtime/plan.cpp steps, many steps per call
  * (native/binding/network.cpp checks it). A network has a plan when every
  * part has a native form: library layers (Input, IFNeuron, LIFNeuron,
- * AdaptiveLIFNeuron, FedeNeuron) whose methods nobody overrides and that do
+ * AdaptiveLIFNeuron, FedeNeuron, AdaptiveThresholdLIFNeuron) whose methods nobody overrides and that do
  * not store their spike history, Linear connections, and Poisson or latency
  * encoders. Anything else runs step by step in JavaScript, with the same bits.
  */
@@ -37,7 +38,7 @@ export interface PlanEdge {
 }
 
 /** A layer variable the engine copies after each step (native/runtime/plan.hpp TapVariable). */
-export const TAP_VARIABLES = ['spikes', 'vCell', 'trace', 'thresh', 'refracCounts'] as const;
+export const TAP_VARIABLES = ['spikes', 'vCell', 'trace', 'thresh', 'refracCounts', 'theta'] as const;
 export type TapVariable = (typeof TAP_VARIABLES)[number];
 
 /** One tap: layer index, variable, and the steps x n array it fills. */
@@ -68,7 +69,7 @@ interface EngineBinding {
 }
 const engine = native as unknown as EngineBinding;
 
-const NATIVE_LAYERS: readonly object[] = [Input, IFNeuron, LIFNeuron, AdaptiveLIFNeuron, FedeNeuron].map((c) => c.prototype);
+const NATIVE_LAYERS: readonly object[] = [Input, IFNeuron, LIFNeuron, AdaptiveLIFNeuron, FedeNeuron, AdaptiveThresholdLIFNeuron].map((c) => c.prototype);
 
 /**
  * The name of a method or accessor of `base` that `instance` (or a class

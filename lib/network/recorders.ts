@@ -1,3 +1,4 @@
+import { AdaptiveThresholdLIFNeuron } from '../layers/adaptive-threshold-lif-neuron';
 import { BaseNeuron } from '../layers/base-neuron';
 import { layerLayout } from '../binding';
 import { invalidParameter } from '../errors';
@@ -20,6 +21,8 @@ export interface Recording {
 export const STATE_VARIABLES = {
   neuron: layerLayout.recordsOf.LIFNeuron,
   input: layerLayout.recordsOf.Input,
+  /** AdaptiveThresholdLIFNeuron: a neuron's variables and theta. */
+  theta: layerLayout.recordsOf.AdaptiveThresholdLIFNeuron,
 } as const;
 
 abstract class FileRecorder implements Recorder {
@@ -39,7 +42,7 @@ abstract class FileRecorder implements Recorder {
 
   protected abstract begin(steps: number): NpyStream;
   /** The variable recorded: read live by record(), copied by the engine for recordValues(). */
-  protected abstract readonly variableName: 'spikes' | 'vCell' | 'trace' | 'thresh' | 'refracCounts';
+  protected abstract readonly variableName: 'spikes' | 'vCell' | 'trace' | 'thresh' | 'refracCounts' | 'theta';
   abstract recordValues(t: number, values: Uint8Array | Float32Array): void;
   abstract describe(): Recording;
 
@@ -150,7 +153,7 @@ export class SpikeBitsRecorder extends FileRecorder {
 
 export interface StateRecorderOptions {
   layer: string;
-  /** vCell, trace, thresh or refracCounts (input layers: trace). */
+  /** vCell, trace, thresh or refracCounts (input layers: trace; AdaptiveThresholdLIFNeuron also theta). */
   variable: string;
   file: string;
   /** Samples to record (indices into the batch). Default: all. */
@@ -182,7 +185,8 @@ export class StateRecorder extends FileRecorder {
 
   protected begin(): NpyStream {
     const layer = this.target!;
-    const allowed: readonly string[] = layer instanceof BaseNeuron ? STATE_VARIABLES.neuron : STATE_VARIABLES.input;
+    const allowed: readonly string[] =
+      layer instanceof AdaptiveThresholdLIFNeuron ? STATE_VARIABLES.theta : layer instanceof BaseNeuron ? STATE_VARIABLES.neuron : STATE_VARIABLES.input;
     if (!allowed.includes(this.variable)) {
       throw invalidParameter(`variable of the recording of layer "${this.layer}"`, `one of ${allowed.join(', ')}`, this.variable, 'range');
     }
@@ -201,7 +205,7 @@ export class StateRecorder extends FileRecorder {
     return new NpyStream(this.file, '<f4', [this.samples.length, this.neurons.length]);
   }
 
-  protected get variableName(): 'vCell' | 'trace' | 'thresh' | 'refracCounts' {
+  protected get variableName(): 'vCell' | 'trace' | 'thresh' | 'refracCounts' | 'theta' {
     return this.variable as 'vCell';
   }
 

@@ -10,6 +10,7 @@
  * | `spikes` | uint8[n] | the last step's spikes |
  * | `trace` | float32[n] | |
  * | `vCell`, `thresh`, `refracCounts`, `refracLeft` | float32[n] | neurons only; `refracLeft` is the whole-step refractory counter the kernels step on |
+ * | `theta` | float32[n] | AdaptiveThresholdLIFNeuron only: the adaptive offset on top of thresh |
  * | `history` | uint8[T*n] | neurons with storeTrace only: the spikes of all T stored steps, time first |
  *
  * A Network nests such records as fields of its own record (network.ts)
@@ -18,7 +19,7 @@
 import { expectedBut, invalidParameter } from '../errors';
 import { isNeuronKind, OPTIONS, type LayerKind, type LayerSpec, type ParamName } from '../layers/options';
 import { holdGuards, type BusyGuard } from '../layers/run';
-import type { Slab } from '../layers/slab';
+import { hasTheta, type Slab } from '../layers/slab';
 import type { SpikeHistory } from '../layers/spike-history';
 import {
   corruptState,
@@ -87,13 +88,15 @@ function kindOfClass(cls: unknown): LayerKind {
 }
 
 const NEURON_ARRAYS = ['trace', 'vCell', 'thresh', 'refracCounts', 'refracLeft'] as const;
+const THETA_ARRAYS = [...NEURON_ARRAYS, 'theta'] as const;
 const INPUT_ARRAYS = ['trace'] as const;
 
 function article(kind: string): string {
   return `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}`;
 }
 
-function floatArrays(kind: LayerKind): readonly (typeof NEURON_ARRAYS)[number][] {
+function floatArrays(kind: LayerKind): readonly (typeof THETA_ARRAYS)[number][] {
+  if (hasTheta(kind)) return THETA_ARRAYS;
   return isNeuronKind(kind) ? NEURON_ARRAYS : INPUT_ARRAYS;
 }
 

@@ -24,8 +24,8 @@ constexpr const char* kUpdateNames[kUpdateCount] = {"linear", "exponential"};
 constexpr std::uint32_t kAnyUpdate = (1u << kUpdateCount) - 1;
 constexpr std::uint32_t updateBit(Update u) { return 1u << static_cast<int>(u); }
 
-enum class Model : int { Input = 0, IF = 1, LIF = 2, AdaptiveLIF = 3, Fede = 4 };
-constexpr int kModelCount = 5;
+enum class Model : int { Input = 0, IF = 1, LIF = 2, AdaptiveLIF = 3, Fede = 4, AdaptiveThresholdLIF = 5 };
+constexpr int kModelCount = 6;
 
 // What each model has and accepts, indexed by Model. The N-API checks refuse
 // a slab that disagrees (no silent override); lib/ builds slabs from it.
@@ -36,36 +36,43 @@ struct ModelTraits {
   bool folds;              // x is k values per neuron, summed (a list of arrays joins along k);
                            // without: one value per neuron, a Float32Array or a Uint8Array
   bool preTrace;           // folds x - preTrace, element by element (PySNN's FedeNeuron)
+  bool theta;              // an adaptive offset theta on top of thresh (Diehl & Cook's neuron)
 };
 constexpr ModelTraits kModelTraits[kModelCount] = {
-    {"Input", false, kAnyUpdate, false, false},
-    {"IFNeuron", true, kAnyUpdate, true, false},
-    {"LIFNeuron", true, kAnyUpdate, true, false},
-    {"AdaptiveLIFNeuron", true, kAnyUpdate, true, false},
-    {"FedeNeuron", true, updateBit(Update::Exponential), true, true},  // PySNN's Fede: exponential only
+    {"Input", false, kAnyUpdate, false, false, false},
+    {"IFNeuron", true, kAnyUpdate, true, false, false},
+    {"LIFNeuron", true, kAnyUpdate, true, false, false},
+    {"AdaptiveLIFNeuron", true, kAnyUpdate, true, false, false},
+    {"FedeNeuron", true, updateBit(Update::Exponential), true, true, false},  // PySNN's Fede: exponential only
+    {"AdaptiveThresholdLIFNeuron", true, kAnyUpdate, true, false, true},
 };
 constexpr const ModelTraits& traits(Model m) { return kModelTraits[static_cast<int>(m)]; }
 
 // Per-neuron-or-scalar parameters, in slot order.
-enum class ParamId : int { AlphaV = 0, AlphaT, TauV, TauT, AlphaThresh, TauThresh, Count };
+enum class ParamId : int { AlphaV = 0, AlphaT, TauV, TauT, AlphaThresh, TauThresh, ThetaPlus, TauTheta, Count };
 constexpr int kParamCount = static_cast<int>(ParamId::Count);
-constexpr const char* kParamNames[kParamCount] = {"alphaV", "alphaT", "tauV", "tauT", "alphaThresh", "tauThresh"};
+constexpr const char* kParamNames[kParamCount] = {"alphaV",      "alphaT",    "tauV",      "tauT",
+                                                  "alphaThresh", "tauThresh", "thetaPlus", "tauTheta"};
 
 // The state run() can record after every step, in the order run() takes the
 // outputs and runAsync's record mask numbers them.
-enum class RecordId : int { V = 0, Trace, RefracCounts, Thresh };
-constexpr int kRecordCount = 4;
+enum class RecordId : int { V = 0, Trace, RefracCounts, Thresh, Theta };
+constexpr int kRecordCount = 5;
 struct RecordTraits {
   const char* name;
   bool neuronState;  // exists only for models with neuronState
+  bool theta;        // exists only for models with theta
 };
 constexpr RecordTraits kRecordTraits[kRecordCount] = {
-    {"vCell", true}, {"trace", false}, {"refracCounts", true}, {"thresh", true}};
+    {"vCell", true, false}, {"trace", false, false}, {"refracCounts", true, false},
+    {"thresh", true, false}, {"theta", true, true}};
 // The records a model has, as bits of the record mask.
 constexpr std::uint32_t recordMask(Model m) {
   std::uint32_t mask = 0;
   for (int r = 0; r < kRecordCount; ++r) {
-    if (!kRecordTraits[r].neuronState || traits(m).neuronState) mask |= 1u << r;
+    if ((!kRecordTraits[r].neuronState || traits(m).neuronState) && (!kRecordTraits[r].theta || traits(m).theta)) {
+      mask |= 1u << r;
+    }
   }
   return mask;
 }
@@ -85,9 +92,10 @@ constexpr int kRefracCounts = 9;  // float32, PySNN units: left * dt
 constexpr int kRefracLeft = 10;   // float32 whole steps left (exact up to 2^24)
 constexpr int kThresh = 11;
 constexpr int kSpikes = 12;  // uint8 0/1
+constexpr int kTheta = 13;   // the adaptive offset; models with theta only (-1 for the others)
 // Parameter p: value at kParams + 2p, byte offset of its per-neuron array
 // at kParams + 2p + 1 (-1 when the value is a scalar broadcast to all).
-constexpr int kParams = 13;
+constexpr int kParams = 14;
 constexpr int kCount = kParams + 2 * kParamCount;
 }  // namespace slot
 
@@ -101,13 +109,14 @@ constexpr Named kSlots[] = {
     {"refracCounts", slot::kRefracCounts},
     {"refracLeft", slot::kRefracLeft},
     {"thresh", slot::kThresh}, {"spikes", slot::kSpikes},
+    {"theta", slot::kTheta},
     {"params", slot::kParams}, {"count", slot::kCount},
 };
 
 constexpr double kSlabMagic = 0x5350494b;  // "SPIK"
 // Bumped whenever lib/ and the addon must change together; lib/binding.ts
 // refuses an addon built from other sources (a stale build/ directory).
-constexpr int kAddonApi = 3;
+constexpr int kAddonApi = 4;
 constexpr int kHeaderBytes = slot::kCount * 8;
 // Largest whole-step refractory period: counts stay exact in float32.
 constexpr double kMaxRefracSteps = 16777216.0;

@@ -28,6 +28,7 @@ struct Layer {
   float* refracCounts = nullptr;
   float* refracLeft = nullptr;
   float* thresh = nullptr;
+  float* theta = nullptr;  // models with theta only
   std::uint8_t* spikes = nullptr;
   Param params[kParamCount];
   // Optional copies of the state after the step (run()'s `record`), indexed

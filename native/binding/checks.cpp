@@ -91,6 +91,7 @@ Layer decodeLayer(Napi::Env env, const SlabView& slab) {
     L.refracCounts = arrayAt<float>(env, slab, h[slot::kRefracCounts], L.n, "refracCounts");
     L.refracLeft = arrayAt<float>(env, slab, h[slot::kRefracLeft], L.n, "refractory steps");
   }
+  if (traits.theta) L.theta = arrayAt<float>(env, slab, h[slot::kTheta], L.n, "theta");
   for (int p = 0; p < kParamCount; ++p) {
     const double value = h[slot::kParams + 2 * p], offset = h[slot::kParams + 2 * p + 1];
     Param& param = L.params[p];

@@ -169,10 +169,13 @@ void decodeTaps(Napi::Env env, const std::vector<std::vector<Napi::Value>>& raw,
     PlanTap tap;
     kept.push_back(raw[i][2]);
     tap.layer = static_cast<std::size_t>(number(env, raw[i][0], where + ".layer", 0, static_cast<double>(plan.layers.size()) - 1));
-    tap.variable = static_cast<TapVariable>(static_cast<int>(number(env, raw[i][1], where + ".variable", 0, 4)));
+    tap.variable = static_cast<TapVariable>(static_cast<int>(number(env, raw[i][1], where + ".variable", 0, 5)));
     const Layer& L = plan.layers[tap.layer].layer;
     const bool neuronOnly = tap.variable != TapVariable::Spikes && tap.variable != TapVariable::Trace;
     if (neuronOnly && L.model == Model::Input) fail(env, "Expected " + where + " to tap spikes or trace of an input layer");
+    if (tap.variable == TapVariable::Theta && !traits(L.model).theta) {
+      fail(env, "Expected " + where + " to tap theta of a layer that has it (" + traits(L.model).name + " has none)");
+    }
     std::size_t length = 0;
     tap.out = array(env, raw[i][2], tap.variable == TapVariable::Spikes ? napi_uint8_array : napi_float32_array, 0,
                     where + ".out", &length);

@@ -32,12 +32,13 @@ inline Batch<A> decayTowards(const Batch<A>& value, const Batch<A>& s, const Bat
   return value + factor * ((alpha * s) - value);
 }
 
-// Steps 3-7 for neurons whose voltage is already updated: spike, trace
-// (update type TraceU), adaptive threshold, refractory count, reset.
+// Steps 3-7 for neurons whose voltage is already updated: spike (v reaches
+// `threshold`), trace (update type TraceU), adaptive threshold, refractory
+// count, reset.
 template <Update TraceU, Update ThreshU, bool Adapts, bool Refrac, class A, class P>
-inline Mask<A> fire(Lanes<A>& s, const P& p) {
+inline Mask<A> fireAt(Lanes<A>& s, const P& p, const Batch<A>& threshold) {
   using B = Batch<A>;
-  const Mask<A> spike = s.v >= s.thresh;
+  const Mask<A> spike = s.v >= threshold;
   const B fired = xsimd::select(spike, B(1.0f), B(0.0f));
   s.trace = decayTowards<TraceU, A>(s.trace, fired, p(ParamId::AlphaT),
                                     p.template decay<TraceU>(ParamId::TauT));
@@ -52,6 +53,12 @@ inline Mask<A> fire(Lanes<A>& s, const P& p) {
   }
   s.v = xsimd::select(spike, p.c.vRest, s.v);
   return spike;
+}
+
+// Steps 3-7 against the neuron's own threshold.
+template <Update TraceU, Update ThreshU, bool Adapts, bool Refrac, class A, class P>
+inline Mask<A> fire(Lanes<A>& s, const P& p) {
+  return fireAt<TraceU, ThreshU, Adapts, Refrac, A>(s, p, s.thresh);
 }
 
 }  // namespace kernel

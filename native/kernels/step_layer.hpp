@@ -5,6 +5,7 @@
 
 #include "../runtime/dispatch.hpp"
 #include "models/adaptive_lif.hpp"
+#include "models/adaptive_threshold_lif.hpp"
 #include "models/fede.hpp"
 #include "models/if.hpp"
 #include "models/input.hpp"
@@ -19,6 +20,13 @@ static_assert(IFModel::kHasVoltage == traits(Model::IF).neuronState, "IF's state
 static_assert(LIFModel::kHasVoltage == traits(Model::LIF).neuronState, "LIF's state");
 static_assert(AdaptiveLIFModel::kHasVoltage == traits(Model::AdaptiveLIF).neuronState, "AdaptiveLIF's state");
 static_assert(FedeModel::kHasVoltage == traits(Model::Fede).neuronState, "Fede's state");
+static_assert(AdaptiveThresholdLIFModel::kHasVoltage == traits(Model::AdaptiveThresholdLIF).neuronState,
+              "AdaptiveThresholdLIF's state");
+// Only AdaptiveThresholdLIF has theta (the checks give the other models none).
+static_assert(AdaptiveThresholdLIFModel::kTheta == traits(Model::AdaptiveThresholdLIF).theta &&
+                  !LIFModel::kTheta && !AdaptiveLIFModel::kTheta && !FedeModel::kTheta && !IFModel::kTheta &&
+                  !InputModel::kTheta,
+              "theta");
 static_assert(traits(Model::Fede).updates == updateBit(Update::Exponential), "Fede runs exponential only");
 // Only FedeNeuron reads preTrace (models/fede.hpp); only Input takes bytes.
 static_assert(traits(Model::Fede).preTrace && !traits(Model::LIF).preTrace && !traits(Model::Input).folds, "inputs");
@@ -77,6 +85,8 @@ void stepLayer(const Layer& L, const Drive& d, std::size_t begin, std::size_t en
       return stepModel<LIFModel, Arch>(L, d, begin, end);
     case Model::AdaptiveLIF:
       return stepModel<AdaptiveLIFModel, Arch>(L, d, begin, end);
+    case Model::AdaptiveThresholdLIF:
+      return stepModel<AdaptiveThresholdLIFModel, Arch>(L, d, begin, end);
     case Model::Fede:  // exponential only: the checks refuse a linear Fede slab
       return stepWith<FedeModel, Update::Exponential, Arch>(L, d, begin, end);
   }

@@ -154,7 +154,7 @@ struct Params {
 // The state of one vector of neurons, loaded once, stored once.
 template <class A>
 struct Lanes {
-  Batch<A> v, trace, left, thresh;
+  Batch<A> v, trace, left, thresh, theta;
 };
 
 // ---- the input current ----------------------------------------------------
@@ -200,7 +200,7 @@ inline Batch<A> currentAt(const Drive& d, std::size_t i) {
 
 // ---- the driver ------------------------------------------------------------
 
-// Model is a policy with kHasVoltage, kAdapts and a fused
+// Model is a policy with kHasVoltage, kAdapts, kTheta and a fused
 // `template <Update U, bool Refrac, class A, class P> Mask<A> step(Lanes<A>&, current, const P&)`.
 // General: per-neuron parameters or recording present (checked at run time);
 // without them the loop carries no branches for either.
@@ -218,6 +218,7 @@ struct Stepper {
       s.thresh = B::load_unaligned(L.thresh + i);
     }
     if constexpr (Refrac) s.left = B::load_unaligned(L.refracLeft + i);
+    if constexpr (Model::kTheta) s.theta = B::load_unaligned(L.theta + i);
 
     const Mask<A> spike =
         Model::template step<U, Refrac, A>(s, current, Params<A, General>{L, c, i});
@@ -225,6 +226,7 @@ struct Stepper {
     s.trace.store_unaligned(L.trace + i);
     if constexpr (Model::kHasVoltage) s.v.store_unaligned(L.v + i);
     if constexpr (Model::kAdapts) s.thresh.store_unaligned(L.thresh + i);
+    if constexpr (Model::kTheta) s.theta.store_unaligned(L.theta + i);
     B counts(0.0f);
     if constexpr (Refrac) {
       s.left.store_unaligned(L.refracLeft + i);
@@ -239,6 +241,9 @@ struct Stepper {
       if constexpr (Model::kHasVoltage) {
         if (float* out = L.record(RecordId::V)) s.v.store_unaligned(out + i);
         if (float* out = L.record(RecordId::Thresh)) s.thresh.store_unaligned(out + i);
+        if constexpr (Model::kTheta) {
+          if (float* out = L.record(RecordId::Theta)) s.theta.store_unaligned(out + i);
+        }
         if (float* out = L.record(RecordId::RefracCounts)) {
           if constexpr (!Refrac) counts = B::load_unaligned(L.refracCounts + i);
           counts.store_unaligned(out + i);
@@ -276,14 +281,14 @@ struct Stepper {
   // vector code at index 0, copy the results back.
   static void tail(const Layer& L, const Drive& d, const Coeffs<A>& c, std::size_t i,
                    std::size_t count) {
-    alignas(64) float v[W] = {}, trace[W] = {}, counts[W] = {}, left[W] = {}, thresh[W] = {};
+    alignas(64) float v[W] = {}, trace[W] = {}, counts[W] = {}, left[W] = {}, thresh[W] = {}, theta[W] = {};
     alignas(64) float current[W] = {};
     alignas(64) float recorded[kRecordCount][W];
     alignas(64) float params[kParamCount][W];
     std::uint8_t spikes[W];
 
     Layer t = L;
-    t.v = v, t.trace = trace, t.refracCounts = counts, t.refracLeft = left, t.thresh = thresh;
+    t.v = v, t.trace = trace, t.refracCounts = counts, t.refracLeft = left, t.thresh = thresh, t.theta = theta;
     t.spikes = spikes;
     for (int r = 0; r < kRecordCount; ++r) {
       if (t.records[r]) t.records[r] = recorded[r];
@@ -295,6 +300,7 @@ struct Stepper {
       std::memcpy(thresh, L.thresh + i, bytes);
     }
     if (Refrac) std::memcpy(left, L.refracLeft + i, bytes);
+    if (Model::kTheta) std::memcpy(theta, L.theta + i, bytes);
     if (Model::kHasVoltage) std::memcpy(counts, L.refracCounts + i, bytes);
     for (int p = 0; p < kParamCount; ++p) {
       if (!L.params[p].ptr) continue;
@@ -309,6 +315,7 @@ struct Stepper {
     std::memcpy(L.trace + i, trace, bytes);
     if (Model::kHasVoltage) std::memcpy(L.v + i, v, bytes);
     if (Model::kAdapts) std::memcpy(L.thresh + i, thresh, bytes);
+    if (Model::kTheta) std::memcpy(L.theta + i, theta, bytes);
     if (Refrac) {
       std::memcpy(L.refracLeft + i, left, bytes);
       std::memcpy(L.refracCounts + i, counts, bytes);

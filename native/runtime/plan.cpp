@@ -259,6 +259,7 @@ void copyTap(const NetworkPlan& plan, const PlanTap& tap, std::size_t j) {
   const float* from = tap.variable == TapVariable::VCell    ? L.v
                       : tap.variable == TapVariable::Trace  ? L.trace
                       : tap.variable == TapVariable::Thresh ? L.thresh
+                      : tap.variable == TapVariable::Theta  ? L.theta
                                                             : L.refracCounts;
   std::memcpy(static_cast<float*>(tap.out) + j * L.n, from, L.n * sizeof(float));
 }

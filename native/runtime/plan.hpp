@@ -65,7 +65,7 @@ struct PlanConnection {
 };
 
 // Variables a tap copies after each step.
-enum class TapVariable : int { Spikes = 0, VCell = 1, Trace = 2, Thresh = 3, RefracCounts = 4 };
+enum class TapVariable : int { Spikes = 0, VCell = 1, Trace = 2, Thresh = 3, RefracCounts = 4, Theta = 5 };
 
 // A copy of one layer variable after every step of the call, step j at
 // out + j * n (uint8 for spikes, float32 otherwise): what a recorder reads.

@@ -10,6 +10,7 @@ namespace kernel {
 struct FedeModel {
   static constexpr bool kHasVoltage = true;
   static constexpr bool kAdapts = false;
+  static constexpr bool kTheta = false;
 
   // `difference` is the fold of x - preTrace (vector_loop.hpp, currentAt).
   template <Update U, bool Refrac, class A, class P>

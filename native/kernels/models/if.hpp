@@ -10,6 +10,7 @@ namespace kernel {
 struct IFModel {
   static constexpr bool kHasVoltage = true;
   static constexpr bool kAdapts = false;
+  static constexpr bool kTheta = false;
 
   template <Update U, bool Refrac, class A, class P>
   static Mask<A> step(Lanes<A>& s, const Batch<A>& current, const P& p) {

@@ -10,6 +10,7 @@ namespace kernel {
 struct InputModel {
   static constexpr bool kHasVoltage = false;
   static constexpr bool kAdapts = false;
+  static constexpr bool kTheta = false;
 
   template <Update U, bool Refrac, class A, class P>
   static Mask<A> step(Lanes<A>& s, const Batch<A>& x, const P& p) {

@@ -24,6 +24,7 @@ inline Batch<A> lifVoltage(const Lanes<A>& s, const Batch<A>& current, const P& 
 struct LIFModel {
   static constexpr bool kHasVoltage = true;
   static constexpr bool kAdapts = false;
+  static constexpr bool kTheta = false;
 
   template <Update U, bool Refrac, class A, class P>
   static Mask<A> step(Lanes<A>& s, const Batch<A>& current, const P& p) {
