@@ -32,7 +32,11 @@ describe('worker teardown with a runAsync in flight', () => {
     ['exit', 'process.exit() in the worker', 6, 'issue'],
     ['terminate', 'worker.terminate() from the main thread', 25, 'small'],
   ])('%s: %s, %i times (%s size): the process survives and exits 0', (mode, _how, rounds, size) => {
-    const child = spawnSync(process.execPath, [host, mode, String(rounds), size], { encoding: 'utf8', timeout: 120_000 });
+    // --no-concurrent-recompilation: Node 20 aborts (node_platform.cc, data.first != nullptr, only V8
+    // frames on the stack) when a worker is terminated while a background Turbofan job still compiles
+    // in it, here Node's own module loader (Module._nodeModulePaths, normalizeString) from the worker's
+    // start; 5 of 6 hosts aborted in a deep checkout folder, 0 of 12 with the flag (docs/api.md).
+    const child = spawnSync(process.execPath, ['--no-concurrent-recompilation', host, mode, String(rounds), size], { encoding: 'utf8', timeout: 120_000 });
     expect(child.stderr).toBe('');
     expect(child.signal).toBeNull();
     expect(child.status).toBe(0);
