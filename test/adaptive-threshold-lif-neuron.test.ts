@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import * as spiking from '../lib';
-import { main } from '../lib/cli/commands';
+import { mainAsync } from '../lib/cli/commands';
 import { AdaptiveThresholdLIFNeuron, BaseNeuron, LIFNeuron, type AdaptiveThresholdLIFNeuronOptions } from '../lib';
 import {
   arr,
@@ -329,15 +329,15 @@ describe('AdaptiveThresholdLIFNeuron in experiment files', () => {
     fs.writeFileSync(file, JSON.stringify(e));
     return file;
   };
-  const run = (file: string) => {
+  const run = async (file: string) => {
     let err = '';
-    const code = main(['run', file, '--out', path.join(path.dirname(file), 'out')], { out: () => {}, err: (t) => (err += t), progress: false });
+    const code = await mainAsync(['run', file, '--out', path.join(path.dirname(file), 'out')], { out: () => {}, err: (t) => (err += t), progress: false });
     return { code, err };
   };
 
-  test('runs from the schema, records theta', () => {
+  test('runs from the schema, records theta', async () => {
     const file = experiment(() => {});
-    expect(run(file)).toEqual({ code: 0, err: '' });
+    expect(await run(file)).toEqual({ code: 0, err: '' });
     const out = path.join(path.dirname(file), 'out');
     const recorded = fs.readdirSync(out).filter((f) => f.includes('theta'));
     expect(recorded).toHaveLength(1);
@@ -347,9 +347,9 @@ describe('AdaptiveThresholdLIFNeuron in experiment files', () => {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
-  test('a missing thetaPlus is named', () => {
+  test('a missing thetaPlus is named', async () => {
     const file = experiment((hidden) => delete hidden.thetaPlus);
-    const { code, err } = run(file);
+    const { code, err } = await run(file);
     expect(code).toBe(1);
     expect(err).toMatch(/layers\[1\].*thetaPlus/);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
