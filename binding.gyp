@@ -50,6 +50,7 @@
       "target_name": "spiking",
       "sources": ["native/binding/addon.cpp", "native/binding/checks.cpp", "native/runtime/dispatch.cpp", "native/binding/connections.cpp", "native/binding/layout.cpp",
                   "native/binding/learning.cpp", "native/runtime/learning_dispatch.cpp",
+                  "native/runtime/learning_steps.cpp", "native/runtime/plan_learning.cpp", "native/binding/plan_rules.cpp",
                   "native/binding/run_async.cpp", "native/runtime/network.cpp", "native/runtime/runner.cpp", "native/runtime/thread_pool.cpp",
                   "native/runtime/traffic_floor.cpp",
                   "native/binding/network.cpp", "native/runtime/plan.cpp"],

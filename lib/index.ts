@@ -74,3 +74,4 @@ export { MSTDPET, type MSTDPETOptions } from './learning/mstdpet';
 export { FedeSTDP, type FedeSTDPOptions } from './learning/fede-stdp';
 export { PairSTDP, type PairSTDPOptions } from './learning/pair-stdp';
 export { normalizeWeights } from './learning/normalize';
+export { WeightRecorder, type WeightRecorderOptions } from './network/weight-recorder';

@@ -18,6 +18,9 @@ import { readNpy } from '../io/npy';
 import { RasterPlot } from '../network/raster';
 import { SpikeBitsRecorder, SpikeEventRecorder, StateRecorder, STATE_VARIABLES, type Recording } from '../network/recorders';
 import { DOMAINS, uniformFill } from '../network/random';
+import { WeightRecorder } from '../network/weight-recorder';
+import { BaseNeuron } from '../layers/base-neuron';
+import { learningOptions, runLearning, type LearningSpec, type RunLearningSpec } from './experiment-learning';
 
 /** The published schema of experiment files (schema/experiment.schema.json). */
 export const SCHEMA_PATH = path.join(packageRoot(), 'schema', 'experiment.schema.json');
@@ -49,11 +52,14 @@ export interface ConnectionSpec {
   to: string;
   delay?: number | { npy: string };
   weights?: { init: 'uniform'; low?: number; high?: number; seed?: number } | { init: 'normal'; mean?: number; std?: number; seed?: number } | { init: 'constant'; value: number } | { init: 'npy'; file: string };
+  learning?: LearningSpec;
 }
 
 export interface RecordingSpec {
-  layer: string;
-  variable: 'spikes' | 'vCell' | 'trace' | 'thresh' | 'refracCounts' | 'theta';
+  /** A layer's variable; or, with variable 'weight', `connection` instead. */
+  layer?: string;
+  connection?: string;
+  variable: 'spikes' | 'vCell' | 'trace' | 'thresh' | 'refracCounts' | 'theta' | 'weight';
   format?: 'events' | 'bits';
   samples?: number[];
   neurons?: number[];
@@ -70,6 +76,7 @@ export interface Experiment {
   seed?: number;
   layers: ExperimentLayer[];
   connections?: ConnectionSpec[];
+  learning?: RunLearningSpec;
   record?: RecordingSpec[];
   plot?: { layers?: string[]; sample?: number; maxSpikes?: number };
 }
@@ -123,7 +130,7 @@ function parseValue(text: string): unknown {
 }
 
 /** The top-level fields of an experiment (schema/experiment.schema.json). */
-const TOP_LEVEL = ['name', 'description', 'steps', 'batch', 'dt', 'seed', 'layers', 'connections', 'record', 'plot'];
+const TOP_LEVEL = ['name', 'description', 'steps', 'batch', 'dt', 'seed', 'layers', 'connections', 'learning', 'record', 'plot'];
 
 /** Splits "a.b.c=value" into a path and a value (JSON when it parses, else the string). */
 export function parseAssignment(text: string, option: string): { path: string[]; raw: string; value: unknown } {
@@ -330,6 +337,8 @@ export interface Built {
   recorders: Array<Recorder & { describe(): Recording }>;
   plot: RasterPlot | null;
   layerKinds: Record<string, string>;
+  /** The run's learning options (the experiment's top-level learning block). */
+  learning: { learning?: boolean; reward?: number };
 }
 
 /**
@@ -497,6 +506,7 @@ function buildConnection(spec: ConnectionSpec, index: number, ctx: Context, laye
 /** The file a recording writes into the output folder. */
 export function recordingFile(spec: RecordingSpec): string {
   if (spec.file) return spec.file;
+  if (spec.variable === 'weight') return `${spec.connection}-weight.npy`;
   return spec.variable === 'spikes' ? `${spec.layer}-spikes-${spec.format ?? 'events'}.npy` : `${spec.layer}-${spec.variable}.npy`;
 }
 
@@ -518,8 +528,15 @@ function checkReferences(exp: Experiment, origin: Origin): void {
   const files = new Set<string>();
   (exp.record ?? []).forEach((r, i) => {
     const where = `${file}: record[${i}]`;
-    const layer = layerNames.get(r.layer);
-    if (!layer) fail(`${where}.layer`, `no layer named "${r.layer}" (layers: ${[...layerNames.keys()].join(', ')})`);
+    if (r.variable === 'weight' || r.connection !== undefined) {
+      checkWeightRecording(r, where, connNames);
+      const out = recordingFile(r);
+      if (files.has(out) || out === 'summary.json') fail(`${where}.file`, `"${out}" is written by another recording; give this one a "file"`);
+      files.add(out);
+      return;
+    }
+    const layer = r.layer === undefined ? undefined : layerNames.get(r.layer);
+    if (!layer) fail(`${where}.layer`, r.layer === undefined ? 'a layer to record (or, with variable "weight", a connection)' : `no layer named "${r.layer}" (layers: ${[...layerNames.keys()].join(', ')})`);
     const variables = layer.kind === 'Input' ? STATE_VARIABLES.input : layer.kind === 'AdaptiveThresholdLIFNeuron' ? STATE_VARIABLES.theta : STATE_VARIABLES.neuron;
     const allowed: readonly string[] = ['spikes', ...variables];
     if (!allowed.includes(r.variable)) fail(`${where}.variable`, `expected one of ${allowed.join(', ')} for ${layer.kind} layer "${r.layer}" but received "${r.variable}"`);
@@ -533,6 +550,16 @@ function checkReferences(exp: Experiment, origin: Origin): void {
   });
   exp.plot?.layers?.forEach((name, k) => !layerNames.has(name) && fail(`${file}: plot.layers[${k}]`, `no layer named "${name}" (layers: ${[...layerNames.keys()].join(', ')})`));
   if (exp.plot?.sample !== undefined && exp.plot.sample >= exp.batch) fail(`${file}: plot.sample`, `expected a sample index below the batch size ${exp.batch} but received ${exp.plot.sample}`);
+}
+
+/** A weight recording: a connection of the experiment, variable "weight", every at most. */
+function checkWeightRecording(r: RecordingSpec, where: string, connections: Set<string>): void {
+  if (r.variable !== 'weight') fail(`${where}.variable`, `expected "weight" for a recording of connection "${r.connection}" but received "${r.variable}"`);
+  if (r.layer !== undefined) fail(`${where}.layer`, 'a weight recording names a connection, not a layer');
+  if (r.connection === undefined || !connections.has(r.connection)) {
+    fail(`${where}.connection`, `no connection named ${JSON.stringify(r.connection)} (connections: ${[...connections].join(', ') || 'none'})`);
+  }
+  if (r.samples || r.neurons || r.format) fail(where, 'samples, neurons and format apply to layer recordings; a weight recording takes every and file');
 }
 
 /** The name of the raster plot in the output folder. */
@@ -564,10 +591,24 @@ export function buildExperiment(experiment: Experiment, origin: Origin, outDir: 
     layerKinds[spec.name] = spec.kind;
   });
   (experiment.connections ?? []).forEach((spec, i) => {
-    network.connect(spec.from, spec.to, buildConnection(spec, i, ctx, layers), spec.name);
+    const linear = buildConnection(spec, i, ctx, layers);
+    if (!spec.learning) return network.connect(spec.from, spec.to, linear, spec.name);
+    const name = spec.name ?? defaultConnectionName(spec.from, spec.to);
+    const where = `${origin.file}: connections[${i}] ("${name}").learning`;
+    if (shard) fail(where, 'a connection that learns cannot be split into shards of samples (its weights are shared by the batch); run it whole');
+    const target = layers.get(spec.to);
+    if (!(target instanceof BaseNeuron)) fail(where, `the target "${spec.to}" must be a neuron layer`);
+    try {
+      network.connect(spec.from, spec.to, linear, learningOptions(spec.learning, linear, target, name));
+    } catch (e) {
+      if (e instanceof TypeError || e instanceof RangeError) fail(where, e.message);
+      throw e;
+    }
   });
   const recorders = (experiment.record ?? []).flatMap((r): Built['recorders'] => {
     const file = path.join(outDir, recordingFile(r));
+    if (r.variable === 'weight') return [new WeightRecorder({ connection: r.connection!, file, ...(r.every ? { every: r.every } : {}) })];
+    if (r.layer === undefined) return [];
     if (r.variable === 'spikes') return [r.format === 'bits' ? new SpikeBitsRecorder(r.layer, file) : new SpikeEventRecorder(r.layer, file)];
     const samples = (r.samples ?? Array.from({ length: experiment.batch }, (_, b) => b)).filter(inShard).map((b) => b - part.first);
     if (shard && samples.length === 0) return []; // none of its samples is asked for
@@ -584,5 +625,9 @@ export function buildExperiment(experiment: Experiment, origin: Origin, outDir: 
         title: experiment.name,
       })
     : null;
-  return { experiment: shard ? { ...experiment, batch: part.count } : experiment, network, recorders, plot, layerKinds };
+  const learning = runLearning(experiment.learning);
+  if (learning.reward !== undefined && !network.connections.some((c) => c.learning)) {
+    fail(`${origin.file}: learning.reward`, 'a reward needs a connection with a learning block');
+  }
+  return { experiment: shard ? { ...experiment, batch: part.count } : experiment, network, recorders, plot, layerKinds, learning };
 }

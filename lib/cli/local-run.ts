@@ -168,8 +168,8 @@ export async function runOne(prepared: Prepared, built: Built, file: string, dir
   try {
     result =
       built.network.engine === 'native'
-        ? await built.network.runAsync(steps, { recorders, onProgress: progress, signal: io.signal }) // progress every 100 ms (PROGRESS_MS)
-        : built.network.run(steps, { recorders, onStep: progress }); // every 256 steps (BLOCK_STEPS)
+        ? await built.network.runAsync(steps, { recorders, onProgress: progress, signal: io.signal, ...built.learning }) // progress every 100 ms (PROGRESS_MS)
+        : built.network.run(steps, { recorders, onStep: progress, ...built.learning }); // every 256 steps (BLOCK_STEPS)
   } catch (e) {
     bar?.stop();
     if (io.signal?.aborted) io.err(`${label}: stopped after ${built.network.time} of ${steps} steps\n`);

@@ -247,7 +247,7 @@ function stagedRun(
 export class BusyGuard {
   private pending: string | null = null;
 
-  constructor(private readonly noun: 'layer' | 'connection' = 'layer') {}
+  constructor(private readonly noun: 'layer' | 'connection' | 'rule' = 'layer') {}
 
   check(owner: object, action: string): void {
     if (this.pending !== null) {

@@ -1,5 +1,5 @@
 import { native } from '../binding';
-import { LearningRule, hyperParameter, knownOptions, type RuleLayers } from './learning-rule';
+import { LearningRule, hyperParameter, knownOptions, type EngineRule, type RuleLayers } from './learning-rule';
 
 export interface FedeSTDPOptions {
   /** The layers to train, by name. */
@@ -48,8 +48,14 @@ export class FedeSTDP extends LearningRule {
   /** Nothing to do: FedeSTDP has no state (see updateState). */
   override resetState(): void {}
 
+  /** @internal */
+  override engineLayer(name: string): EngineRule {
+    return { kind: 'fede', params: [this.lr, this.wInit, this.a], arrays: [this.scratch.get(name)!] };
+  }
+
   /** One learning step on every layer, from its connection's last forward(). */
   override step(): void {
+    this.guard.check(this, 'step');
     const views = [...this.layers].map(([name, layer]) => [name, this.synapses(name, layer)] as const);
     for (const [name, s] of views) {
       native.fedeStdp(s.weights, s.delays, s.ring, s.dims, s.preTrace, this.scratch.get(name)!, f32(this.lr), f32(this.wInit), f32(this.a));

@@ -1,5 +1,6 @@
 import { NotImplementedError, invalidParameter } from '../errors';
 import { BaseNeuron } from '../layers/base-neuron';
+import { BusyGuard } from '../layers/run';
 import { Linear, type SynapseViews } from '../network/linear';
 import { corruptState, decodeRecord, encodeRecord, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
 
@@ -20,6 +21,17 @@ export type Reduction = 'mean' | 'sum' | 'max' | 'min';
 const f32 = Math.fround;
 
 /**
+ * @internal What the network engine runs for one layer of a library rule
+ * (native/binding/plan_rules.cpp has the layouts): the rule's kind, its
+ * hyper-parameters as float64 and its live state arrays.
+ */
+export interface EngineRule {
+  kind: 'pair' | 'mstdpet' | 'fede';
+  params: number[];
+  arrays: (Float32Array | Uint32Array)[];
+}
+
+/**
  * The base of the learning rules (PySNN `pysnn.learning.LearningRule`): the
  * layers a rule trains and its hyper-parameters, plus the helpers rules are
  * written with. updateState, step and resetState throw NotImplementedError,
@@ -30,6 +42,8 @@ export class LearningRule {
   readonly layers: ReadonlyMap<string, RuleLayer>;
   /** The hyper-parameters as given (PySNN's `defaults`). */
   readonly defaults: Readonly<Record<string, number>>;
+  /** @internal refuses the rule's calls while a network's runAsync trains with it. */
+  readonly guard = new BusyGuard('rule');
 
   constructor(layers: RuleLayers, defaults: Readonly<Record<string, number>>) {
     this.layers = this.checkLayers(layers);
@@ -133,6 +147,7 @@ export class LearningRule {
    * hyper-parameters and layer shapes.
    */
   saveState(): Uint8Array {
+    this.guard.check(this, 'saveState');
     return encodeRecord(this.stateRecord());
   }
 
@@ -142,6 +157,7 @@ export class LearningRule {
    * on any error nothing changes.
    */
   loadState(bytes: Uint8Array): void {
+    this.guard.check(this, 'loadState');
     this.prepareRestore(decodeRecord(bytes), '')();
   }
 
@@ -203,6 +219,15 @@ export class LearningRule {
       return () => this.restoreLayerState(name, arrays);
     });
     return () => restores.forEach((restore) => restore());
+  }
+
+  /**
+   * @internal What the network engine runs for a layer of this rule, or null
+   * when the engine does not know the rule (a network then steps in
+   * JavaScript, calling updateState() and step() after each step).
+   */
+  engineLayer(_name: string): EngineRule | null {
+    return null;
   }
 
   /** @internal The rule's non-numeric settings as text ("" when it has none), saved with the state and checked on load. */

@@ -1,6 +1,6 @@
 import { native } from '../binding';
 import { invalidParameter } from '../errors';
-import { LearningRule, hyperParameter, knownOptions, type RuleLayers } from './learning-rule';
+import { LearningRule, hyperParameter, knownOptions, type EngineRule, type RuleLayers } from './learning-rule';
 
 export interface MSTDPETOptions {
   /** The layers to train, by name. */
@@ -65,6 +65,7 @@ export class MSTDPET extends LearningRule {
    * spikes and trace. Call it once per step, after the neurons stepped.
    */
   override updateState(): void {
+    this.guard.check(this, 'updateState');
     const views = [...this.layers].map(([name, layer]) => [this.synapses(name, layer), layer, this.states.get(name)!] as const);
     for (const [s, layer, state] of views) {
       native.mstdpetUpdate(
@@ -76,6 +77,7 @@ export class MSTDPET extends LearningRule {
 
   /** Adds lr x reward x (the eligibility trace's batch mean) to every weight. */
   override step(reward: number): void {
+    this.guard.check(this, 'step');
     if (typeof reward !== 'number' || !Number.isFinite(reward)) {
       throw invalidParameter('reward', 'a finite number', reward, typeof reward === 'number' ? 'range' : 'type');
     }
@@ -89,7 +91,14 @@ export class MSTDPET extends LearningRule {
 
   /** Sets every eligibility trace to 0. */
   override resetState(): void {
+    this.guard.check(this, 'resetState');
     for (const state of this.states.values()) state.eTrace.fill(0);
+  }
+
+  /** @internal */
+  override engineLayer(name: string): EngineRule {
+    const s = this.states.get(name)!;
+    return { kind: 'mstdpet', params: [this.aPre, this.aPost, this.eTraceDecay, this.lr], arrays: [s.eTrace, s.scratch] };
   }
 
   /** @internal */
@@ -113,6 +122,7 @@ export class MSTDPET extends LearningRule {
 
   /** The eligibility trace of a layer, (batch, out, in) row-major: a copy. */
   eTrace(name: string): Float32Array {
+    this.guard.check(this, 'eTrace');
     const { connection: c } = this.layer(name);
     const { eTrace } = this.states.get(name)!;
     const { batchSize: batch, outFeatures: outF, inFeatures: inF, stride } = c;

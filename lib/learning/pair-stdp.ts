@@ -1,6 +1,6 @@
 import { native } from '../binding';
 import { invalidParameter } from '../errors';
-import { LearningRule, hyperParameter, knownOptions, type RuleLayers } from './learning-rule';
+import { LearningRule, hyperParameter, knownOptions, type EngineRule, type RuleLayers } from './learning-rule';
 
 export interface PairSTDPOptions {
   /** The layers to train, by name (connections without per-synapse delays). */
@@ -100,6 +100,7 @@ export class PairSTDP extends LearningRule {
    * through the connection at its last step, and the neuron layer's spikes.
    */
   override updateState(): void {
+    this.guard.check(this, 'updateState');
     for (const [name, layer] of this.layers) {
       const s = layer.connection.synapses();
       const state = this.states.get(name)!;
@@ -109,6 +110,7 @@ export class PairSTDP extends LearningRule {
 
   /** Changes the weights of the synapses the last step's spikes touched (see the class). */
   override step(): void {
+    this.guard.check(this, 'step');
     const multiplicative = this.update === 'multiplicative';
     for (const [name, layer] of this.layers) {
       const s = layer.connection.synapses();
@@ -122,10 +124,18 @@ export class PairSTDP extends LearningRule {
 
   /** Sets every trace to 0. */
   override resetState(): void {
+    this.guard.check(this, 'resetState');
     for (const state of this.states.values()) {
       state.pre.fill(0);
       state.post.fill(0);
     }
+  }
+
+  /** @internal */
+  override engineLayer(name: string): EngineRule {
+    const s = this.states.get(name)!;
+    const params = [s.decayPre, s.decayPost, this.trace === 'set' ? 1 : 0, this.aPlus, this.aMinus, this.wMin, this.wMax, this.update === 'multiplicative' ? 1 : 0];
+    return { kind: 'pair', params, arrays: [s.pre, s.post, s.arrivals] };
   }
 
   /** @internal */
@@ -148,12 +158,14 @@ export class PairSTDP extends LearningRule {
 
   /** A layer's presynaptic traces, (batch, in): a copy. */
   preTrace(name: string): Float32Array {
+    this.guard.check(this, 'preTrace');
     this.layer(name);
     return this.states.get(name)!.pre.slice();
   }
 
   /** A layer's postsynaptic traces, (batch, out): a copy. */
   postTrace(name: string): Float32Array {
+    this.guard.check(this, 'postTrace');
     const { connection: c } = this.layer(name);
     const { post } = this.states.get(name)!;
     const out = new Float32Array(c.batchSize * c.outFeatures);

@@ -272,6 +272,21 @@ export class Linear {
     return this.views;
   }
 
+  /**
+   * @internal Keeps `traceIn` as the presynaptic trace of the last step, as
+   * forward() and difference() do: a network calls it after current() for a
+   * connection whose learning rule reads that trace.
+   */
+  carryTrace(traceIn: Float32Array): void {
+    this.checkTrace(traceIn);
+    this.keepTrace(traceIn);
+  }
+
+  /** @internal The buffer the last step's presynaptic trace is kept in, for the engine to write each step (plan.ts). */
+  keptTraceBuffer(): Float32Array {
+    return (this.lastTrace ??= new Float32Array(this.batchSize * this.inFeatures));
+  }
+
   private keepTrace(traceIn: Float32Array): void {
     (this.lastTrace ??= new Float32Array(this.batchSize * this.inFeatures)).set(traceIn);
   }

@@ -7,7 +7,10 @@ import { invalidParameter } from '../errors';
 import { holdLayers, layerRecord, prepareRestoreLayer } from '../state/layer-record';
 import { Linear } from './linear';
 import { holdGuards } from '../layers/run';
-import { NetworkPlan, TAP_VARIABLES, type Tap, type TapVariable } from './plan';
+import { NetworkPlan, TAP_VARIABLES, type PlanLearning, type Tap, type TapVariable } from './plan';
+import { LearningRule } from '../learning/learning-rule';
+import { MSTDPET } from '../learning/mstdpet';
+import { normalizeWeights } from '../learning/normalize';
 import { native } from '../binding';
 import type { SampleMask } from '../layers/sample-mask';
 import { corruptState, decodeRecord, encodeRecord, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
@@ -19,6 +22,8 @@ export type NetworkLayer = BaseInput | BaseNeuron;
 /** What a recorder sees of the network. */
 export interface NetworkView {
   layer(name: string): NetworkLayer;
+  /** The connections, in the order connected. */
+  readonly connections: ConnectionInfo[];
   readonly batch: number;
   readonly dt: number;
 }
@@ -47,9 +52,49 @@ export interface Recorder {
   readonly tap?: RecorderTap | readonly RecorderTap[] | null;
   /** With tap: what record(t) would do, given each tapped variable's values after step t, in tap order. */
   recordValues?(t: number, ...values: (Uint8Array | Float32Array)[]): void;
+  /**
+   * Optional, read after open(): the engine ends its native blocks after
+   * every step t with t % syncEvery === 0, so that record(t) (or
+   * recordValues(t)) for such a step sees the whole network, weights
+   * included, as it is right after that step (WeightRecorder).
+   */
+  readonly syncEvery?: number;
 }
 
-export interface NetworkRunOptions {
+/** Learning in a run or step (docs/learning.md, "In a network"). */
+export interface NetworkLearningOptions {
+  /** Whether the connections' learning rules run (default true); false: a test phase, weights and rule state untouched. */
+  learning?: boolean;
+  /**
+   * MSTDPET's reward: one number for every step, or one per step of the run.
+   * After each step whose reward is not 0 the rule takes step(reward); 0 (the
+   * default) only moves its eligibility traces.
+   */
+  reward?: number | ArrayLike<number>;
+}
+
+/** The learning of a connection (connect's options). */
+export interface ConnectionLearning {
+  /** The rule; one of its layers must be this connection and the layer it targets. */
+  rule: LearningRule;
+  /**
+   * Weight normalisation: each target neuron's incoming weights rescaled to sum
+   * to `total` (normalizeWeights) before the first step of every run
+   * (`every: 'run'`, the default), or after every step t with (t + 1) % every === 0.
+   */
+  normalize?: { total: number; every?: 'run' | number };
+}
+
+export interface ConnectOptions {
+  /** The connection's name; default "from_to" (defaultConnectionName). */
+  name?: string;
+  /** A learning rule, which the network then steps after every step (docs/learning.md, "In a network"). */
+  learning?: LearningRule;
+  /** With learning: weight normalisation (ConnectionLearning.normalize). */
+  normalize?: ConnectionLearning['normalize'];
+}
+
+export interface NetworkRunOptions extends NetworkLearningOptions {
   /** Recorders, opened before the first step and closed after the last (also when a step throws). */
   recorders?: readonly Recorder[];
   /**
@@ -59,7 +104,7 @@ export interface NetworkRunOptions {
   onStep?: (done: number) => void;
 }
 
-export interface NetworkRunAsyncOptions {
+export interface NetworkRunAsyncOptions extends NetworkLearningOptions {
   /** Recorders with taps (all the library's recorders have one), opened before the first step and closed after the last. */
   recorders?: readonly Recorder[];
   /** Called with the steps done so far, at most every PROGRESS_MS (100) ms and after the last step. */
@@ -113,11 +158,19 @@ interface TapSpec {
   size: number;
 }
 
+/** A connection's learning: its rule, the rule's layer name for it, and the normalisation. */
+interface EdgeLearning {
+  rule: LearningRule;
+  layer: string;
+  normalize: { total: number; every: 'run' | number } | null;
+}
+
 interface Edge {
   name: string;
   from: Node;
   to: Node;
   connection: Linear;
+  learning: EdgeLearning | null;
   /** The source is stepped after (or is) the target: it delivers the previous step's spikes. */
   feedback: boolean;
 }
@@ -129,7 +182,12 @@ export interface ConnectionInfo {
   to: string;
   connection: Linear;
   feedback: boolean;
+  /** Its learning rule, or null. */
+  learning: LearningRule | null;
 }
+
+/** The network each rule was connected into: a rule trains in one network only. */
+const ruleOwners = new WeakMap<LearningRule, object>();
 
 /**
  * The field of a saved connection entry that holds the connection's own
@@ -207,7 +265,9 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
   }
 
   get connections(): ConnectionInfo[] {
-    return this.edges.map((e) => ({ name: e.name, from: e.from.name, to: e.to.name, connection: e.connection, feedback: e.feedback }));
+    return this.edges.map((e) => ({
+      name: e.name, from: e.from.name, to: e.to.name, connection: e.connection, feedback: e.feedback, learning: e.learning?.rule ?? null,
+    }));
   }
 
   /**
@@ -251,9 +311,19 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     return this as unknown as Network<Layers & { [K in N]: L }>; // the same network, its type knowing one more layer
   }
 
-  /** Connects two layers (the target must be a neuron layer). The default name is "from_to" (defaultConnectionName). */
-  connect(from: string, to: string, connection: Linear, name = defaultConnectionName(from, to)): this {
+  /**
+   * Connects two layers (the target must be a neuron layer). The default name
+   * is "from_to" (defaultConnectionName). `options` is the name, or { name,
+   * learning, normalize }: with `learning` the network steps that rule after
+   * every step (docs/learning.md, "In a network").
+   */
+  connect(from: string, to: string, connection: Linear, options: string | ConnectOptions = {}): this {
     this.checkIdle('connect');
+    const spec: ConnectOptions = typeof options === 'string' ? { name: options } : options;
+    if (typeof spec !== 'object' || spec === null) throw invalidParameter('the options of connect', 'a name or { name, learning, normalize }', options);
+    const unknown = Object.keys(spec).find((k) => !['name', 'learning', 'normalize'].includes(k));
+    if (unknown) throw new TypeError(`Unknown option ${JSON.stringify(unknown)} for Network.connect; its options are: name, learning, normalize`);
+    const name = spec.name ?? defaultConnectionName(from, to);
     const source = this.node(from);
     const target = this.node(to);
     if (this.edges.some((e) => e.name === name)) throw new RangeError(`A connection named "${name}" already exists`);
@@ -267,10 +337,38 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     expect('inFeatures', connection.inFeatures, source.perSample, `neurons per sample of layer "${from}", ${shape(source)}`);
     expect('outFeatures', connection.outFeatures, target.perSample, `neurons per sample of layer "${to}", ${shape(target)}`);
     if (this.edges.some((e) => e.connection === connection)) throw new RangeError(`Connection "${name}" is already in the network`);
-    const edge: Edge = { name, from: source, to: target, connection, feedback: source.index >= target.index };
+    const learning = this.learningOf(name, connection, target, spec);
+    const edge: Edge = { name, from: source, to: target, connection, feedback: source.index >= target.index, learning };
+    if (learning) ruleOwners.set(learning.rule, this);
     this.edges.push(edge);
     target.incoming.push(edge);
     return this;
+  }
+
+  /** connect's learning options checked: the rule's layer for this connection, and the normalisation. */
+  private learningOf(name: string, connection: Linear, target: Node, spec: ConnectOptions): EdgeLearning | null {
+    const { learning: rule, normalize } = spec;
+    if (rule === undefined) {
+      if (normalize !== undefined) throw invalidParameter(`connection "${name}" normalize`, 'nothing without a learning rule (normalizeWeights() normalises by hand)', normalize);
+      return null;
+    }
+    if (!(rule instanceof LearningRule)) throw invalidParameter(`connection "${name}" learning`, 'a learning rule (PairSTDP, MSTDPET, FedeSTDP or a LearningRule)', rule);
+    const owner = ruleOwners.get(rule);
+    if (owner !== undefined && owner !== this) {
+      throw new RangeError(`Connection "${name}": its learning rule already trains connections of another network; a rule trains in one network only`);
+    }
+    const layers = [...rule.layers].filter(([, l]) => l.connection === connection);
+    if (layers.length !== 1) {
+      const got = layers.length ? `${layers.length} (${layers.map(([n]) => JSON.stringify(n)).join(', ')})` : 'none';
+      throw new RangeError(`Expected the learning rule of connection "${name}" to have exactly one layer whose connection is this connection, but it has ${got}`);
+    }
+    const [[layer, { neuron }]] = layers;
+    if (neuron !== target.layer) {
+      throw new RangeError(
+        `Expected layer ${JSON.stringify(layer)} of the learning rule of connection "${name}" to have this connection's target, layer "${target.name}", as its neuron, but it has another neuron layer`,
+      );
+    }
+    return { rule, layer, normalize: normalize === undefined ? null : checkNormalize(name, normalize) };
   }
 
   /**
@@ -295,13 +393,19 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     return node.x;
   }
 
-  /** One step of every layer, in order (in JavaScript: run() steps the same bits natively). */
-  step(): void {
+  /**
+   * One step of every layer, in order, then the learning rules (in
+   * JavaScript: run() steps the same bits natively). `reward` is MSTDPET's
+   * for this step; `learning: false` leaves the rules out.
+   */
+  step(options: { learning?: boolean; reward?: number } = {}): void {
     this.checkIdle('step');
-    this.stepOnce();
+    const learn = this.learningPlan(options, 1);
+    this.stepOnce(learn !== null);
+    if (learn) this.learnAfterStep(learn.rewards[0]);
   }
 
-  private stepOnce(): void {
+  private stepOnce(carry = false): void {
     const t = this.t;
     for (const node of this.nodes) {
       if (node.x) {
@@ -316,7 +420,10 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
         (node.layer as FedeNeuron).forward(current, node.zeros);
       } else {
         current.fill(0);
-        for (const e of node.incoming) e.connection.current(e.from.layer.spikes, current);
+        for (const e of node.incoming) {
+          e.connection.current(e.from.layer.spikes, current);
+          if (carry && e.learning) e.connection.carryTrace(e.from.layer.trace); // what forward() would carry, for the rule
+        }
         (node.layer as BaseNeuron).forward(current);
       }
     }
@@ -335,6 +442,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
   run(steps: number, options: NetworkRunOptions = {}): NetworkRunResult {
     if (!Number.isSafeInteger(steps) || steps < 0) throw invalidParameter('steps', 'a whole number >= 0', steps, 'range');
     this.checkIdle('run');
+    const learn = this.learningPlan(options, steps);
     const recorders = options.recorders ?? [];
     const counts = this.nodes.map(() => new Float64Array(this.batch));
     const opened: Recorder[] = [];
@@ -346,23 +454,25 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
         r.open(this, steps);
         opened.push(r);
       }
-      const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), counts);
+      if (learn) this.normalizeForRun();
+      const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(learn !== null), counts);
       const compiled = typeof plan === 'string' ? null : plan;
       const wanted = compiled ? this.tapsOf(recorders) : null;
       const block = this.blockSteps(steps, options, recorders, wanted);
       const taps = wanted && wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
       for (let done = 0; done < steps; ) {
-        let n = Math.min(block, steps - done);
+        let n = Math.min(block, steps - done, syncedSteps(recorders, this.t));
         if (compiled?.encodes) n = Math.min(n, TWO_32 - this.t); // past it, stepOnce throws the encoder's error
         if (compiled && n > 0) {
           const first = this.t;
-          compiled.run(first, n, taps ?? []);
+          compiled.run(first, n, taps ?? [], learn?.slice(done, n));
           this.t = first + n;
           this.replay(recorders, taps, first, n);
         } else {
           n = Math.max(n, 1);
           for (let j = 0; j < n; j++) {
-            this.stepOnce();
+            this.stepOnce(learn !== null);
+            if (learn) this.learnAfterStep(learn.rewards[learn.rewards.length === 1 ? 0 : done + j]);
             for (let k = 0; k < this.nodes.length; k++) native.countSpikes(this.nodes[k].layer.spikes, counts[k]);
             for (const r of recorders) r.record(this.t - 1);
           }
@@ -392,14 +502,15 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
   async runAsync(steps: number, options: NetworkRunAsyncOptions = {}): Promise<NetworkRunResult> {
     if (!Number.isSafeInteger(steps) || steps < 0) throw invalidParameter('steps', 'a whole number >= 0', steps, 'range');
     if (typeof options !== 'object' || options === null) throw invalidParameter('the options of runAsync', 'an options object', options);
-    const unknown = Object.keys(options).find((k) => !['recorders', 'onProgress', 'signal'].includes(k));
-    if (unknown) throw new TypeError(`Unknown option ${JSON.stringify(unknown)} for Network.runAsync; its options are: recorders, onProgress, signal`);
+    const unknown = Object.keys(options).find((k) => !['recorders', 'onProgress', 'signal', 'learning', 'reward'].includes(k));
+    if (unknown) throw new TypeError(`Unknown option ${JSON.stringify(unknown)} for Network.runAsync; its options are: recorders, onProgress, signal, learning, reward`);
     const { recorders = [], onProgress, signal } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidParameter('signal', 'an AbortSignal', signal);
     if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidParameter('onProgress', 'a function', onProgress);
     this.checkIdle('runAsync');
+    const learn = this.learningPlan(options, steps);
     const counts = this.nodes.map(() => new Float64Array(this.batch));
-    const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), counts);
+    const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(learn !== null), counts);
     if (typeof plan === 'string') throw new TypeError(`Network.runAsync needs a network the engine runs natively, but ${plan}; use run()`);
     const aborted = (done: number) => new DOMException(`Network.runAsync was aborted after ${done} of ${steps} steps`, 'AbortError');
     if (signal?.aborted) throw aborted(0);
@@ -418,7 +529,8 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     const started = process.hrtime.bigint();
     this.busy = 'runAsync';
     try {
-      const held = this.edges.map((e) => e.connection.guard);
+      if (learn) this.normalizeForRun();
+      const held = [...this.edges.map((e) => e.connection.guard), ...plan.rulesUsed.map((r) => r.guard)];
       await holdLayers(plan.layerObjects, 'Network.runAsync', () => holdGuards(held, 'Network.runAsync', async () => {
         for (const r of recorders) {
           r.open(this, steps);
@@ -430,11 +542,11 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
         const taps = wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
         while (done < steps) {
           if (signal?.aborted) throw aborted(done);
-          let n = Math.min(block, steps - done);
+          let n = Math.min(block, steps - done, syncedSteps(recorders, this.t));
           if (plan.encodes) n = Math.min(n, TWO_32 - this.t);
           if (n === 0) this.stepOnce(); // past 2^32 steps: throws the encoder's error
           const first = this.t;
-          const ran = await plan.runAsync(first, n, taps, control);
+          const ran = await plan.runAsync(first, n, taps, control, learn?.slice(done, n));
           this.t = first + ran;
           done += ran;
           Atomics.store(control, 1, 0);
@@ -501,8 +613,69 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     return this.nodes.map((n) => ({ name: n.name, layer: n.layer, x: n.x, source: n.source, current: n.current, zeros: n.zeros }));
   }
 
-  private planEdges() {
-    return this.edges.map((e) => ({ name: e.name, connection: e.connection, from: e.from.index, to: e.to.index }));
+  private planEdges(learn = false) {
+    return this.edges.map((e) => ({ name: e.name, connection: e.connection, from: e.from.index, to: e.to.index, learning: learn ? planLearning(e) : null }));
+  }
+
+  /** The rules of the network, each once, in the order of their first connection. */
+  private rules(): LearningRule[] {
+    return [...new Set(this.edges.flatMap((e) => (e.learning ? [e.learning.rule] : [])))];
+  }
+
+  /**
+   * A run's learning options checked (null when nothing learns): every
+   * layer of every rule connected here, the rewards finite for each MSTDPET.
+   */
+  private learningPlan(options: NetworkLearningOptions, steps: number): { rewards: Float64Array; slice(done: number, n: number): Float64Array } | null {
+    const { learning = true, reward = 0 } = options;
+    if (typeof learning !== 'boolean') throw invalidParameter('learning', 'true or false', learning);
+    const rules = this.rules();
+    if (!learning || rules.length === 0) {
+      if (options.reward !== undefined && rules.length === 0) throw invalidParameter('reward', 'no reward: no connection of this network has a learning rule', reward);
+      return null;
+    }
+    for (const rule of rules) {
+      for (const [layer, { connection }] of rule.layers) {
+        if (!this.edges.some((e) => e.learning?.rule === rule && e.connection === connection)) {
+          throw new RangeError(
+            `Expected every layer of a ${rule.constructor.name} rule to be a connection of this network connected with { learning: rule }, but layer ${JSON.stringify(layer)} is not`,
+          );
+        }
+      }
+    }
+    let rewards: Float64Array;
+    if (typeof reward === 'number') rewards = Float64Array.of(reward);
+    else if (isArrayLike(reward) && reward.length === steps) rewards = Float64Array.from(reward);
+    else throw invalidParameter('reward', `a number or ${steps} rewards (one per step)`, reward);
+    for (const rule of rules) {
+      if (!(rule instanceof MSTDPET)) continue;
+      const bad = rewards.findIndex((r) => !Number.isFinite(Math.fround(rule.lr * r)));
+      if (bad >= 0) {
+        const what = rewards.length === 1 ? 'reward' : `reward[${bad}]`;
+        throw invalidParameter(what, `a finite number whose product with lr (${rule.lr}) is finite in float32`, rewards[bad], 'range');
+      }
+    }
+    return { rewards, slice: (done, n) => (rewards.length === 1 ? rewards : rewards.subarray(done, done + n)) };
+  }
+
+  /** The rules after one JavaScript step (what the engine's hook does natively, in the same order per connection). */
+  private learnAfterStep(reward: number): void {
+    for (const rule of this.rules()) {
+      rule.updateState();
+      if (!(rule instanceof MSTDPET)) rule.step(reward);
+      else if (reward !== 0) rule.step(reward);
+    }
+    for (const e of this.edges) {
+      const every = e.learning?.normalize?.every;
+      if (typeof every === 'number' && this.t % every === 0) normalizeWeights(e.connection, e.learning!.normalize!.total);
+    }
+  }
+
+  /** normalize: { every: 'run' }, before a run's first step. */
+  private normalizeForRun(): void {
+    for (const e of this.edges) {
+      if (e.learning?.normalize?.every === 'run') normalizeWeights(e.connection, e.learning.normalize.total);
+    }
   }
 
   /** Refuses `action` while a run is under way (from its callbacks, say). */
@@ -524,7 +697,10 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
       if (mask === undefined) node.x?.fill(0);
     }
     for (const e of this.edges) e.connection.resetState(mask);
-    if (mask === undefined) this.t = 0;
+    if (mask === undefined) {
+      for (const rule of this.rules()) rule.resetState();
+      this.t = 0;
+    }
   }
 
   /**
@@ -550,15 +726,15 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
         ]),
       });
     }
-    return encodeRecord({
-      kind: 'Network',
-      fields: new Map<string, FieldValue>([
-        ['time', Float64Array.of(this.t)],
-        ['layers', { kind: 'layers', fields: layers }],
-        ['inputs', { kind: 'inputs', fields: inputs }],
-        ['connections', { kind: 'connections', fields: connections }],
-      ]),
-    });
+    const fields = new Map<string, FieldValue>([
+      ['time', Float64Array.of(this.t)],
+      ['layers', { kind: 'layers', fields: layers }],
+      ['inputs', { kind: 'inputs', fields: inputs }],
+      ['connections', { kind: 'connections', fields: connections }],
+    ]);
+    const rules = this.ruleEntries();
+    if (rules.length) fields.set('learning', { kind: 'learning', fields: new Map(rules.map(([name, rule]) => [name, rule.stateRecord()])) });
+    return encodeRecord({ kind: 'Network', fields });
   }
 
   /** saveState() written to a file atomically: a temporary file in the same directory, fsync, rename. */
@@ -578,7 +754,8 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     this.checkIdle('loadState');
     const record = decodeRecord(bytes);
     if (record.kind !== 'Network') throw corruptState('kind', 'a record of kind "Network"', JSON.stringify(record.kind));
-    onlyFields(record, ['time', 'layers', 'inputs', 'connections'], '');
+    const rules = this.ruleEntries();
+    onlyFields(record, ['time', 'layers', 'inputs', 'connections', ...(rules.length ? ['learning'] : [])], '');
     const time = field(record, 'time', 'f64', '');
     if (time.length !== 1 || !Number.isSafeInteger(time[0]) || time[0] < 0) {
       throw corruptState('time', 'one whole number of steps >= 0', `[${time.join(', ')}]`);
@@ -607,6 +784,13 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
       }
       commits.push(e.connection.prepareRestore(field(saved, CONNECTION_FIELD, 'record', where), `${where}${CONNECTION_FIELD}.`));
     }
+    if (rules.length) {
+      if (!record.fields.has('learning')) {
+        throw corruptState('learning', `the state of this network's learning rules (${rules.map(([n]) => JSON.stringify(n)).join(', ')})`, 'none (saved by a network without learning rules)');
+      }
+      const learning = part(record, 'learning', rules.map(([n]) => n), 'learning rules (by their first connection)');
+      for (const [name, rule] of rules) commits.push(rule.prepareRestore(field(learning, name, 'record', 'learning.'), `learning.${name}.`));
+    }
     for (const commit of commits) commit();
     this.t = time[0];
   }
@@ -614,6 +798,11 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
   /** loadState() from a file written by saveStateFile(). */
   loadStateFile(path: string): void {
     this.loadState(readStateFile(path));
+  }
+
+  /** Each rule with the name of its first connection, under which its state is saved. */
+  private ruleEntries(): [string, LearningRule][] {
+    return this.rules().map((rule) => [this.edges.find((e) => e.learning?.rule === rule)!.name, rule]);
   }
 
   private node(name: string): Node {
@@ -624,6 +813,40 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     }
     return node;
   }
+}
+
+/** Steps from network time t up to and including the next step a recorder's syncEvery asks for (Infinity: none). */
+function syncedSteps(recorders: readonly Recorder[], t: number): number {
+  let n = Infinity;
+  for (const r of recorders) {
+    const every = r.syncEvery;
+    if (typeof every === 'number' && every >= 1) n = Math.min(n, ((every - (t % every)) % every) + 1);
+  }
+  return n;
+}
+
+/** An edge's learning as the plan runs it ('run' normalisation is done before the run, in JavaScript). */
+function planLearning(e: Edge): PlanLearning | null {
+  if (!e.learning) return null;
+  const every = e.learning.normalize?.every;
+  return { rule: e.learning.rule, layer: e.learning.layer, every: typeof every === 'number' ? every : 0, total: e.learning.normalize?.total ?? 0 };
+}
+
+function checkNormalize(name: string, normalize: unknown): { total: number; every: 'run' | number } {
+  const where = `connection "${name}" normalize`;
+  if (typeof normalize !== 'object' || normalize === null) throw invalidParameter(where, "{ total, every?: 'run' | steps }", normalize);
+  const unknown = Object.keys(normalize).find((k) => k !== 'total' && k !== 'every');
+  if (unknown) throw new TypeError(`Unknown option ${JSON.stringify(unknown)} in ${where}; it has: total, every`);
+  const { total, every = 'run' } = normalize as { total?: unknown; every?: unknown };
+  if (typeof total !== 'number' || !Number.isFinite(Math.fround(total))) throw invalidParameter(`${where}.total`, 'a finite number (finite in float32)', total);
+  if (every !== 'run' && !(typeof every === 'number' && Number.isSafeInteger(every) && every >= 1)) {
+    throw invalidParameter(`${where}.every`, "'run' or a whole number of steps >= 1", every);
+  }
+  return { total, every: every as 'run' | number };
+}
+
+function isArrayLike(value: unknown): value is ArrayLike<number> {
+  return ArrayBuffer.isView(value) || Array.isArray(value);
 }
 
 /** Closes every opened recorder; a close error is thrown unless the run already failed (its error wins). */

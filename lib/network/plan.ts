@@ -8,6 +8,10 @@ import { LIFNeuron } from '../layers/lif-neuron';
 import { layerSlab } from '../state/layer-record';
 import { LatencyEncoder, PoissonEncoder, type Encoder, type NativeSource } from './encoders';
 import { Linear } from './linear';
+import { FedeSTDP } from '../learning/fede-stdp';
+import type { LearningRule } from '../learning/learning-rule';
+import { MSTDPET } from '../learning/mstdpet';
+import { PairSTDP } from '../learning/pair-stdp';
 
 /**
  * The network engine's compiler: turns a network's layers and connections
@@ -29,13 +33,31 @@ export interface PlanNode {
   zeros: Float32Array | null;
 }
 
+/** A connection's learning rule as the plan runs it (network.ts's connect options). */
+export interface PlanLearning {
+  rule: LearningRule;
+  /** The rule's layer whose connection this is. */
+  layer: string;
+  /** Normalise the weights to `total` after every step t with (t + 1) % every === 0; 0: never. */
+  every: number;
+  total: number;
+}
+
 /** What the plan needs of a connection (network.ts's edges), in connection order. */
 export interface PlanEdge {
   name: string;
   connection: Linear;
   from: number;
   to: number;
+  /** Null when the connection does not learn (or learning is off for the run). */
+  learning: PlanLearning | null;
 }
+
+/** native/runtime/plan_learning.hpp RuleKind. */
+const RULE_KINDS = { pair: 1, mstdpet: 2, fede: 3 } as const;
+const RULE_CLASSES: readonly object[] = [PairSTDP, MSTDPET, FedeSTDP].map((c) => c.prototype);
+
+type NativeRule = [Float64Array, Float32Array | Uint32Array | null, Float32Array | Uint32Array | null, Float32Array | Uint32Array | null, Float64Array | null];
 
 /** A layer variable the engine copies after each step (native/runtime/plan.hpp TapVariable). */
 export const TAP_VARIABLES = ['spikes', 'vCell', 'trace', 'thresh', 'refracCounts', 'theta'] as const;
@@ -57,6 +79,7 @@ interface EngineBinding {
     taps: [number, number, Uint8Array | Float32Array][],
     first: number,
     steps: number,
+    rules: NativeRule[],
   ): void;
   networkRunAsync(
     layers: NativeLayer[],
@@ -65,6 +88,7 @@ interface EngineBinding {
     first: number,
     steps: number,
     control: Int32Array,
+    rules: NativeRule[],
   ): Promise<number>;
 }
 const engine = native as unknown as EngineBinding;
@@ -110,6 +134,39 @@ function sourceObstacle(node: PlanNode): string | null {
   return method ? `the source of layer "${node.name}" overrides ${method}` : null;
 }
 
+/** Why a connection's rule has no native form, or null when it has one. */
+function ruleObstacle(e: PlanEdge): string | null {
+  if (!e.learning) return null;
+  const { rule } = e.learning;
+  const base = libraryPrototype(rule, RULE_CLASSES);
+  if (!base) return `the learning rule of connection "${e.name}" is not PairSTDP, MSTDPET or FedeSTDP`;
+  const method = overridden(rule, base);
+  return method ? `the learning rule of connection "${e.name}" overrides ${method}` : null;
+}
+
+/** The rules of a plan (native/binding/plan_rules.cpp's layouts), their rewards slot left for run(). */
+function nativeRules(edges: readonly PlanEdge[]): NativeRule[] {
+  const rules: NativeRule[] = [];
+  edges.forEach((e, c) => {
+    if (!e.learning) return;
+    const { kind, params, arrays } = e.learning.rule.engineLayer(e.learning.layer)!;
+    const head = Float64Array.of(RULE_KINDS[kind], c, e.learning.total, e.learning.every, ...params);
+    const kept = kind === 'pair' ? null : e.connection.keptTraceBuffer();
+    const [a0, a1, a2] = arrays;
+    if (kind === 'pair') rules.push([head, a0, a1, a2, null]);
+    else if (kind === 'mstdpet') rules.push([head, a0, a1, kept, null]);
+    else rules.push([head, a0, kept, null, null]);
+  });
+  return rules;
+}
+
+/** The rules with this call's rewards: one for every step, or one per step of the call. */
+function withRewards(rules: readonly NativeRule[], rewards: Float64Array): NativeRule[] {
+  return rules.map((r) => (r[0][0] === RULE_KINDS.mstdpet ? [r[0], r[1], r[2], r[3], rewards] : r));
+}
+
+const NO_REWARD = Float64Array.of(0);
+
 function nativeTaps(taps: readonly Tap[]): [number, number, Uint8Array | Float32Array][] {
   return taps.map((t) => [t.layer, TAP_VARIABLES.indexOf(t.variable), t.out]);
 }
@@ -124,6 +181,8 @@ export class NetworkPlan {
     private readonly layers: NativeLayer[],
     private readonly connections: [ArrayBuffer, number, number][],
     private readonly linears: readonly Linear[],
+    private readonly rules: readonly NativeRule[],
+    private readonly ruleObjects: readonly LearningRule[],
   ) {
     this.encodes = layers.some((l) => l[6] !== null);
   }
@@ -141,6 +200,8 @@ export class NetworkPlan {
     for (const e of edges) {
       const method = overridden(e.connection, Linear.prototype);
       if (method) return `connection "${e.name}" overrides ${method}`;
+      const obstacle = ruleObstacle(e);
+      if (obstacle) return obstacle;
     }
     const layers = nodes.map((node, k): NativeLayer => {
       const incoming = edges.flatMap((e, c) => (e.to === k ? [c] : []));
@@ -149,15 +210,21 @@ export class NetworkPlan {
       return [slab, node.x, node.current, node.zeros, counts[k], incoming, source];
     });
     for (const e of edges) e.connection.guard.check(e.connection, 'forward');
+    const rules = [...new Set(edges.flatMap((e) => (e.learning ? [e.learning.rule] : [])))];
+    for (const rule of rules) rule.guard.check(rule, 'step');
     const connections = edges.map((e): [ArrayBuffer, number, number] => [e.connection.buffer, e.from, e.to]);
-    return new NetworkPlan(nodes, layers, connections, edges.map((e) => e.connection));
+    return new NetworkPlan(nodes, layers, connections, edges.map((e) => e.connection), nativeRules(edges), rules);
   }
 
-  /** Runs steps [first, first + steps) natively; each tap receives steps x n values. */
-  run(first: number, steps: number, taps: readonly Tap[] = []): void {
+  /**
+   * Runs steps [first, first + steps) natively; each tap receives steps x n
+   * values. rewards: MSTDPET's reward, one for every step or one per step.
+   */
+  run(first: number, steps: number, taps: readonly Tap[] = [], rewards: Float64Array = NO_REWARD): void {
     for (const node of this.nodes) layerSlab(node.layer, 'forward'); // a layer may have become busy since
     for (const linear of this.linears) linear.guard.check(linear, 'forward'); // so may a connection
-    engine.networkRun(this.layers, this.connections, nativeTaps(taps), first, steps);
+    for (const rule of this.ruleObjects) rule.guard.check(rule, 'step'); // or a rule
+    engine.networkRun(this.layers, this.connections, nativeTaps(taps), first, steps, withRewards(this.rules, rewards));
   }
 
   /**
@@ -166,8 +233,13 @@ export class NetworkPlan {
    * SharedArrayBuffer; Atomics.store(control, 0, 1) stops the run at the next
    * step boundary; control[1] counts the steps done. Resolves with the steps run.
    */
-  runAsync(first: number, steps: number, taps: readonly Tap[], control: Int32Array): Promise<number> {
-    return engine.networkRunAsync(this.layers, this.connections, nativeTaps(taps), first, steps, control);
+  runAsync(first: number, steps: number, taps: readonly Tap[], control: Int32Array, rewards: Float64Array = NO_REWARD): Promise<number> {
+    return engine.networkRunAsync(this.layers, this.connections, nativeTaps(taps), first, steps, control, withRewards(this.rules, rewards));
+  }
+
+  /** The rules the plan steps (held busy by runAsync). */
+  get rulesUsed(): readonly LearningRule[] {
+    return this.ruleObjects;
   }
 
   /** The layers the plan steps. */

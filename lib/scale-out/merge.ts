@@ -102,7 +102,10 @@ export function mergeShards(experiment: Experiment, shards: ShardResult[], dir: 
     const name = recordingFile(spec);
     const out = path.join(dir, name);
     const described = shards.map((s) => s.summary.recordings.find((r) => r.file === name)).find((r) => r !== undefined)!;
-    if (spec.variable === 'spikes' && spec.format === 'bits') {
+    if (spec.variable === 'weight') {
+      fs.writeFileSync(out, shards[0].file(name)!); // the batch shares the weights: every shard wrote the same
+      recordings.push(described);
+    } else if (spec.variable === 'spikes' && spec.format === 'bits') {
       recordings.push({ ...described, shape: mergeBits(shards, name, out) });
     } else if (spec.variable === 'spikes') {
       recordings.push({ ...described, shape: [mergeEvents(shards, name, out), 3] });

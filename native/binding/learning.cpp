@@ -18,11 +18,8 @@
 #include "checks.hpp"
 #include "../abi/connection_layout.hpp"
 #include "../abi/learning_view.hpp"
-#include "../kernels/learning/fede_stdp.hpp"
-#include "../kernels/learning/mstdpet.hpp"
 #include "../kernels/learning/pair_stdp.hpp"
-#include "../runtime/dispatch.hpp"
-#include "../runtime/split.hpp"
+#include "../runtime/learning_steps.hpp"
 
 namespace spiking {
 namespace {
@@ -91,21 +88,6 @@ Synapses synapsesArg(Napi::Env env, const Napi::CallbackInfo& info, std::size_t 
   return S;
 }
 
-// The kernel over the presynaptic rows or the outputs of a call (the range
-// that `begin` and `end` name), split across the pool by runtime/split.hpp's
-// rule (whole 64-item chunks). Every row or output is computed by one call,
-// whatever the split.
-template <class Call, class Kernel>
-void splitOver(const Call& call, std::size_t Call::*begin, std::size_t Call::*end, std::size_t count, double work,
-               Kernel kernel) {
-  splitRange(count, work, [&](std::size_t from, std::size_t to) {
-    Call part = call;
-    part.*begin = from;
-    part.*end = to;
-    kernel(part);
-  });
-}
-
 bool boolArg(Napi::Env env, const Napi::Value& value, const char* name) {
   if (!value.IsBoolean()) fail(env, std::string("Expected a boolean for ") + name, true);
   return value.As<Napi::Boolean>().Value();
@@ -125,10 +107,6 @@ MstdpetCall mstdpetArgs(Napi::Env env, const Napi::CallbackInfo& info, std::size
   return C;
 }
 
-void splitMstdpet(const MstdpetCall& C, MstdpetFn kernel) {
-  splitOver(C, &MstdpetCall::iBegin, &MstdpetCall::iEnd, C.syn.in, eTraceEntries(C.syn), kernel);
-}
-
 // mstdpetUpdate(weights, delays, ring, dims, preTrace: F32 [batch][in],
 //   postSpikes: U8 [batch][out], postTrace: F32 [batch][out],
 //   eTrace: F32 [batch][in][stride], scratch: F32 [2][batch][stride], aPre, aPost, decay)
@@ -145,10 +123,7 @@ Napi::Value MstdpetUpdate(const Napi::CallbackInfo& info) {
   C.aPre = floatArg(env, info[9], "aPre");
   C.aPost = floatArg(env, info[10], "aPost");
   C.decay = floatArg(env, info[11], "eTraceDecay");
-  kernel::mstdpetPost(S, postSpikes, postTrace, scratch, scratch + S.batch * S.stride);
-  C.postSpikes = scratch;
-  C.postTrace = scratch + S.batch * S.stride;
-  splitMstdpet(C, activeLearningKernels().mstdpetUpdate);
+  learnMstdpetUpdate(C, postSpikes, postTrace, scratch);
   return env.Undefined();
 }
 
@@ -157,7 +132,7 @@ Napi::Value MstdpetStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MstdpetCall C = mstdpetArgs(env, info, 4);
   C.scale = floatArg(env, info[5], "lr * reward");
-  splitMstdpet(C, activeLearningKernels().mstdpetStep);
+  learnMstdpetStep(C);
   return env.Undefined();
 }
 
@@ -176,11 +151,7 @@ Napi::Value FedeStdp(const Napi::CallbackInfo& info) {
   C.wInit = floatArg(env, info[7], "wInit");
   C.a = floatArg(env, info[8], "a");
   if (!allFinite(C.preTrace, S.batch * S.in)) fail(env, "Expected a finite presynaptic trace");
-  const float m = kernel::fedeMax(C.preTrace, S.batch * S.in);
-  if (m == 0.0f) return Napi::Boolean::New(env, false);
-  kernel::fedeTerms(C, m);
-  splitOver(C, &FedeCall::iBegin, &FedeCall::iEnd, S.in, batch * in * static_cast<double>(S.out) * 8, kernel::fedeRows);
-  return Napi::Boolean::New(env, true);
+  return Napi::Boolean::New(env, learnFede(C));
 }
 
 // The connection for pair STDP: one delay for every synapse.
@@ -225,15 +196,7 @@ Napi::Value PairStdp(const Napi::CallbackInfo& info) {
   C.wMax = floatArg(env, info[11], "wMax");
   C.multiplicative = boolArg(env, info[12], "multiplicative");
   if (!(C.wMin <= C.wMax)) fail(env, "Expected wMin <= wMax");
-  std::uint32_t* starts = arrivals + S.batch * S.in;
-  const std::size_t events = kernel::pairArrivals(S, arrivals, starts);
-  C.arrivals = arrivals;
-  C.starts = starts;
-  std::size_t fired = 0;
-  for (std::size_t k = 0; k < S.batch * S.out; ++k) fired += C.postSpikes[k] != 0;
-  if (events == 0 && fired == 0) return env.Undefined();
-  const double work = static_cast<double>(events) * static_cast<double>(S.out) + static_cast<double>(fired) * in;
-  splitOver(C, &PairCall::oBegin, &PairCall::oEnd, S.out, work, activeLearningKernels().pairStdp);
+  learnPair(C, arrivals);
   return env.Undefined();
 }
 
@@ -243,8 +206,7 @@ Napi::Value NormalizeWeights(const Napi::CallbackInfo& info) {
   NormalizeCall C;
   C.syn = synapsesArg(env, info, 0);
   C.total = floatArg(env, info[4], "total");
-  const double work = 2 * static_cast<double>(C.syn.in) * static_cast<double>(C.syn.stride);
-  splitOver(C, &NormalizeCall::oBegin, &NormalizeCall::oEnd, C.syn.out, work, activeLearningKernels().normalizeWeights);
+  learnNormalize(C);
   return env.Undefined();
 }
 

@@ -14,6 +14,7 @@
 #include "borrowed_work.hpp"
 #include "checks.hpp"
 #include "connections.hpp"
+#include "plan_rules.hpp"
 #include "../abi/connection_layout.hpp"
 #include "../runtime/plan.hpp"
 
@@ -199,10 +200,12 @@ struct Decoded {
   std::uint64_t first = 0;
   std::size_t steps = 0;
   Kept kept;
+  std::unique_ptr<PlanLearning> learning = std::make_unique<PlanLearning>();  // the hook's context: it must not move
 };
 
-// (layers, connections, taps, first, steps) as a plan, every part checked.
-Decoded decodePlan(const Napi::CallbackInfo& info) {
+// (layers, connections, taps, first, steps) as a plan, every part checked;
+// info[rulesAt], when given, lists the learning rules (plan_rules.hpp).
+Decoded decodePlan(const Napi::CallbackInfo& info, std::size_t rulesAt) {
   Napi::Env env = info.Env();
   // Read everything first: no pointer into JS memory is taken before this ends.
   std::vector<RawLayer> layers;
@@ -219,6 +222,8 @@ Decoded decodePlan(const Napi::CallbackInfo& info) {
   }
   const auto connections = rows(env, info[1], "connections", 3);
   const auto taps = rows(env, info[2], "taps", 3);
+  const bool learns = !info[rulesAt].IsUndefined() && !info[rulesAt].IsNull();
+  const auto rules = learns ? rows(env, info[rulesAt], "rules", 5) : std::vector<std::vector<Napi::Value>>{};
   const double first = number(env, info[3], "first", 0, kTwo53);
   const double steps = number(env, info[4], "steps", 0, kTwo53);
   if (layers.empty()) fail(env, "Expected at least one layer");
@@ -227,6 +232,9 @@ Decoded decodePlan(const Napi::CallbackInfo& info) {
   decodeLayers(env, layers, connections.size(), d.plan, d.kept);
   decodeConnections(env, connections, d.plan, d.kept);
   decodeTaps(env, taps, static_cast<std::size_t>(steps), d.plan, d.kept);
+  decodeRules(env, rules, static_cast<std::size_t>(steps), d.plan, *d.learning, d.kept);
+  d.learning->first = static_cast<std::uint64_t>(first);
+  installLearning(d.plan, *d.learning);
   for (const PlanLayer& p : d.plan.layers) {
     if (p.source.kind != SourceKind::None && first + steps > kTwo32) {
       fail(env, "Expected the steps of a network with an encoder to stay below 2^32");
@@ -237,10 +245,10 @@ Decoded decodePlan(const Napi::CallbackInfo& info) {
   return d;
 }
 
-// networkRun(layers, connections, taps, first, steps): runs steps
+// networkRun(layers, connections, taps, first, steps, rules?): runs steps
 // [first, first + steps) of the compiled network in one call.
 Napi::Value NetworkRun(const Napi::CallbackInfo& info) {
-  Decoded d = decodePlan(info);
+  Decoded d = decodePlan(info, 5);
   runPlan(d.plan, d.first, d.steps);
   return info.Env().Undefined();
 }
@@ -265,14 +273,14 @@ class NetworkRunWork : public BorrowedWork {
   std::size_t ran_ = 0;
 };
 
-// networkRunAsync(layers, connections, taps, first, steps, control) -> Promise<steps run>:
+// networkRunAsync(layers, connections, taps, first, steps, control, rules?) -> Promise<steps run>:
 // networkRun off the event loop. control: an Int32Array of 2 (lib/ puts it on
 // a SharedArrayBuffer and writes it with Atomics); setting [0] to non-zero
 // stops the run at the next step boundary, [1] counts the steps done.
 Napi::Value NetworkRunAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Napi::Value controlValue = info[5];
-  Decoded d = decodePlan(info);
+  Decoded d = decodePlan(info, 6);
   const TypedView control = typedView(controlValue);
   if (control.type != napi_int32_array || control.length != 2) {
     fail(env, "Expected an Int32Array of 2 (on a SharedArrayBuffer) for control", true);

@@ -298,6 +298,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
         for (std::size_t c : p.incoming) {
           PlanConnection& conn = plan.connections[c];
           stepEdge(conn, plan.layers[conn.from], p.current, gather[c]);
+          if (conn.keptTrace) std::memcpy(conn.keptTrace, plan.layers[conn.from].layer.trace, conn.link.batch * conn.link.in * sizeof(float));
         }
         x = Segment{p.current, 1};
         drive.x = &x;

@@ -62,6 +62,13 @@ struct PlanConnection {
   std::uint8_t* ring = nullptr;
   std::size_t from = 0;       // the source layer's index
   std::uint8_t* headSlot = nullptr;  // the slab's float64 head slot, written back at the end
+  // True when a learning rule changes the weights during the run
+  // (plan_learning.hpp): such a connection, and the layer it drives, must be
+  // stepped one step at a time.
+  bool stepwise = false;
+  // When set ([batch][in]): the presynaptic trace is copied here each time
+  // the connection steps, as forward() and difference() carry it for a rule.
+  float* keptTrace = nullptr;
 };
 
 // Variables a tap copies after each step.

@@ -1,0 +1,72 @@
+#include "learning_steps.hpp"
+
+#include "dispatch.hpp"
+#include "split.hpp"
+#include "../kernels/learning/fede_stdp.hpp"
+#include "../kernels/learning/mstdpet.hpp"
+#include "../kernels/learning/pair_stdp.hpp"
+
+namespace spiking {
+namespace {
+
+// The kernel over the presynaptic rows or the outputs of a call (the range
+// that `begin` and `end` name), split across the pool (whole 64-item chunks).
+template <class Call, class Kernel>
+void splitOver(const Call& call, std::size_t Call::*begin, std::size_t Call::*end, std::size_t count, double work,
+               Kernel kernel) {
+  splitRange(count, work, [&](std::size_t from, std::size_t to) {
+    Call part = call;
+    part.*begin = from;
+    part.*end = to;
+    kernel(part);
+  });
+}
+
+double eTraceEntries(const Synapses& S) {
+  return static_cast<double>(S.batch) * static_cast<double>(S.in) * static_cast<double>(S.stride);
+}
+
+}  // namespace
+
+void learnMstdpetUpdate(MstdpetCall C, const std::uint8_t* postSpikes, const float* postTrace, float* scratch) {
+  const Synapses& S = C.syn;
+  kernel::mstdpetPost(S, postSpikes, postTrace, scratch, scratch + S.batch * S.stride);
+  C.postSpikes = scratch;
+  C.postTrace = scratch + S.batch * S.stride;
+  splitOver(C, &MstdpetCall::iBegin, &MstdpetCall::iEnd, S.in, eTraceEntries(S), activeLearningKernels().mstdpetUpdate);
+}
+
+void learnMstdpetStep(const MstdpetCall& C) {
+  splitOver(C, &MstdpetCall::iBegin, &MstdpetCall::iEnd, C.syn.in, eTraceEntries(C.syn), activeLearningKernels().mstdpetStep);
+}
+
+bool learnFede(const FedeCall& C) {
+  const Synapses& S = C.syn;
+  const float m = kernel::fedeMax(C.preTrace, S.batch * S.in);
+  if (m == 0.0f) return false;
+  kernel::fedeTerms(C, m);
+  const double work = static_cast<double>(S.batch) * static_cast<double>(S.in) * static_cast<double>(S.out) * 8;
+  splitOver(C, &FedeCall::iBegin, &FedeCall::iEnd, S.in, work, kernel::fedeRows);
+  return true;
+}
+
+void learnPair(PairCall C, std::uint32_t* arrivals) {
+  const Synapses& S = C.syn;
+  std::uint32_t* starts = arrivals + S.batch * S.in;
+  const std::size_t events = kernel::pairArrivals(S, arrivals, starts);
+  C.arrivals = arrivals;
+  C.starts = starts;
+  std::size_t fired = 0;
+  for (std::size_t k = 0; k < S.batch * S.out; ++k) fired += C.postSpikes[k] != 0;
+  if (events == 0 && fired == 0) return;
+  const double work = static_cast<double>(events) * static_cast<double>(S.out) +
+                      static_cast<double>(fired) * static_cast<double>(S.in);
+  splitOver(C, &PairCall::oBegin, &PairCall::oEnd, S.out, work, activeLearningKernels().pairStdp);
+}
+
+void learnNormalize(const NormalizeCall& C) {
+  const double work = 2 * static_cast<double>(C.syn.in) * static_cast<double>(C.syn.stride);
+  splitOver(C, &NormalizeCall::oBegin, &NormalizeCall::oEnd, C.syn.out, work, activeLearningKernels().normalizeWeights);
+}
+
+}  // namespace spiking

@@ -1,0 +1,36 @@
+// One step of each learning rule on one connection, in the call order
+// abi/learning_view.hpp documents: the serial parts (postsynaptic rows,
+// arrivals, FedeSTDP's trace terms) on the caller, then the kernel of the
+// active instruction set split across the pool by runtime/split.hpp's rule.
+// Every synapse is computed by one call in a fixed order, so the bits do not
+// depend on the thread count. Used by the N-API entries (binding/learning.cpp)
+// and by the network engine's learning hook (runtime/plan_learning.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../abi/learning_view.hpp"
+
+namespace spiking {
+
+// MSTDPET's eligibility update: postSpikes [batch][out] and postTrace
+// [batch][out] laid out as float rows in scratch ([2][batch][stride]), then
+// mstdpetUpdate over the presynaptic rows. C.preTrace is set by the caller.
+void learnMstdpetUpdate(MstdpetCall C, const std::uint8_t* postSpikes, const float* postTrace, float* scratch);
+
+// MSTDPET's weight step with C.scale = f32(lr * reward).
+void learnMstdpetStep(const MstdpetCall& C);
+
+// FedeSTDP: returns false, changing nothing, when every presynaptic trace is 0.
+// The trace must be finite (the caller checks or knows).
+bool learnFede(const FedeCall& C);
+
+// Pair STDP after kernel::pairTraces: lists the arrivals into `arrivals`
+// ([batch * in + batch + 1]) and updates the touched synapses.
+void learnPair(PairCall C, std::uint32_t* arrivals);
+
+// Weight normalisation over every output.
+void learnNormalize(const NormalizeCall& C);
+
+}  // namespace spiking

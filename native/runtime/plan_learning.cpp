@@ -1,0 +1,103 @@
+#include "plan_learning.hpp"
+
+#include <cmath>
+
+#include "learning_steps.hpp"
+#include "../kernels/learning/pair_stdp.hpp"
+
+namespace spiking {
+namespace {
+
+// A plan connection as the learning kernels see it after a step: its ring
+// head has moved on, so the last step's row is the one before it.
+Synapses synapsesOf(const Connection& L) {
+  Synapses S;
+  S.batch = L.batch;
+  S.in = L.in;
+  S.out = L.out;
+  S.stride = L.stride;
+  S.rows = L.rows;
+  S.head = (L.head + L.rows - 1) % L.rows;
+  S.delay = L.delay;
+  S.weights = const_cast<float*>(L.weights);  // the slab's weights, writable
+  S.delays = L.delays;
+  S.ring = L.ring;
+  return S;
+}
+
+bool allFinite(const float* values, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!std::isfinite(values[k])) return false;
+  }
+  return true;
+}
+
+void stepRule(const PlanLearning& learning, const PlanRule& r, const NetworkPlan& plan, std::uint64_t step) {
+  const Synapses S = synapsesOf(plan.connections[r.connection].link);
+  const Layer& post = plan.layers[r.target].layer;
+  switch (r.kind) {
+    case RuleKind::Pair: {
+      kernel::pairTraces(S, post.spikes, r.preTrace, r.postTrace, r.decayPre, r.decayPost, r.set);
+      PairCall C;
+      C.syn = S;
+      C.postSpikes = post.spikes;
+      C.preTrace = r.preTrace;
+      C.postTrace = r.postTrace;
+      C.aPlus = r.aPlus;
+      C.aMinus = r.aMinus;
+      C.wMin = r.wMin;
+      C.wMax = r.wMax;
+      C.multiplicative = r.multiplicative;
+      learnPair(C, r.arrivals);
+      break;
+    }
+    case RuleKind::Mstdpet: {
+      MstdpetCall C;
+      C.syn = S;
+      C.preTrace = r.keptTrace;
+      C.eTrace = r.eTrace;
+      C.aPre = r.aPre;
+      C.aPost = r.aPost;
+      C.decay = r.decay;
+      learnMstdpetUpdate(C, post.spikes, post.trace, r.scratch);
+      const double reward = r.rewards[r.rewardCount == 1 ? 0 : static_cast<std::size_t>(step - learning.first)];
+      if (reward != 0) {
+        C.scale = static_cast<float>(r.lr * reward);
+        learnMstdpetStep(C);
+      }
+      break;
+    }
+    case RuleKind::Fede: {
+      FedeCall C;
+      C.syn = S;
+      C.preTrace = r.keptTrace;
+      C.scratch = r.scratch;
+      C.lr = r.fedeLr;
+      C.wInit = r.wInit;
+      C.a = r.a;
+      if (allFinite(C.preTrace, S.batch * S.in)) learnFede(C);
+      break;
+    }
+  }
+  if (r.every != 0 && (step + 1) % r.every == 0) {
+    NormalizeCall N;
+    N.syn = S;
+    N.total = r.total;
+    learnNormalize(N);
+  }
+}
+
+void afterStep(void* context, const NetworkPlan& plan, std::uint64_t step) {
+  const PlanLearning& learning = *static_cast<const PlanLearning*>(context);
+  for (const PlanRule& r : learning.rules) stepRule(learning, r, plan, step);
+}
+
+}  // namespace
+
+void installLearning(NetworkPlan& plan, PlanLearning& learning) {
+  if (learning.rules.empty()) return;
+  plan.hook.afterStep = &afterStep;
+  plan.hook.context = &learning;
+}
+
+}  // namespace spiking
