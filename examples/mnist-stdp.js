@@ -25,7 +25,7 @@ const { Command, InvalidArgumentError } = require('commander');
 const { SingleBar, Presets } = require('cli-progress');
 const spiking = require('..');
 
-const { AdaptiveThresholdLIFNeuron, Linear, PairSTDP, PoissonEncoder, normalizeWeights } = spiking;
+const { AdaptiveThresholdLIFNeuron, Input, Linear, Network, PairSTDP, PoissonEncoder, normalizeWeights } = spiking;
 
 /** The parameters of the network, in mV and ms, relative to the resting potential (-65 mV). */
 const PAPER = {
@@ -96,7 +96,8 @@ function loadDigits(seed) {
  * The network for `batch` digits at once: each sample has its own neurons,
  * traces and input spikes; the weights are shared, and PairSTDP applies
  * every sample's changes to them (all depressions of a step, then all
- * potentiations).
+ * potentiations). The network engine runs it natively, STDP and weight
+ * normalisation included (docs/learning.md, "In a network").
  */
 function buildNetwork({ neurons, batch, seed, learn, theta, weights }) {
   const p = PAPER;
@@ -127,49 +128,57 @@ function buildNetwork({ neurons, batch, seed, learn, theta, weights }) {
   // Lateral inhibition: every neuron onto every other one, not onto itself.
   const inhibition = new Linear({ inFeatures: neurons, outFeatures: neurons, batchSize: batch, dt, weight: { init: 'constant', value: -p.inhibition } });
   inhibition.setWeight(Float32Array.from({ length: neurons * neurons }, (_, k) => (k % (neurons + 1) === 0 ? 0 : -p.inhibition)));
-  const stdp = learn
-    ? new PairSTDP({
-        layers: { exc: { connection: input, neuron: exc } },
-        tauPre: p.tauPre,
-        tauPost: p.tauPost,
-        aPlus: p.aPlus,
-        aMinus: p.aMinus,
-        wMin: 0,
-        wMax: p.wMax,
-        trace: 'set',
-      })
-    : null;
   const encoder = new PoissonEncoder({ cellsShape: [batch, 784], rates: 0, dt, seed });
-  return { exc, input, inhibition, stdp, encoder, batch, neurons, time: 0 };
+  const net = new Network()
+    .addLayer('in', new Input({ cellsShape: [batch, 784], dt, alphaT: 1, tauT: 0.5 }), { source: encoder })
+    .addLayer('exc', exc);
+  if (learn) {
+    const stdp = new PairSTDP({
+      layers: { exc: { connection: input, neuron: exc } },
+      tauPre: p.tauPre,
+      tauPost: p.tauPost,
+      aPlus: p.aPlus,
+      aMinus: p.aMinus,
+      wMin: 0,
+      wMax: p.wMax,
+      trace: 'set',
+    });
+    // Each neuron's weights sum to 78 before every digit: after the last
+    // step of each presentation (every presentSteps + restSteps steps), and now.
+    net.connect('in', 'exc', input, { learning: stdp, normalize: { total: p.normTotal, every: p.presentSteps + p.restSteps } });
+    normalizeWeights(input, p.normTotal);
+  } else {
+    net.connect('in', 'exc', input);
+  }
+  net.connect('exc', 'exc', inhibition); // a feedback edge: the spikes of the step before
+  const counts = new Float32Array(batch * neurons);
+  // Counts the excitatory spikes of a run; the engine hands it its copies of them.
+  const counter = {
+    tap: { layer: 'exc', variable: 'spikes' },
+    open() {},
+    record() {
+      this.recordValues(0, exc.spikes);
+    },
+    recordValues(_t, spikes) {
+      for (let k = 0; k < spikes.length; k++) counts[k] += spikes[k];
+    },
+    close() {},
+  };
+  return { net, exc, input, encoder, counter, counts, learn, batch, neurons, silence: new Float32Array(batch * 784) };
 }
 
 /**
- * Shows one digit per sample slot (null: the slot idles) for 350 ms, then
+ * Shows one digit per sample slot (rates 0: the slot idles) for 350 ms, then
  * rests 150 ms; returns each slot's spike counts of the 350 ms (batch x neurons).
  */
-function present(net, rates) {
-  const { exc, input, inhibition, stdp, encoder, batch, neurons } = net;
+function present(model, rates) {
+  const { net, encoder, counter, counts } = model;
   const p = PAPER;
-  if (stdp) normalizeWeights(input, p.normTotal);
+  counts.fill(0);
   encoder.setRates(rates);
-  const spikesIn = new Uint8Array(batch * 784);
-  const silent = new Uint8Array(batch * 784);
-  const current = new Float32Array(batch * neurons);
-  const counts = new Float32Array(batch * neurons);
-  for (let t = 0; t < p.presentSteps + p.restSteps; t++) {
-    const showing = t < p.presentSteps;
-    if (showing) encoder.encode(net.time, spikesIn);
-    current.fill(0);
-    input.current(showing ? spikesIn : silent, current);
-    inhibition.current(exc.spikes, current); // the spikes of the step before
-    const { spikes } = exc.forward(current);
-    if (stdp) {
-      stdp.updateState();
-      stdp.step();
-    }
-    if (showing) for (let k = 0; k < spikes.length; k++) counts[k] += spikes[k];
-    net.time++;
-  }
+  net.run(p.presentSteps, { recorders: [counter] });
+  encoder.setRates(model.silence);
+  net.run(p.restSteps);
   return counts;
 }
 
@@ -195,7 +204,7 @@ function runDigits(net, digits, done, tick) {
       const scale = slot ? p.inputRate + p.rateStep * slot.repeats : 0;
       for (let i = 0; i < 784; i++) rates[b * 784 + i] = slot ? slot.digit.pixels[i] * scale : 0;
     }
-    const before = net.stdp && batch > 1 ? Float32Array.from(net.exc.theta.subarray(0, neurons)) : null;
+    const before = net.learn && batch > 1 ? Float32Array.from(net.exc.theta.subarray(0, neurons)) : null;
     const counts = present(net, rates);
     if (before) shareTheta(net, before);
     for (let b = 0; b < batch; b++) {
@@ -300,7 +309,7 @@ function trainAndTest(options) {
     bar.stop();
   }
   const trainSeconds = Number(process.hrtime.bigint() - trainStart) / 1e9;
-  normalizeWeights(net.input, PAPER.normTotal);
+  normalizeWeights(net.input, PAPER.normTotal); // as before the next digit
   const weights = Float32Array.from(net.input.weight);
   const theta = Float32Array.from(net.exc.theta.subarray(0, neurons)); // the same in every slot
 
