@@ -5,6 +5,12 @@
 // PairSTDP (updateState + step), and with dense MSTDPET (updateState, which
 // touches every synapse and needs Linear.forward's trace), all in one run.
 // Medians of several runs, microseconds per step, and ratios to the step alone.
+// Then the same network in the engine (Network.run, the encoder in the plan):
+// the run alone, and with PairSTDP or MSTDPET connected with { learning },
+// stepped by the plan's hook after every step (MSTDPET without a reward:
+// its eligibility update, as the loop above). The engine's run encodes its
+// Poisson inputs itself, which the loop above does once beforehand, so
+// compare the rules' own costs: each row minus its "alone" row.
 //
 //   node scripts/bench-learning.js [--neurons 100,400] [--steps 2000] [--runs 5] [--json FILE]
 const fs = require('node:fs');
@@ -37,6 +43,23 @@ function setup(nOut) {
   const spikes = [];
   for (let t = 0; t < steps; t++) spikes.push(encoder.encode(t, new Uint8Array(nIn)));
   return { input, linear, neuron, pair, mst, spikes, current: new Float32Array(nOut) };
+}
+
+/** The network of setup() in the engine, its connection learning with `kind` (null: none). */
+function engineNetwork(nOut, kind) {
+  const input = new spiking.Input({ cellsShape: [1, nIn], dt, alphaT: 1, tauT: 20, updateType: 'exponential' });
+  const encoder = new spiking.PoissonEncoder({ cellsShape: [1, nIn], rates, dt, seed: 3 });
+  const linear = new spiking.Linear({ inFeatures: nIn, outFeatures: nOut, batchSize: 1, dt, weight: { init: 'uniform', low: 0, high: 0.3, seed: 1 } });
+  const neuron = new spiking.LIFNeuron({ cellsShape: [1, nOut], thresh: 0.5, vRest: 0, alphaV: 1, alphaT: 1, dt, durationRefrac: 10, tauV: 200, tauT: 40, updateType: 'exponential' });
+  const layers = { exc: { connection: linear, neuron } };
+  const rule =
+    kind === 'pair' ? new spiking.PairSTDP({ layers, tauPre: 20, tauPost: 20, aPlus: 0.01, aMinus: 0.0001, wMax: 1 })
+    : kind === 'mstdpet' ? new spiking.MSTDPET({ layers, aPre: 1, aPost: 1, lr: 0.01, eTraceDecay: 0.95 })
+    : null;
+  return new spiking.Network()
+    .addLayer('in', input, { source: encoder })
+    .addLayer('exc', neuron)
+    .connect('in', 'exc', linear, rule ? { learning: rule } : {});
 }
 
 function median(values) {
@@ -76,11 +99,21 @@ for (const nOut of opts.neurons.split(',').map(Number)) {
   const alone = time(() => { for (let t = 0; t < steps; t++) step(t); });
   const pair = time(() => { for (let t = 0; t < steps; t++) { step(t); s.pair.updateState(); s.pair.step(); } });
   const mstdpet = time(() => { for (let t = 0; t < steps; t++) { forwardStep(t); s.mst.updateState(); } });
-  const row = { neurons: nOut, inputs: nIn, arrivalsPerStep: arrivals / steps, postSpikesPerStep: fired / steps, usPerStep: { alone, pairStdp: pair, mstdpet } };
+  const nets = { alone: engineNetwork(nOut, null), pair: engineNetwork(nOut, 'pair'), mstdpet: engineNetwork(nOut, 'mstdpet') };
+  const engine = {
+    alone: time(() => nets.alone.run(steps)),
+    pairStdp: time(() => nets.pair.run(steps)),
+    mstdpet: time(() => nets.mstdpet.run(steps)), // reward 0: updateState only, as the loop above
+  };
+  const row = { neurons: nOut, inputs: nIn, arrivalsPerStep: arrivals / steps, postSpikesPerStep: fired / steps, usPerStep: { alone, pairStdp: pair, mstdpet }, engineUsPerStep: engine };
   results.push(row);
   console.log(`${nOut} neurons (${row.arrivalsPerStep.toFixed(2)} arrivals, ${row.postSpikesPerStep.toFixed(3)} neuron spikes per step):`);
   console.log(`  step alone                  ${alone.toFixed(2)} us  1.00x`);
   console.log(`  + PairSTDP (event driven)   ${pair.toFixed(2)} us  ${(pair / alone).toFixed(2)}x`);
   console.log(`  forward + MSTDPET (dense)   ${mstdpet.toFixed(2)} us  ${(mstdpet / alone).toFixed(2)}x`);
+  console.log(`  engine: run alone           ${engine.alone.toFixed(2)} us  1.00x`);
+  console.log(`  engine: + PairSTDP (hook)   ${engine.pairStdp.toFixed(2)} us  ${(engine.pairStdp / engine.alone).toFixed(2)}x`);
+  console.log(`  engine: + MSTDPET (hook)    ${engine.mstdpet.toFixed(2)} us  ${(engine.mstdpet / engine.alone).toFixed(2)}x`);
+  console.log(`  PairSTDP's own cost per step: ${(pair - alone).toFixed(2)} us by hand, ${(engine.pairStdp - engine.alone).toFixed(2)} us in the engine`);
 }
 if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ threads: spiking.numThreads(), isa: spiking.instructionSet(), steps, runs, results }, null, 2));

@@ -199,16 +199,23 @@ function expectSameGraph(x: ReturnType<typeof graph>, y: ReturnType<typeof graph
 }
 
 describe('a graph with recurrent and feedback learning connections', () => {
-  test.each([1, 2, 3])('run equals step() (JavaScript) with %i thread(s), normalising every 5 steps', (threads) => {
+  test.each([
+    [1, 3, 3],
+    [2, 3, 3],
+    [3, 3, 3],
+    [2, 11, 1],
+    [3, 21, 4],
+    [1, 40, 2],
+  ])('run equals step() (JavaScript) with %i thread(s), seed %i, batch %i, normalising every 5 steps', (threads, seed, batch) => {
     spiking.setNumThreads(threads);
     const steps = 80;
     const rewards = Array.from({ length: steps }, (_, t) => (t % 9 === 4 ? 1 : t % 13 === 0 ? -1 : 0));
-    const engine = graph(3, 3);
+    const engine = graph(seed, batch);
     engine.net.run(steps, { reward: rewards });
-    const stepped = graph(3, 3);
+    const stepped = graph(seed, batch);
     for (let t = 0; t < steps; t++) stepped.net.step({ reward: rewards[t] });
-    expectSameGraph(engine, stepped, `${threads} thread(s)`);
-    const fresh = graph(3, 3);
+    expectSameGraph(engine, stepped, `${threads} thread(s), seed ${seed}, batch ${batch}`);
+    const fresh = graph(seed, batch);
     expect(engine.links[2].weight).not.toEqual(fresh.links[2].weight);
     // every 5 steps: each neuron's incoming weights from b sum to 3 after step 79
     const w = engine.links[2].weight;
@@ -352,5 +359,51 @@ describe('WeightRecorder', () => {
     expectIdentical(saved.data as Float32Array, a.linear.weight, 'weights at the end');
     expect(() => a.net.run(1, { recorders: [new WeightRecorder({ connection: 'nope', file })] })).toThrow(/a connection of the network \("in_hidden"\) for connection/);
     expect(() => new WeightRecorder({ connection: 'in_hidden', file, every: 0 })).toThrow(/every/);
+  });
+});
+
+describe('a rule of your own', () => {
+  class Counting extends spiking.LearningRule {
+    updates = 0;
+    rewards: unknown[] = [];
+    constructor(layers: spiking.RuleLayers) {
+      super(layers, {});
+    }
+    override updateState(): void {
+      this.updates++;
+    }
+    override step(reward?: unknown): void {
+      this.rewards.push(reward);
+    }
+    override resetState(): void {}
+  }
+
+  test('runs in JavaScript after every step (updateState, step(reward)); runAsync refuses it', async () => {
+    const p = parts('pair', SMALL);
+    const rule = new Counting({ hidden: { connection: p.linear, neuron: p.neuron } });
+    const net = new Network().addLayer('in', p.input, { source: p.encoder }).addLayer('hidden', p.neuron).connect('in', 'hidden', p.linear, { learning: rule });
+    expect(net.engine).toBe('the learning rule of connection "in_hidden" is not PairSTDP, MSTDPET or FedeSTDP');
+    net.run(4, { reward: [1, 0, 2, 3] });
+    expect(rule.updates).toBe(4);
+    expect(rule.rewards).toEqual([1, 0, 2, 3]);
+    await expect(net.runAsync(2)).rejects.toThrow(/needs a network the engine runs natively, but the learning rule of connection "in_hidden"/);
+    net.run(3, { learning: false });
+    expect(rule.updates).toBe(4);
+  });
+
+  test('a library rule with an overridden method runs in JavaScript too, with its override', () => {
+    class Louder extends PairSTDP {
+      calls = 0;
+      override step(): void {
+        this.calls++;
+        super.step();
+      }
+    }
+    const p = parts('pair', SMALL);
+    const rule = new Louder({ layers: { hidden: { connection: p.linear, neuron: p.neuron } }, tauPre: 5, tauPost: 4, aPlus: 0.02, aMinus: 0.015, wMax: 0.5 });
+    const net = new Network().addLayer('in', p.input, { source: p.encoder }).addLayer('hidden', p.neuron).connect('in', 'hidden', p.linear, { learning: rule });
+    expect(net.engine).toBe('the learning rule of connection "in_hidden" overrides step');
+    net.run(6);
+    expect(rule.calls).toBe(6);
   });
 });

@@ -256,11 +256,11 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
   /**
    * How run() steps this network: 'native' (the engine: the whole graph in
    * one native plan), or the reason it steps in JavaScript instead (a layer
-   * class of your own, an overridden stage, storeTrace, an encoder of your
-   * own). Both give the same bits.
+   * class of your own, an overridden stage, storeTrace, an encoder or a
+   * learning rule of your own). Both give the same bits.
    */
   get engine(): string {
-    const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(), this.nodes.map(() => new Float64Array(this.batch)));
+    const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(true), this.nodes.map(() => new Float64Array(this.batch)));
     return typeof plan === 'string' ? plan : 'native';
   }
 
