@@ -116,6 +116,10 @@ export interface NativeBinding {
   // The runtime
   numThreads(): number;
   setNumThreads(threads: number): void;
+  /** The engine's forced steps per block, 0 for automatic (native/runtime/blocks.hpp). */
+  blockSteps(): number;
+  setBlockSteps(steps: number): void;
+  maxBlockSteps: number;
   instructionSets(): string[];
   instructionSet(): string;
   setInstructionSet(name: string): boolean;

@@ -26,6 +26,8 @@ export {
   setInstructionSet,
   numThreads,
   setNumThreads,
+  blockSteps,
+  setBlockSteps,
   buildSystem,
   type InstructionSet,
 } from './runtime';

@@ -45,5 +45,26 @@ export function setNumThreads(threads: number): void {
   native.setNumThreads(threads);
 }
 
+/**
+ * The steps per block that Network.run and runAsync are forced to run layer
+ * by layer ([engine.md](../docs/engine.md#blocks-of-steps)); 0 when the
+ * engine chooses (the default, or the SPIKING_BLOCK_STEPS environment variable).
+ */
+export function blockSteps(): number {
+  return native.blockSteps();
+}
+
+/**
+ * Forces the engine's steps per block, process-wide (1 runs step by step);
+ * 0 lets it choose again. For tests and benchmarks: the bits are the same
+ * for every block size.
+ */
+export function setBlockSteps(steps: number): void {
+  if (!Number.isSafeInteger(steps) || steps < 0 || steps > native.maxBlockSteps) {
+    throw new RangeError(`Expected a whole number from 0 to ${native.maxBlockSteps} for steps per block but received ${String(steps)}`);
+  }
+  native.setBlockSteps(steps);
+}
+
 /** How the loaded addon was built: 'cmake-js' or 'node-gyp' (prebuilds are node-gyp builds). */
 export const buildSystem: string = native.buildSystem;

@@ -290,6 +290,22 @@ describe('SPIKING_NUM_THREADS', () => {
   });
 });
 
+describe('SPIKING_BLOCK_STEPS', () => {
+  test.each(['0', '65', '-1', '2.5', 'eight'])('%j is an error at load, naming the variable', (value) => {
+    const child = loadWith({ SPIKING_BLOCK_STEPS: value }, 'console.log("loaded", native.blockSteps())');
+    expect(child.stdout).not.toMatch(/loaded/);
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toContain(
+      `Expected SPIKING_BLOCK_STEPS to be a whole number from 1 to 64 (steps per block of the network engine) but it is "${value}"`,
+    );
+  });
+
+  test.each([['7', 7], ['', 0]])('%j sets the forced block size (0: automatic)', (value, steps) => {
+    const child = loadWith({ SPIKING_BLOCK_STEPS: value }, 'console.log(native.blockSteps())');
+    expect([child.status, child.stdout.trim()]).toEqual([0, String(steps)]);
+  });
+});
+
 describe('work splitting', () => {
   test('a connection with few outputs and many threads splits into whole chunks (no empty chunk size)', () => {
     // 64 threads, 100 outputs: fewer than 4 outputs per thread. Run in a child: a bad split once divided by zero.

@@ -53,6 +53,42 @@ describe.each(instructionSets())('PoissonEncoder under %s', (isa) => {
   });
 });
 
+describe.each(instructionSets())('the vectorised Bernoulli kernel under %s against the scalar generator', (isa) => {
+  beforeAll(() => setInstructionSet(isa));
+  afterAll(() => setInstructionSet(instructionSets()[0]));
+
+  // Sizes around every vector width (4, 8 or 16 blocks of 4 neurons: groups
+  // of 16, 32 or 64 neurons), partial blocks and groups, and a long row.
+  const SIZES = [...Array.from({ length: 70 }, (_, i) => i + 1), 127, 128, 129, 255, 257, 1031];
+  // Thresholds p * 2^32: never (0, negative, NaN), always (2^32 and above),
+  // whole numbers (word < t exactly at the limit), and fractions near the top.
+  const EDGES = [0, -1, Number.NaN, 2 ** 32, 2 ** 33, 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32 - 0.5, 0.5, 1.5, 3 * 2 ** 29];
+  const threshold = (k: number, salt: number): number => {
+    const r = (Math.imul(k + 1, 0x9e3779b1) ^ salt) >>> 0;
+    return r % 5 === 0 ? EDGES[r % EDGES.length] : r % 7 === 0 ? 0 : (r % 1000) * 4294967.296;
+  };
+
+  test.each(SIZES)('n = %i: out = word < threshold at counter (step, i / 4, sample, domain), shared and per sample', (n) => {
+    const batch = 3;
+    const key = [0x89abcdef, 0x01234567 + n];
+    for (const shared of [true, false]) {
+      const thresholds = Float64Array.from({ length: shared ? n : batch * n }, (_, k) => threshold(k, n));
+      if (shared && n > 40) thresholds.fill(0, 0, 40); // a few groups that all have rate 0
+      const out = new Uint8Array(batch * n).fill(7);
+      for (const step of [0, 5, 4294967295]) {
+        native.bernoulli(out, thresholds, n, key[0], key[1], step, 4294967290, 0x504f4953);
+        const expected = new Uint8Array(batch * n);
+        for (let b = 0; b < batch; b++) {
+          const words = new Uint32Array(Math.ceil(n / 4) * 4);
+          native.philox(words, key[0], key[1], step, 0, 4294967290 + b, 0x504f4953);
+          for (let i = 0; i < n; i++) expected[b * n + i] = words[i] < thresholds[(shared ? 0 : b * n) + i] ? 1 : 0;
+        }
+        expect(Buffer.from(out).equals(Buffer.from(expected))).toBe(true);
+      }
+    }
+  });
+});
+
 describe('PoissonEncoder', () => {
   const base = { cellsShape: [4, 37], rates: 100, dt: 1, seed: 42 };
 

@@ -33,7 +33,18 @@ const THREADS = spiking.numThreads();
 afterAll(() => {
   spiking.setInstructionSet(ISAS[0]);
   spiking.setNumThreads(THREADS);
+  spiking.setBlockSteps(0);
 });
+
+/**
+ * The engine's steps per block (docs/engine.md, "Blocks of steps"): forced
+ * through setBlockSteps, or chosen by the engine ('auto', setBlockSteps(0)).
+ */
+type BlockSteps = number | 'auto';
+const blockStepsArb: fc.Arbitrary<BlockSteps> = fc.constantFrom<BlockSteps>(1, 2, 7, 'auto');
+function setBlockSteps(steps: BlockSteps): void {
+  spiking.setBlockSteps(steps === 'auto' ? 0 : steps);
+}
 
 type Source = { kind: 'none' } | { kind: 'poisson'; seed: number; rate: number } | { kind: 'latency'; window: number; jitter: number; seed: number; intensitySeed: number };
 
@@ -115,14 +126,16 @@ describe('property: Network.run on the engine equals stepping', () => {
       config: networkArbOf(most),
       source: sourceArb,
       isa: fc.nat(ISAS.length - 1),
-      threads: fc.constantFrom(1, 2),
+      threads: fc.constantFrom(1, 2, 3),
+      blockSteps: blockStepsArb,
     });
 
   const property = (most: { batch: number; width: number }, opsMax: number) =>
-    fc.property(caseArb(most), fc.array(opArb, { minLength: 1, maxLength: opsMax }), ({ config, source, isa, threads }, ops) => {
+    fc.property(caseArb(most), fc.array(opArb, { minLength: 1, maxLength: opsMax }), ({ config, source, isa, threads, blockSteps }, ops) => {
       spiking.setInstructionSet(ISAS[isa]);
       spiking.setNumThreads(threads);
-      checkTwins(withSource(config, source), ops, `${ISAS[isa]}, ${threads} thread(s)`);
+      setBlockSteps(blockSteps);
+      checkTwins(withSource(config, source), ops, `${ISAS[isa]}, ${threads} thread(s), blocks of ${blockSteps}`);
     });
 
   test('small random graphs, bit for bit after every operation', () => {
@@ -166,6 +179,72 @@ test.each([
   for (let t = 0; t < 12; t++) stepped.step();
   expect(counts.hidden.reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
   expect(Buffer.from(engine.saveState()).equals(Buffer.from(stepped.saveState()))).toBe(true);
+});
+
+/**
+ * Four layers whose edges exercise every case of the blocked engine: a
+ * delayed feed-forward edge, a skip edge, a feedback edge of lag 3 (its
+ * layers run in chunks of 3 steps), a self-loop of lag 1 (step by step
+ * inside the layer's block), per-synapse delays and a FedeNeuron target
+ * (step-wise kernels), a feedback edge with per-synapse delays (its range runs
+ * step by step); big enough that every stage splits across threads.
+ */
+function deepNetwork(): spiking.Network {
+  const batch = 16, n = 400, dt = 1;
+  const net = new spiking.Network();
+  net.addLayer('in', new spiking.Input({ cellsShape: [batch, n], dt, alphaT: 0.01, tauT: 0.5 }), {
+    source: new spiking.PoissonEncoder({ cellsShape: [batch, n], rates: 200, dt, seed: 4 }),
+  });
+  const neuron = { cellsShape: [batch, n], thresh: 0.5, vRest: 0, alphaV: 1, alphaT: 0.01, dt, durationRefrac: 1, tauV: 4, tauT: 4 };
+  net.addLayer('h1', new spiking.LIFNeuron({ ...neuron, updateType: 'exponential' }));
+  net.addLayer('h2', new spiking.FedeNeuron(neuron));
+  net.addLayer('h3', new spiking.AdaptiveLIFNeuron({ ...neuron, alphaThresh: 0.1, tauThresh: 0.9, updateType: 'exponential' }));
+  const linear = (seed: number, delay: number | number[] = 0, low = -0.05, high = 0.1) =>
+    new spiking.Linear({ inFeatures: n, outFeatures: n, batchSize: batch, dt, delay, weight: { init: 'uniform', low, high, seed } });
+  const perSynapse = (seed: number) => Array.from({ length: n * n }, (_, i) => (i * 7 + seed) % 4);
+  net.connect('in', 'h1', linear(1, 1));
+  net.connect('h2', 'h1', linear(2, 2));
+  net.connect('h1', 'h2', linear(3, 0, -0.01, 0.05));
+  net.connect('in', 'h3', linear(4, 3, -0.02, 0.03));
+  net.connect('h3', 'h3', linear(5, 0, -0.05, 0.05));
+  net.connect('h1', 'h3', linear(6, perSynapse(1), -0.02, 0.03));
+  net.connect('h3', 'h1', linear(7, perSynapse(2), -0.02, 0.02));
+  return net;
+}
+
+test('a deep network with feedback, skip and self edges equals stepping for every block size and thread count', () => {
+  spiking.setInstructionSet(ISAS[0]);
+  spiking.setNumThreads(1);
+  const stepped = deepNetwork();
+  const states: Uint8Array[] = [];
+  for (let t = 0; t < 40; t++) {
+    stepped.step();
+    if (t === 22 || t === 39) states.push(stepped.saveState());
+  }
+  const counts = [0, 1, 2, 3].map((k) => stepped.layer(stepped.layerNames[k]).spikes.reduce((a, b) => a + b, 0));
+  expect(counts.every((c) => c > 50)).toBe(true); // every layer fires
+  for (const blockSteps of [1, 2, 7, 'auto'] as const) {
+    for (const threads of [1, 2, 3]) {
+      spiking.setNumThreads(threads);
+      setBlockSteps(blockSteps);
+      const engine = deepNetwork();
+      engine.run(23); // 23 steps: blocks of 2 and 7 end part-way
+      expect([blockSteps, threads, Buffer.from(engine.saveState()).equals(Buffer.from(states[0]))]).toEqual([blockSteps, threads, true]);
+      engine.run(17);
+      expect([blockSteps, threads, Buffer.from(engine.saveState()).equals(Buffer.from(states[1]))]).toEqual([blockSteps, threads, true]);
+    }
+  }
+  setBlockSteps('auto');
+});
+
+test('setBlockSteps takes 0 (automatic) to 64, and says what it received otherwise', () => {
+  for (const bad of [-1, 65, 2.5, NaN, '3' as unknown as number]) {
+    expect(() => spiking.setBlockSteps(bad)).toThrow(`Expected a whole number from 0 to 64 for steps per block but received ${String(bad)}`);
+  }
+  spiking.setBlockSteps(5);
+  expect(spiking.blockSteps()).toBe(5);
+  spiking.setBlockSteps(0);
+  expect(spiking.blockSteps()).toBe(0);
 });
 
 describe('blocks, callbacks and recorders', () => {
@@ -299,10 +378,12 @@ describe('property: Network.runAsync equals stepping, also when aborted and cont
         sourceArb,
         fc.integer({ min: 0, max: 700 }),
         fc.option(fc.integer({ min: 0, max: 700 })),
-        fc.constantFrom(1, 2),
+        fc.constantFrom(1, 2, 3),
         fc.option(fc.integer({ min: 0, max: 4 })),
-        async (c, source, steps, abortAt, threads, abortAfterMs) => {
+        blockStepsArb,
+        async (c, source, steps, abortAt, threads, abortAfterMs, blockSteps) => {
           spiking.setNumThreads(threads);
+          setBlockSteps(blockSteps);
           const config = withSource(c, source);
           const net = buildNetwork(config);
           const twin = buildNetwork(config);

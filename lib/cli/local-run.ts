@@ -11,7 +11,7 @@ import { SingleBar } from 'cli-progress';
 import { native, packageRoot } from '../binding';
 import type { NetworkRunResult } from '../network/network';
 import { applyOverride, buildExperiment, PLOT_FILE, readExperiment, validateExperiment, type Built, type Experiment, type OverrideSource } from './experiment';
-import { withOutputDirAsync } from './output-dir';
+import { withOutputDir } from './output-dir';
 import { combinations, fmt, parseSweep, runDirName, writeSweepTable, type Sweep } from './sweep';
 
 /** A progress display for the steps of a run. */
@@ -241,7 +241,7 @@ export async function runLocally(file: string, flags: RunFlags, io: Io): Promise
     }
     native.setNumThreads(flags.threads);
   }
-  const outcomes = await withOutputDirAsync(
+  const outcomes = await withOutputDir(
     flags.out!,
     flags.force === true,
     async (tmp) => {

@@ -19,16 +19,13 @@ function outError(out: string, what: string, error: unknown): ExperimentError {
   return new ExperimentError(`--out ${out}: ${what}: ${fileSystemReason(error)}`);
 }
 
-/** A temporary output folder, made by openOutputDir, before it is moved into place. */
-interface Pending {
-  out: string;
-  target: string;
-  existing: boolean;
-  tmp: string;
-}
-
-/** Checks `out`, makes its parent and the hidden temporary folder; `announce` is told the target before anything is created. */
-function openOutputDir(out: string, force: boolean, announce?: (target: string) => void): Pending {
+/**
+ * Writes the output folder `out` through `write(tmp)`; renames tmp to out
+ * when its promise resolves, removes it when it rejects (a run aborted by a
+ * signal too). `announce` is told the resolved target before anything is
+ * created.
+ */
+export async function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => Promise<T>, announce?: (target: string) => void): Promise<T> {
   const target = path.resolve(out);
   const existing = checkOutputDir(out, force);
   const parent = path.dirname(target);
@@ -47,11 +44,13 @@ function openOutputDir(out: string, force: boolean, announce?: (target: string) 
     throw outError(out, `cannot create the folder in ${parent}`, e);
   }
   fs.chmodSync(tmp, 0o777 & ~process.umask()); // mkdtemp makes it private; the result is an ordinary folder
-  return { out, target, existing, tmp };
-}
-
-/** Renames the finished temporary folder into place (the folder it replaces, with --force, goes last). */
-function closeOutputDir({ out, target, existing, tmp }: Pending): void {
+  let result: T;
+  try {
+    result = await write(tmp);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
   const old = `${tmp}-old`;
   try {
     if (existing) fs.renameSync(target, old);
@@ -62,42 +61,6 @@ function closeOutputDir({ out, target, existing, tmp }: Pending): void {
     throw outError(out, 'cannot move the results into place', e);
   }
   if (existing) fs.rmSync(old, { recursive: true, force: true });
-}
-
-/**
- * Writes the output folder `out` through `write(tmp)`; renames tmp to out
- * when write returns, removes it when write throws. `announce` is told the
- * resolved target before anything is created.
- */
-export function withOutputDir<T>(out: string, force: boolean, write: (tmp: string) => T, announce?: (target: string) => void): T {
-  const pending = openOutputDir(out, force, announce);
-  let result: T;
-  try {
-    result = write(pending.tmp);
-  } catch (e) {
-    fs.rmSync(pending.tmp, { recursive: true, force: true });
-    throw e;
-  }
-  closeOutputDir(pending);
-  return result;
-}
-
-/** withOutputDir for a `write` that finishes later: tmp is renamed when its promise resolves, removed when it rejects (an aborted run too). */
-export async function withOutputDirAsync<T>(
-  out: string,
-  force: boolean,
-  write: (tmp: string) => Promise<T>,
-  announce?: (target: string) => void,
-): Promise<T> {
-  const pending = openOutputDir(out, force, announce);
-  let result: T;
-  try {
-    result = await write(pending.tmp);
-  } catch (e) {
-    fs.rmSync(pending.tmp, { recursive: true, force: true });
-    throw e;
-  }
-  closeOutputDir(pending);
   return result;
 }
 

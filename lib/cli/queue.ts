@@ -106,7 +106,7 @@ export async function runThroughQueue(file: string, flags: RunFlags, io: Io): Pr
       const lost = connectionError !== null || /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries/i.test((e as Error).message);
       throw lost && !(e instanceof ExperimentError) ? lostRedis(target.url, connectionError ?? e, waitSeconds) : e;
     }
-    const outcomes = withOutputDir(outDir, flags.force === true, (tmp) => {
+    const outcomes = await withOutputDir(outDir, flags.force === true, async (tmp) => {
       const done: RunOutcome[] = prepared.map((p, point) => {
         const dir = sweeps.length ? path.join(tmp, p.dirName) : tmp;
         fs.mkdirSync(dir, { recursive: true });

@@ -16,6 +16,7 @@
 #include "connections.hpp"
 #include "plan_rules.hpp"
 #include "../abi/connection_layout.hpp"
+#include "../runtime/blocks.hpp"
 #include "../runtime/plan.hpp"
 
 namespace spiking {
@@ -289,13 +290,30 @@ Napi::Value NetworkRunAsync(const Napi::CallbackInfo& info) {
   return BorrowedWork::start(std::make_unique<NetworkRunWork>(env, std::move(d), static_cast<std::int32_t*>(control.data)));
 }
 
+// blockSteps() -> the forced steps per block of the engine, 0 for automatic.
+Napi::Value GetBlockSteps(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(forcedBlockSteps()));
+}
+
+// setBlockSteps(steps): 0 (automatic) to kMaxBlockSteps.
+Napi::Value SetBlockSteps(const Napi::CallbackInfo& info) {
+  forceBlockSteps(static_cast<std::size_t>(number(info.Env(), info[0], "steps per block", 0, static_cast<double>(kMaxBlockSteps))));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerNetworkPlan(Napi::Env env, Napi::Object exports) {
+  // A bad setting is an error at load, never silently replaced by a default.
+  const std::string blocksProblem = blockStepsVariableProblem();
+  if (!blocksProblem.empty()) throw Napi::Error::New(env, blocksProblem);
   exportFunctions(env, exports, {
       {"networkRun", NetworkRun},
-      {"networkRunAsync", NetworkRunAsync}
+      {"networkRunAsync", NetworkRunAsync},
+      {"blockSteps", GetBlockSteps},
+      {"setBlockSteps", SetBlockSteps}
   });
+  exports["maxBlockSteps"] = static_cast<double>(kMaxBlockSteps);
 }
 
 }  // namespace spiking

@@ -2,55 +2,123 @@
 // instantiated in each native/isa/*.cpp and picked through the dispatcher.
 // out[b][i] = word < threshold[b][i], where word is lane i % 4 of
 // Philox4x32-10 at counter (step, i / 4, firstSample + b, domain): blocks are
-// generated kLanes at a time (vectorised by the compiler for the ISA), and
-// every width gives the same words, hence the same spikes.
+// generated a vector of lanes at a time (xsimd, the ISA's width), and every
+// width gives the same words, hence the same spikes (integer arithmetic only).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
+#include <xsimd/xsimd.hpp>
+
+#include "encode_call.hpp"
 #include "philox.hpp"
 
 namespace spiking {
 
-struct BernoulliCall {
-  std::uint8_t* out = nullptr;          // [batch][n]
-  const double* thresholds = nullptr;   // [n] (shared) or [batch][n]: p * 2^32
-  std::size_t n = 0, batch = 0;
-  bool shared = true;
-  std::uint32_t key0 = 0, key1 = 0, step = 0, firstSample = 0, domain = 0;
-};
 
+// GCC 12 reports its own _mm512_undefined_epi32 (behind xsimd's AVX-512
+// integer shifts) as "may be used uninitialized": a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace kernel {
+
+template <class A>
+using Words = xsimd::batch<std::uint32_t, A>;
+
+// The high and low words of a * m (32 x 32 -> 64 bits) in every lane, from
+// four 16 x 16-bit products (every instruction set multiplies 32-bit lanes;
+// none of them returns the high half generically).
+template <class A>
+inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo) {
+  const Words<A> low16(0xffffu);
+  const Words<A> a0 = a & low16, a1 = a >> 16;
+  const Words<A> m0(m & 0xffffu), m1(m >> 16);
+  const Words<A> p00 = a0 * m0, p01 = a0 * m1, p10 = a1 * m0, p11 = a1 * m1;
+  const Words<A> mid = (p00 >> 16) + (p01 & low16) + (p10 & low16);
+  hi = p11 + (p01 >> 16) + (p10 >> 16) + (mid >> 16);
+  lo = (mid << 16) | (p00 & low16);
+}
+
+// word < threshold (a double, p * 2^32) for a 32-bit word is word <= limit
+// with limit = ceil(threshold) - 1, capped at 2^32 - 1; a threshold of 0 or
+// less (or NaN) never fires: `live` 0.
+inline void wordLimit(double threshold, std::uint32_t& limit, std::uint32_t& live) {
+  if (!(threshold > 0)) {
+    limit = 0;
+    live = 0;
+    return;
+  }
+  const double c = std::ceil(threshold);
+  limit = c >= 4294967296.0 ? 0xffffffffu : static_cast<std::uint32_t>(c) - 1u;
+  live = 1;
+}
+
+}  // namespace kernel
+
+// W lanes of Philox make the 4 W words of 4 W neurons: lane l holds block
+// j0 + l, whose word w draws neuron 4 (j0 + l) + w. The comparisons are made
+// per word (vectors of limits laid out the same way), and the four 0/1
+// results of a block packed into one 32-bit lane, byte w = word w: stored
+// little-endian, that is the neurons' bytes in order. A group of neurons
+// that all have rate 0 (shared thresholds, or this sample's) costs no Philox.
 template <class Arch>
 void bernoulliStep(const BernoulliCall& c) {
-  constexpr std::size_t kLanes = 16;
-  const std::size_t blocks = (c.n + 3) / 4;
-  for (std::size_t b = 0; b < c.batch; ++b) {
-    std::uint8_t* row = c.out + b * c.n;
-    const double* p = c.thresholds + (c.shared ? 0 : b * c.n);
-    const std::uint32_t sample = c.firstSample + static_cast<std::uint32_t>(b);
-    for (std::size_t j0 = 0; j0 < blocks; j0 += kLanes) {
-      alignas(64) std::uint32_t x0[kLanes], x1[kLanes], x2[kLanes], x3[kLanes];
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        x0[l] = c.step;
-        x1[l] = static_cast<std::uint32_t>(j0 + l);
-        x2[l] = sample;
-        x3[l] = c.domain;
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "spikes are packed four to a little-endian word");
+  using U = kernel::Words<Arch>;
+  constexpr std::size_t W = U::size;
+  constexpr std::size_t G = 4 * W;  // neurons per group
+  alignas(64) std::uint32_t lanes[W], limit[4][W], live[4][W], packed[W];
+  for (std::size_t l = 0; l < W; ++l) lanes[l] = static_cast<std::uint32_t>(l);
+  const U lane = U::load_aligned(lanes);
+  for (std::size_t first = 0; first < c.n; first += G) {
+    const std::size_t count = std::min(G, c.n - first);
+    bool any = false;
+    for (std::size_t b = 0; b < c.batch; ++b) {
+      if (b == 0 || !c.shared) {
+        const double* p = c.thresholds + (c.shared ? 0 : b * c.n) + first;
+        any = false;
+        for (std::size_t k = 0; k < G; ++k) {
+          std::uint32_t& lim = limit[k % 4][k / 4];
+          std::uint32_t& on = live[k % 4][k / 4];
+          if (k < count) {
+            kernel::wordLimit(p[k], lim, on);
+          } else {
+            lim = 0;
+            on = 0;
+          }
+          any = any || on;
+        }
       }
-      philoxRounds<kLanes>(x0, x1, x2, x3, c.key0, c.key1);
-      // Word w of block j0 + l draws neuron 4 (j0 + l) + w.
-      alignas(64) double words[4 * kLanes];
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        words[4 * l] = x0[l];
-        words[4 * l + 1] = x1[l];
-        words[4 * l + 2] = x2[l];
-        words[4 * l + 3] = x3[l];
+      std::uint8_t* out = c.out + b * c.n + first;
+      if (!any) {
+        std::memset(out, 0, count);
+        continue;
       }
-      const std::size_t first = j0 * 4;
-      const std::size_t count = first + 4 * kLanes < c.n ? 4 * kLanes : c.n - first;
-      for (std::size_t k = 0; k < count; ++k) row[first + k] = words[k] < p[first + k] ? 1 : 0;
+      U x0(c.step), x1 = U(static_cast<std::uint32_t>(first / 4)) + lane;
+      U x2(c.firstSample + static_cast<std::uint32_t>(b)), x3(c.domain);
+      philoxTen(x0, x1, x2, x3, c.key0, c.key1,
+                [](const U& a, std::uint32_t m, U& hi, U& lo) { kernel::mulHiLo<Arch>(a, m, hi, lo); });
+      const U* words[4] = {&x0, &x1, &x2, &x3};
+      U bytes(0u);
+      for (int w = 0; w < 4; ++w) {
+        const U fired = xsimd::select(*words[w] <= U::load_aligned(limit[w]), U::load_aligned(live[w]), U(0u));
+        bytes = bytes | (fired << (8 * w));
+      }
+      bytes.store_aligned(packed);
+      std::memcpy(out, packed, count);
     }
   }
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 }  // namespace spiking

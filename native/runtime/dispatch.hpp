@@ -5,7 +5,7 @@
 #include <cstddef>
 
 #include "../abi/layer_view.hpp"
-#include "../kernels/encode.hpp"
+#include "../kernels/encode_call.hpp"
 #include "../abi/connection_view.hpp"
 #include "../abi/learning_view.hpp"
 

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
+#include "blocks.hpp"
 #include "dispatch.hpp"
 #include "network.hpp"
 #include "runner.hpp"
@@ -17,17 +19,6 @@
 
 namespace spiking {
 namespace {
-
-// The index of the lowest set bit of x (x != 0).
-inline unsigned lowestBit(std::uint64_t x) {
-#if defined(_MSC_VER)
-  unsigned long i = 0;
-  _BitScanForward64(&i, x);
-  return static_cast<unsigned>(i);
-#else
-  return static_cast<unsigned>(__builtin_ctzll(x));
-#endif
-}
 
 // The control words another thread reads and writes (NetworkPlan::control).
 inline std::int32_t loadShared(const std::int32_t* p) {
@@ -155,31 +146,17 @@ struct GatherState {
 };
 
 // Lists the inputs that arrive now, per sample in increasing order, into the
-// slab's event scratch: Connection::listArrivals without per-synapse delays, eight
-// spikes at a time (no branch per silent input). Returns the arrivals.
+// slab's event scratch: Connection::listArrivals without per-synapse delays
+// (blocks.hpp's listSpikes). Returns the arrivals.
 std::size_t listBySample(const Connection& L) {
   std::uint32_t* index = L.eventIndex();
   std::uint32_t* begin = L.eventStarts();
-  std::uint32_t count = 0;
-  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
+  std::size_t count = 0;
   for (std::size_t b = 0; b < L.batch; ++b) {
-    begin[b] = count;
-    const std::uint8_t* row = L.sent(L.delay, b);
-    std::size_t i = 0;
-    for (; i + 8 <= L.in; i += 8) {
-      std::uint64_t word;
-      std::memcpy(&word, row + i, 8);
-      std::uint64_t nonzero = (((word & kLow7) + kLow7) | word) & kHigh;  // 0x80 in each nonzero byte
-      while (nonzero) {
-        index[count++] = static_cast<std::uint32_t>(i + (lowestBit(nonzero) >> 3));
-        nonzero &= nonzero - 1;
-      }
-    }
-    for (; i < L.in; ++i) {
-      if (row[i]) index[count++] = static_cast<std::uint32_t>(i);
-    }
+    begin[b] = static_cast<std::uint32_t>(count);
+    count = listSpikes(L.sent(L.delay, b), L.in, index, count);
   }
-  begin[L.batch] = count;
+  begin[L.batch] = static_cast<std::uint32_t>(count);
   return count;
 }
 
@@ -218,12 +195,13 @@ std::size_t gatherArrivals(const Connection& L, GatherState& g) {
 bool gathers(const Connection& L) { return L.mode == ConnectionMode::Current && !L.delays && L.batch >= 2; }
 
 // One step of a connection (runtime/network.cpp's stepConnection, with the kernel choice):
-// this step's presynaptic spikes into the ring, the arrivals listed, the
-// kernel over the outputs split across the pool, the ring moved on a row.
-void stepEdge(PlanConnection& c, const PlanLayer& from, float* result, GatherState& g) {
+// this step's presynaptic spikes (`spikes`, `trace`: the source's as they are
+// now) into the ring, the arrivals listed, the kernel over the outputs split
+// across the pool, the ring moved on a row.
+void stepEdge(PlanConnection& c, const std::uint8_t* spikes, const float* trace, float* result, GatherState& g) {
   Connection& L = c.link;
   const std::size_t sent = L.batch * L.in;
-  std::memcpy(c.ring + L.head * sent, from.layer.spikes, sent);
+  std::memcpy(c.ring + L.head * sent, spikes, sent);
   L.result = result;
   double work = static_cast<double>(sent) * static_cast<double>(L.out);
   if (L.mode == ConnectionMode::Current) {
@@ -244,7 +222,7 @@ void stepEdge(PlanConnection& c, const PlanLayer& from, float* result, GatherSta
       ++g.trials;
     }
   } else {
-    L.traceIn = from.layer.trace;
+    L.traceIn = trace;
     runConnectionKernel(L, work);
   }
   L.head = (L.head + 1) % L.rows;
@@ -281,8 +259,37 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     if (plan.layers[k].source.kind == SourceKind::Latency) latency[k].offsets.resize(plan.layers[k].layer.n);
   }
 
+  auto encode = [&](std::size_t k, std::uint64_t t) {
+    const PlanLayer& p = plan.layers[k];
+    if (p.source.kind == SourceKind::Poisson) encodePoisson(p, static_cast<std::uint32_t>(t));
+    if (p.source.kind == SourceKind::Latency) encodeLatency(p, latency[k], static_cast<std::uint32_t>(t));
+  };
+  auto edge = [&](std::size_t c, const std::uint8_t* spikes, const float* trace, float* result) {
+    stepEdge(plan.connections[c], spikes, trace, result, gather[c]);
+  };
+  auto progress = [&](std::size_t done) {
+    if (plan.control) storeShared(plan.control + 1, static_cast<std::int32_t>(std::min<std::size_t>(done, 0x7fffffff)));
+  };
+
   std::size_t j = 0;
-  for (; j < steps; ++j) {
+  // Blocks of steps, layer by layer (blocks.hpp), where the plan allows them.
+  const std::size_t block = std::min(blockStepsFor(plan), steps);
+  if (block > 0) {
+    BlockSteps calls;
+    std::pair<decltype(encode)*, decltype(edge)*> both(&encode, &edge);
+    calls.context = &both;
+    calls.encode = [](void* c, std::size_t k, std::uint64_t t) { (*static_cast<decltype(both)*>(c)->first)(k, t); };
+    calls.edge = [](void* c, std::size_t i, const std::uint8_t* spikes, const float* trace, float* result) {
+      (*static_cast<decltype(both)*>(c)->second)(i, spikes, trace, result);
+    };
+    BlockRunner runner(plan, block, calls);
+    while (j < steps && !(plan.control && loadShared(plan.control) != 0)) {
+      const std::size_t count = std::min(block, steps - j);
+      runner.run(first + j, j, count);
+      progress(j += count);
+    }
+  }
+  for (; j < steps && block == 0; ++j) {
     if (plan.control && loadShared(plan.control) != 0) break;
     const std::uint64_t t = first + j;
     for (std::size_t k = 0; k < plan.layers.size(); ++k) {
@@ -290,15 +297,15 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
       Drive drive;
       Segment x, preTrace;
       if (p.input) {
-        if (p.source.kind == SourceKind::Poisson) encodePoisson(p, static_cast<std::uint32_t>(t));
-        if (p.source.kind == SourceKind::Latency) encodeLatency(p, latency[k], static_cast<std::uint32_t>(t));
+        encode(k, t);
         drive.bytes = p.x;
       } else {
         clearCurrent(p);
         for (std::size_t c : p.incoming) {
           PlanConnection& conn = plan.connections[c];
-          stepEdge(conn, plan.layers[conn.from], p.current, gather[c]);
-          if (conn.keptTrace) std::memcpy(conn.keptTrace, plan.layers[conn.from].layer.trace, conn.link.batch * conn.link.in * sizeof(float));
+          const Layer& from = plan.layers[conn.from].layer;
+          edge(c, from.spikes, from.trace, p.current);
+          if (conn.keptTrace) std::memcpy(conn.keptTrace, from.trace, conn.link.batch * conn.link.in * sizeof(float));
         }
         x = Segment{p.current, 1};
         drive.x = &x;
@@ -313,7 +320,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     for (const PlanLayer& p : plan.layers) countSpikes(p.layer.spikes, p.perSample, p.counts, p.batch);
     for (const PlanTap& tap : plan.taps) copyTap(plan, tap, j);
     if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
-    if (plan.control) storeShared(plan.control + 1, static_cast<std::int32_t>(std::min<std::size_t>(j + 1, 0x7fffffff)));
+    progress(j + 1);
   }
 
   for (const PlanConnection& c : plan.connections) {

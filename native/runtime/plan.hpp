@@ -64,7 +64,7 @@ struct PlanConnection {
   std::uint8_t* headSlot = nullptr;  // the slab's float64 head slot, written back at the end
   // True when a learning rule changes the weights during the run
   // (plan_learning.hpp): such a connection, and the layer it drives, must be
-  // stepped one step at a time.
+  // stepped one step at a time (blocks.hpp: the whole plan then runs step by step).
   bool stepwise = false;
   // When set ([batch][in]): the presynaptic trace is copied here each time
   // the connection steps, as forward() and difference() carry it for a rule.

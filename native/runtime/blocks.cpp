@@ -1,0 +1,339 @@
+#include "blocks.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+
+#include "network.hpp"
+#include "runner.hpp"
+#include "thread_pool.hpp"
+
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
+
+namespace spiking {
+namespace {
+
+// The index of the lowest set bit of x (x != 0).
+inline unsigned lowestBit(std::uint64_t x) {
+#if defined(_MSC_VER)
+  unsigned long i = 0;
+  _BitScanForward64(&i, x);
+  return static_cast<unsigned>(i);
+#else
+  return static_cast<unsigned>(__builtin_ctzll(x));
+#endif
+}
+
+// SPIKING_BLOCK_STEPS as a block size, 0 when unset or empty, -1 when invalid.
+long blockStepsVariable() {
+  const char* text = std::getenv("SPIKING_BLOCK_STEPS");
+  if (!text || !*text) return 0;
+  long value = 0;
+  for (const char* p = text; *p; ++p) {
+    if (*p < '0' || *p > '9' || value > static_cast<long>(kMaxBlockSteps)) return -1;
+    value = value * 10 + (*p - '0');
+  }
+  return value >= 1 && value <= static_cast<long>(kMaxBlockSteps) ? value : -1;
+}
+
+// The forced block size (0: automatic), shared by every thread of the process.
+std::atomic<std::size_t>& forced() {
+  static std::atomic<std::size_t> value{static_cast<std::size_t>(std::max(0L, blockStepsVariable()))};
+  return value;
+}
+
+// The RecordId a tap variable is recorded under (layer_layout.hpp).
+RecordId recordOf(TapVariable v) {
+  switch (v) {
+    case TapVariable::VCell:
+      return RecordId::V;
+    case TapVariable::Trace:
+      return RecordId::Trace;
+    case TapVariable::Thresh:
+      return RecordId::Thresh;
+    case TapVariable::Theta:
+      return RecordId::Theta;
+    case TapVariable::RefracCounts:
+    case TapVariable::Spikes:  // kept by the block itself, never recorded
+      break;
+  }
+  return RecordId::RefracCounts;
+}
+
+bool blockable(const PlanConnection& c) {
+  return c.link.mode == ConnectionMode::Current && !c.link.delays && !c.stepwise;
+}
+
+}  // namespace
+
+std::string blockStepsVariableProblem() {
+  if (blockStepsVariable() >= 0) return "";
+  return std::string("Expected SPIKING_BLOCK_STEPS to be a whole number from 1 to ") + std::to_string(kMaxBlockSteps) +
+         " (steps per block of the network engine) but it is \"" + std::getenv("SPIKING_BLOCK_STEPS") + "\"";
+}
+
+std::size_t forcedBlockSteps() { return forced().load(); }
+
+void forceBlockSteps(std::size_t steps) { forced().store(std::min(steps, kMaxBlockSteps)); }
+
+std::size_t blockStepsFor(const NetworkPlan& plan) {
+  if (plan.hook.afterStep) return 0;
+  for (const PlanConnection& c : plan.connections) {
+    if (c.stepwise || c.keptTrace) return 0;  // a learning rule reads it after every step
+  }
+  if (const std::size_t steps = forcedBlockSteps()) return steps;
+  // Scratch per step of a block: every layer's spikes (and trace, for a FedeNeuron's
+  // source), every neuron layer's current, every blocked connection's lists.
+  double perStep = 0;
+  for (const PlanLayer& p : plan.layers) perStep += static_cast<double>(p.layer.n) * (p.input ? 5 : 9);
+  for (const PlanConnection& c : plan.connections) {
+    if (blockable(c)) perStep += 8.0 * static_cast<double>(c.link.batch) * static_cast<double>(c.link.in + 1);
+  }
+  const double fits = std::floor(kBlockScratchBytes / std::max(perStep, 1.0));
+  return static_cast<std::size_t>(std::max(1.0, std::min(static_cast<double>(kAutoBlockSteps), fits)));
+}
+
+std::size_t listSpikes(const std::uint8_t* row, std::size_t in, std::uint32_t* index, std::size_t count) {
+  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
+  std::size_t i = 0;
+  for (; i + 8 <= in; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, row + i, 8);
+    std::uint64_t nonzero = (((word & kLow7) + kLow7) | word) & kHigh;  // 0x80 in each nonzero byte
+    while (nonzero) {
+      index[count++] = static_cast<std::uint32_t>(i + (lowestBit(nonzero) >> 3));
+      nonzero &= nonzero - 1;
+    }
+  }
+  for (; i < in; ++i) {
+    if (row[i]) index[count++] = static_cast<std::uint32_t>(i);
+  }
+  return count;
+}
+
+BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps steps)
+    : plan_(plan), max_(blockSteps), steps_(steps) {
+  const std::size_t layers = plan.layers.size();
+  std::vector<std::size_t> target(plan.connections.size(), 0);
+  for (std::size_t k = 0; k < layers; ++k) {
+    for (std::size_t c : plan.layers[k].incoming) target[c] = k;
+  }
+  // Layers k and k + 1 share a range when a feedback edge spans both; the
+  // range's chunk is the least lag of those edges (1 for a step-wise one:
+  // its ring is written every step with the source's spikes of the step before).
+  std::vector<bool> joined(layers, false);
+  std::vector<std::size_t> limit(layers, max_);  // by the feedback edge's target
+  edges_.resize(plan.connections.size());
+  std::vector<bool> needsTrace(layers, false);
+  for (std::size_t c = 0; c < plan.connections.size(); ++c) {
+    const PlanConnection& pc = plan.connections[c];
+    Edge& e = edges_[c];
+    e.blocked = blockable(pc);
+    e.forward = pc.from < target[c];
+    e.lag = (pc.link.delays ? 0 : pc.link.delay) + (e.forward ? 0 : 1);
+    if (pc.link.mode == ConnectionMode::Difference) needsTrace[pc.from] = true;
+    if (e.blocked) {
+      Connection lists = pc.link;
+      lists.batch = max_ * pc.link.batch;
+      e.events.reset(new std::uint32_t[2 * lists.eventCapacity() + lists.batch + 1]);
+    }
+    if (pc.from > target[c] && (!e.blocked || e.lag < max_)) {
+      for (std::size_t k = target[c]; k < pc.from; ++k) joined[k] = true;
+      limit[target[c]] = std::min(limit[target[c]], e.blocked ? e.lag : std::size_t(1));
+    }
+  }
+  for (std::size_t k = 0; k < layers;) {
+    Range r;
+    r.first = k;
+    r.chunk = limit[k];
+    while (joined[k]) r.chunk = std::min(r.chunk, limit[++k]);
+    r.last = k++;
+    ranges_.push_back(r);
+  }
+  spikes_.resize(layers);
+  traces_.resize(layers);
+  current_.resize(layers);
+  primary_.assign(layers, std::vector<int>(kRecordCount, -1));
+  for (std::size_t k = 0; k < layers; ++k) {
+    const PlanLayer& p = plan.layers[k];
+    spikes_[k].resize((max_ + 1) * p.layer.n);
+    if (needsTrace[k]) traces_[k].resize((max_ + 1) * p.layer.n);
+    if (!p.input) current_[k].resize(max_ * p.layer.n);
+  }
+  for (std::size_t i = 0; i < plan.taps.size(); ++i) {
+    const PlanTap& tap = plan.taps[i];
+    if (tap.variable == TapVariable::Spikes) continue;
+    int& primary = primary_[tap.layer][static_cast<int>(recordOf(tap.variable))];
+    if (primary < 0) primary = static_cast<int>(i);
+  }
+}
+
+// The spikes of sample b that arrive through connection c at step j of the
+// block: sent `delay` steps before, from the kept spikes of the block (the
+// source's spikes of that step, or of the step before for a feedback edge)
+// or, before the block, from the ring (untouched until the block ends).
+const std::uint8_t* BlockRunner::sentRow(std::size_t c, std::size_t j, std::size_t b) const {
+  const PlanConnection& pc = plan_.connections[c];
+  const Connection& L = pc.link;
+  const long rel = static_cast<long>(j) - static_cast<long>(L.delay);
+  if (rel >= 0) {
+    const std::size_t row = static_cast<std::size_t>(rel) + (edges_[c].forward ? 1 : 0);
+    return spikes_[pc.from].data() + row * plan_.layers[pc.from].layer.n + b * L.in;
+  }
+  const std::size_t ring = (L.head + L.rows - static_cast<std::size_t>(-rel)) % L.rows;
+  return L.ring + ring * L.batch * L.in + b * L.in;
+}
+
+// Adds the arrivals of connection c at steps [s, e) of the block into the
+// target's currents (`current`, block step 0): the (step, sample) lists of
+// those steps, in that order, as one batch of lists, so the kernel walks its
+// weight rows a tile of outputs at a time through all of them.
+void BlockRunner::addBlocked(std::size_t c, std::size_t s, std::size_t e, float* current) {
+  const PlanConnection& pc = plan_.connections[c];
+  Connection part = pc.link;
+  part.batch = (e - s) * pc.link.batch;
+  part.events = edges_[c].events.get();
+  part.gathered = nullptr;
+  std::uint32_t* index = part.eventIndex();
+  std::uint32_t* start = part.eventStarts();
+  std::size_t count = 0, list = 0;
+  for (std::size_t j = s; j < e; ++j) {
+    for (std::size_t b = 0; b < pc.link.batch; ++b) {
+      start[list++] = static_cast<std::uint32_t>(count);
+      count = listSpikes(sentRow(c, j, b), pc.link.in, index, count);
+    }
+  }
+  start[list] = static_cast<std::uint32_t>(count);
+  part.result = current + s * pc.link.batch * pc.link.out;
+  runConnectionKernel(part, static_cast<double>(count) * static_cast<double>(pc.link.out));
+}
+
+// Step j of the block of layer k, on its input (encoded now, or the current
+// of step j); its spikes go to the kept row j + 1, the variables that taps
+// read (and the trace a FedeNeuron reads) straight to where they are kept.
+void BlockRunner::stepLayer(std::size_t k, std::size_t j) {
+  const PlanLayer& p = plan_.layers[k];
+  const std::size_t n = p.layer.n;
+  Layer at = p.layer;
+  at.spikes = spikes_[k].data() + (j + 1) * n;
+  for (int r = 0; r < kRecordCount; ++r) {
+    const int tap = primary_[k][r];
+    at.records[r] = tap < 0 ? nullptr : static_cast<float*>(plan_.taps[tap].out) + (j0_ + j) * n;
+  }
+  if (!traces_[k].empty()) at.records[static_cast<int>(RecordId::Trace)] = traces_[k].data() + (j + 1) * n;
+  Drive drive;
+  Segment x, preTrace;
+  if (p.input) {
+    steps_.encode(steps_.context, k, t0_ + j);
+    drive.bytes = p.x;
+  } else {
+    x = Segment{current_[k].data() + j * n, 1};
+    drive.x = &x;
+    drive.segments = 1;
+    if (p.layer.model == Model::Fede) {
+      preTrace = Segment{p.zeros, 1};
+      drive.preTrace = &preTrace;
+    }
+  }
+  stepLayerParallel(at, drive);
+}
+
+// Layer k through steps [s, e) of the block: the leading connections whose
+// arrivals are all known add the whole chunk at once; then, step by step,
+// the others add theirs (in connection order) and the layer steps.
+void BlockRunner::runLayer(std::size_t k, std::size_t s, std::size_t e) {
+  const PlanLayer& p = plan_.layers[k];
+  if (p.input) {
+    for (std::size_t j = s; j < e; ++j) stepLayer(k, j);
+    return;
+  }
+  const std::size_t n = p.layer.n;
+  float* current = current_[k].data();
+  std::fill(current + s * n, current + e * n, p.layer.model == Model::Fede ? -0.0f : 0.0f);
+  std::size_t lead = 0;
+  for (; lead < p.incoming.size(); ++lead) {
+    const Edge& edge = edges_[p.incoming[lead]];
+    if (!edge.blocked || (!edge.forward && edge.lag < e - s)) break;
+  }
+  for (std::size_t i = 0; i < lead; ++i) addBlocked(p.incoming[i], s, e, current);
+  for (std::size_t j = s; j < e; ++j) {
+    for (std::size_t i = lead; i < p.incoming.size(); ++i) {
+      const std::size_t c = p.incoming[i];
+      if (edges_[c].blocked) {
+        addBlocked(c, j, j + 1, current);
+        continue;
+      }
+      // As the step loop: the source's spikes (and trace) of this step, or of the step before.
+      const std::size_t from = plan_.connections[c].from;
+      const std::size_t row = j + (edges_[c].forward ? 1 : 0);
+      const std::size_t m = plan_.layers[from].layer.n;
+      const float* trace = traces_[from].empty() ? nullptr : traces_[from].data() + row * m;
+      steps_.edge(steps_.context, c, spikes_[from].data() + row * m, trace, current + j * n);
+    }
+    stepLayer(k, j);
+  }
+}
+
+void BlockRunner::run(std::uint64_t t0, std::size_t j0, std::size_t count) {
+  t0_ = t0;
+  j0_ = j0;
+  count_ = count;
+  for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
+    const Layer& L = plan_.layers[k].layer;
+    std::memcpy(spikes_[k].data(), L.spikes, L.n);
+    if (!traces_[k].empty()) std::memcpy(traces_[k].data(), L.trace, L.n * sizeof(float));
+  }
+  for (const Range& r : ranges_) {
+    for (std::size_t s = 0; s < count; s += r.chunk) {
+      const std::size_t e = std::min(count, s + r.chunk);
+      for (std::size_t k = r.first; k <= r.last; ++k) runLayer(k, s, e);
+    }
+  }
+  finish();
+}
+
+// What the step loop leaves after each step, for the block: the last
+// spikes and current in the layers, the spike counts, the taps, and the
+// rings of the blocked connections with the rows the block sent.
+void BlockRunner::finish() {
+  for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
+    const PlanLayer& p = plan_.layers[k];
+    const std::size_t n = p.layer.n;
+    std::memcpy(p.layer.spikes, spikes_[k].data() + count_ * n, n);
+    if (!p.input) std::memcpy(p.current, current_[k].data() + (count_ - 1) * n, n * sizeof(float));
+    for (std::size_t j = 1; j <= count_; ++j) countSpikes(spikes_[k].data() + j * n, p.perSample, p.counts, p.batch);
+  }
+  for (std::size_t i = 0; i < plan_.taps.size(); ++i) {
+    const PlanTap& tap = plan_.taps[i];
+    const std::size_t n = plan_.layers[tap.layer].layer.n;
+    if (tap.variable == TapVariable::Spikes) {
+      std::memcpy(static_cast<std::uint8_t*>(tap.out) + j0_ * n, spikes_[tap.layer].data() + n, count_ * n);
+      continue;
+    }
+    float* out = static_cast<float*>(tap.out) + j0_ * n;
+    if (tap.variable == TapVariable::Trace && !traces_[tap.layer].empty()) {
+      std::memcpy(out, traces_[tap.layer].data() + n, count_ * n * sizeof(float));
+      continue;
+    }
+    const int primary = primary_[tap.layer][static_cast<int>(recordOf(tap.variable))];
+    if (primary != static_cast<int>(i)) {
+      std::memcpy(out, static_cast<const float*>(plan_.taps[primary].out) + j0_ * n, count_ * n * sizeof(float));
+    }
+  }
+  for (std::size_t c = 0; c < plan_.connections.size(); ++c) {
+    if (!edges_[c].blocked) continue;
+    PlanConnection& pc = plan_.connections[c];
+    Connection& L = pc.link;
+    const std::size_t n = L.batch * L.in;
+    const std::size_t forward = edges_[c].forward ? 1 : 0;
+    for (std::size_t j = count_ > L.rows ? count_ - L.rows : 0; j < count_; ++j) {
+      std::memcpy(L.ring + ((L.head + j) % L.rows) * n, spikes_[pc.from].data() + (j + forward) * n, n);
+    }
+    L.head = (L.head + count_) % L.rows;
+  }
+}
+
+}  // namespace spiking
