@@ -35,6 +35,7 @@
 // torch.stepsPerSecond, torch.threads, ...), the recurrent rows in the same
 // form in recurrent.results[i].
 const { spawnSync } = require('node:child_process');
+const { findPython, findBrian: findBrianIn } = require('./find-python');
 const fs = require('node:fs');
 const { Command } = require('commander');
 const spiking = require('..');
@@ -233,24 +234,12 @@ print(json.dumps({"stepsPerSecondOneSample": steps / median, "stepsPerCpuSecondO
                   "device": "runtime", "codegen": target, "threads": 1, "brian2": b2.__version__}))
 `;
 
-/** The first interpreter that imports `module`: { exe, path, version, tried }, exe null when none does. */
-function findPython(module, candidates) {
-  for (const exe of candidates) {
-    const probe = spawnSync(exe, ['-c', `import sys, ${module}; print(sys.executable); print(${module}.__version__)`], { encoding: 'utf8' });
-    if (probe.status === 0) {
-      const [path, version] = probe.stdout.trim().split('\n');
-      return { exe, path, version, tried: candidates };
-    }
-  }
-  return { exe: null, tried: candidates };
-}
-
 function findTorch() {
   return findPython('torch', [opts.python, process.env.PYTHON, 'python3', '/usr/bin/python3', 'python'].filter(Boolean));
 }
 
 function findBrian() {
-  return findPython('brian2', [opts.brianPython, process.env.BRIAN_PYTHON, 'python3', '/usr/bin/python3', 'python'].filter(Boolean));
+  return findBrianIn(opts.brianPython);
 }
 
 /** Brian2 on one sample; stepsPerSecond is the batch equivalent (one-sample steps/s over the batch). */

@@ -56,7 +56,7 @@ const FOLDS: Record<Fold, { widths: number[]; list: boolean }> = {
   list111: { widths: [1, 1, 1], list: true },
 };
 
-const NEURONS: Kind[] = ['IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron'];
+const NEURONS: Kind[] = ['IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron', 'AdaptiveThresholdLIFNeuron'];
 const KINDS: Kind[] = ['Input', ...NEURONS];
 
 function label(c: Config, withGrid = true): string {
@@ -93,7 +93,7 @@ function configsOf(
 
 // ---- one run: library layer and reference side by side ---------------------
 
-type Layer = spiking.Input | spiking.IFNeuron | spiking.LIFNeuron | spiking.AdaptiveLIFNeuron | spiking.FedeNeuron;
+type Layer = spiking.Input | spiking.IFNeuron | spiking.LIFNeuron | spiking.AdaptiveLIFNeuron | spiking.FedeNeuron | spiking.AdaptiveThresholdLIFNeuron;
 type NeuronInput = Float32Array | Float32Array[];
 
 interface Stats {
@@ -162,6 +162,11 @@ function makeCase(c: Config, n: number, seed: number): Case {
         p.alphaThresh = param(() => (exp ? val(0.25, 1.5) : val(0.0625, 0.5)));
         p.tauThresh = exp ? param(() => fround(dt * val(2, 10))) : param(() => val(0.75, 1));
       }
+    }
+    if (c.kind === 'AdaptiveThresholdLIFNeuron') {
+      // alwaysSpikes: theta stays 0 (no increase), so v >= thresh + 0 holds.
+      p.thetaPlus = c.alwaysSpikes ? 0 : param(() => val(0.0625, 0.5));
+      p.tauTheta = exp ? param(() => fround(dt * val(2, 10))) : param(() => val(0.75, 1));
     }
   }
 
@@ -255,6 +260,7 @@ function compare(layer: Layer, result: spiking.StepResult, ref: ReferenceState, 
   if (neuron) {
     const l = layer as spiking.LIFNeuron;
     floats.push(['vCell', l.vCell, ref.vCell], ['refracCounts', l.refracCounts, ref.refracCounts], ['thresh', l.thresh, ref.thresh]);
+    if (layer instanceof spiking.AdaptiveThresholdLIFNeuron) floats.push(['theta', layer.theta, ref.theta]);
   }
   const fail = (key: string, i: number, actual: ArrayLike<number>, expected: ArrayLike<number>): never => {
     throw new Error(
