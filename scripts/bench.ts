@@ -152,12 +152,12 @@ function benchOne(kind: Kind, n: number): Row {
 
 function torchFigures(): string {
   const script = path.join(ROOT, 'scripts', 'bench_torch.py');
-  try {
-    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
-  } catch {
-    return 'PyTorch eager: skipped (python3 cannot import torch here).';
-  }
-  return execFileSync('python3', [script, sizes.join(',')], { encoding: 'utf8' });
+  // The same interpreter search as bench:network: $PYTHON, python3, then Debian's own python3 (python3-torch).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { findPython } = require(path.join(ROOT, 'scripts', 'find-python.js'));
+  const found = findPython('torch', [process.env.PYTHON, 'python3', '/usr/bin/python3', 'python'].filter(Boolean));
+  if (!found.exe) return `PyTorch eager: skipped (none of ${found.tried.join(', ')} imports torch).`;
+  return `PyTorch ${found.version} from ${found.path}\n` + execFileSync(found.exe, [script, sizes.join(',')], { encoding: 'utf8' });
 }
 
 const fmt = (perSecond: number) => `${(perSecond / 1e9).toFixed(2)}`;
