@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import * as spiking from '../lib';
-import { mainAsync } from '../lib/cli/commands';
+import { cli } from './cli-run';
 import { AdaptiveThresholdLIFNeuron, BaseNeuron, LIFNeuron, type AdaptiveThresholdLIFNeuronOptions } from '../lib';
 import {
   arr,
@@ -330,8 +330,7 @@ describe('AdaptiveThresholdLIFNeuron in experiment files', () => {
     return file;
   };
   const run = async (file: string) => {
-    let err = '';
-    const code = await mainAsync(['run', file, '--out', path.join(path.dirname(file), 'out')], { out: () => {}, err: (t) => (err += t), progress: false });
+    const { code, err } = await cli(['run', file, '--out', path.join(path.dirname(file), 'out')]);
     return { code, err };
   };
 

@@ -5,17 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { mainAsync, type Io } from '../lib/cli/commands';
+import { cli } from './cli-run';
 import { buildExperiment, parseNpy, validateExperiment } from '../lib';
 import { expectIdentical } from './helpers';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), progress: false };
-  const code = await mainAsync(args, io);
-  return { code, out, err };
-}
 
 const load = (file: string) => parseNpy(fs.readFileSync(file), file);
 

@@ -8,18 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { mainAsync, type Io } from '../lib/cli/commands';
+import { cli } from './cli-run';
 import { buildExperiment, instructionSet, instructionSets, LIFNeuron, parseNpy, readExperiment, validateExperiment, writeNpy } from '../lib';
 
 const root = path.join(__dirname, '..');
 const examples = path.join(root, 'examples');
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), progress: false };
-  const code = await mainAsync(args, io);
-  return { code, out, err };
-}
 
 /** The raw NPY v1.0 header, checked field by field. */
 function npyHeader(file: string): { dict: string; dataStart: number } {

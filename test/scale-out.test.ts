@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { Job, Queue } from 'bullmq';
 
 import { mainAsync, packageVersion, type Io } from '../lib/cli/commands';
+import { cli } from './cli-run';
 import { shardsOf } from '../lib/cli/queue';
 import { parseQueueUrl, QUEUE_NAME } from '../lib/scale-out/redis';
 import { freePort, startRedis, type RedisServer } from './redis-server';
@@ -40,14 +41,6 @@ afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 /** The local run to compare with, on one thread like the test's workers (summary.json says how many threads ran it). */
 function local(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return cli([...args, '--threads', '1']);
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => (out += t), err: (t) => (err += t), progress: false };
-  const code = await mainAsync(args, io);
-  return { code, out, err };
 }
 
 interface Worker {
