@@ -52,13 +52,6 @@ float floatArg(Napi::Env env, const Napi::Value& value, const char* name) {
   return f;
 }
 
-bool allFinite(const float* values, std::size_t n) {
-  for (std::size_t k = 0; k < n; ++k) {
-    if (!std::isfinite(values[k])) return false;
-  }
-  return true;
-}
-
 // The connection's views (arguments first .. first + 3) as Synapses.
 Synapses synapsesArg(Napi::Env env, const Napi::CallbackInfo& info, std::size_t first) {
   const double* dims = viewArg<double>(env, info[first + 3], napi_float64_array, "the connection's dims", 7);

@@ -1,5 +1,7 @@
 #include "learning_steps.hpp"
 
+#include <cmath>
+
 #include "dispatch.hpp"
 #include "split.hpp"
 #include "../kernels/learning/fede_stdp.hpp"
@@ -7,6 +9,13 @@
 #include "../kernels/learning/pair_stdp.hpp"
 
 namespace spiking {
+
+bool allFinite(const float* values, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!std::isfinite(values[k])) return false;
+  }
+  return true;
+}
 namespace {
 
 // The kernel over the presynaptic rows or the outputs of a call (the range

@@ -22,8 +22,11 @@ void learnMstdpetUpdate(MstdpetCall C, const std::uint8_t* postSpikes, const flo
 // MSTDPET's weight step with C.scale = f32(lr * reward).
 void learnMstdpetStep(const MstdpetCall& C);
 
+// Whether every one of n floats is finite: FedeSTDP's trace check before learnFede.
+bool allFinite(const float* values, std::size_t n);
+
 // FedeSTDP: returns false, changing nothing, when every presynaptic trace is 0.
-// The trace must be finite (the caller checks or knows).
+// The trace must be finite (the caller checks with allFinite or knows).
 bool learnFede(const FedeCall& C);
 
 // Pair STDP after kernel::pairTraces: lists the arrivals into `arrivals`

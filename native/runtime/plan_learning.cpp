@@ -1,7 +1,5 @@
 #include "plan_learning.hpp"
 
-#include <cmath>
-
 #include "learning_steps.hpp"
 #include "../kernels/learning/pair_stdp.hpp"
 
@@ -23,13 +21,6 @@ Synapses synapsesOf(const Connection& L) {
   S.delays = L.delays;
   S.ring = L.ring;
   return S;
-}
-
-bool allFinite(const float* values, std::size_t n) {
-  for (std::size_t k = 0; k < n; ++k) {
-    if (!std::isfinite(values[k])) return false;
-  }
-  return true;
 }
 
 void stepRule(const PlanLearning& learning, const PlanRule& r, const NetworkPlan& plan, std::uint64_t step) {
