@@ -39,6 +39,7 @@ void stepRule(const PlanLearning& learning, const PlanRule& r, AgedPairTraces* a
       C.postSpikes = post.spikes;
       C.preTrace = r.preTrace;
       C.postTrace = r.postTrace;
+      C.depression = aged ? aged->depression() : nullptr;
       C.aPlus = r.aPlus;
       C.aMinus = r.aMinus;
       C.wMin = r.wMin;
@@ -91,7 +92,7 @@ void start(PlanLearning& learning, const NetworkPlan& plan) {
     if (r.kind != RuleKind::Pair || !r.set) continue;
     auto aged = std::make_unique<AgedPairTraces>();
     const Synapses S = synapsesOf(plan.connections[r.connection].link);
-    if (aged->start(S, r.decayPre, r.decayPost, r.preTrace, r.postTrace)) learning.aged[k] = std::move(aged);
+    if (aged->start(S, r.decayPre, r.decayPost, r.aMinus, r.preTrace, r.postTrace)) learning.aged[k] = std::move(aged);
   }
   learning.started = true;
 }
