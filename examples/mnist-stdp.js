@@ -132,8 +132,10 @@ function buildNetwork({ neurons, batch, seed, learn, theta, weights }) {
   const inhibition = new Linear({ inFeatures: neurons, outFeatures: neurons, batchSize: batch, dt, weight: { init: 'constant', value: -p.inhibition } });
   inhibition.setWeight(Float32Array.from({ length: neurons * neurons }, (_, k) => (k % (neurons + 1) === 0 ? 0 : -p.inhibition)));
   const encoder = new PoissonEncoder({ cellsShape: [batch, 784], rates: 0, dt, seed });
+  // The inputs' own trace is not used (PairSTDP keeps its traces): tauT 0
+  // keeps it at the spikes, never a subnormal left to decay.
   const net = new Network()
-    .addLayer('in', new Input({ cellsShape: [batch, 784], dt, alphaT: 1, tauT: 0.5 }), { source: encoder })
+    .addLayer('in', new Input({ cellsShape: [batch, 784], dt, alphaT: 1, tauT: 0 }), { source: encoder })
     .addLayer('exc', exc);
   if (learn) {
     const stdp = new PairSTDP({

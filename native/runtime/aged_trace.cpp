@@ -1,13 +1,14 @@
 #include "aged_trace.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
 namespace spiking {
 namespace {
 
-// Ages up by one, held from `last` on; 0 where a spike came; the trace (and
-// its scaled products, when `scaled` is given) from the table.
+// Ages up by one, held from `last` on; 0 where a spike came; the trace and
+// its scaled products from the table.
 void stepRow(const DecayTable& table, const std::uint8_t* spikes, std::uint16_t* age, float* x, float* scaled,
              std::size_t n) {
   const std::uint16_t last = table.last();
@@ -15,7 +16,7 @@ void stepRow(const DecayTable& table, const std::uint8_t* spikes, std::uint16_t*
     const std::uint16_t a = spikes[i] ? 0 : (age[i] < last ? static_cast<std::uint16_t>(age[i] + 1) : age[i]);
     age[i] = a;
     x[i] = table.at(a);
-    if (scaled) scaled[i] = table.scaled(a);
+    scaled[i] = table.scaled(a);
   }
 }
 
@@ -91,26 +92,54 @@ bool DecayTable::ageOf(float x, std::uint16_t& age) const {
 }
 
 bool AgedPairTraces::start(const Synapses& S, float decayPre, float decayPost, float aMinus, const float* pre,
-                           const float* post) {
+                           const float* post, std::uint64_t first) {
   pre_ = DecayTable::of(decayPre, 1.0f);
   post_ = DecayTable::of(decayPost, aMinus);
   if (!pre_ || !post_) return false;
-  preAge_.resize(S.batch * S.in);
+  preSpike_.resize(S.batch * S.in);
   postAge_.resize(S.batch * S.out);
   depression_.assign(S.batch * S.stride, 0.0f);
-  if (!agesOf(*pre_, pre, preAge_.data(), S.batch * S.in)) return false;
+  const std::int64_t before = static_cast<std::int64_t>(first) - 1;  // the age is counted from here
+  for (std::size_t k = 0; k < S.batch * S.in; ++k) {
+    std::uint16_t age = 0;
+    if (!pre_->ageOf(pre[k], age)) return false;
+    preSpike_[k] = age > pre_->last() ? kNever : before - age;
+  }
   for (std::size_t b = 0; b < S.batch; ++b) {
     if (!agesOf(*post_, post + b * S.stride, postAge_.data() + b * S.out, S.out)) return false;
   }
   return true;
 }
 
-void AgedPairTraces::step(const Synapses& S, const std::uint8_t* postSpikes, float* pre, float* post) {
-  for (std::size_t b = 0; b < S.batch; ++b) {
-    stepRow(*pre_, S.sent(S.delay, b), preAge_.data() + b * S.in, pre + b * S.in, nullptr, S.in);
-    stepRow(*post_, postSpikes + b * S.out, postAge_.data() + b * S.out, post + b * S.stride,
-            depression_.data() + b * S.stride, S.out);
+void AgedPairTraces::writePre(float* pre, std::size_t b, std::size_t in, std::uint64_t t) const {
+  const std::int64_t now = static_cast<std::int64_t>(t);
+  const std::int64_t last = pre_->last();
+  const std::int64_t* spike = preSpike_.data() + b * in;
+  float* x = pre + b * in;
+  for (std::size_t i = 0; i < in; ++i) {
+    const std::int64_t age = spike[i] == kNever ? last + 1 : std::min(now - spike[i], last);
+    x[i] = pre_->at(static_cast<std::uint16_t>(age));
   }
+}
+
+void AgedPairTraces::step(const Synapses& S, const std::uint8_t* postSpikes, float* pre, float* post,
+                          std::uint64_t t) {
+  for (std::size_t b = 0; b < S.batch; ++b) {
+    const std::uint8_t* sent = S.sent(S.delay, b);
+    std::int64_t* spike = preSpike_.data() + b * S.in;
+    for (std::size_t i = 0; i < S.in; ++i) {
+      if (sent[i]) spike[i] = static_cast<std::int64_t>(t);
+    }
+    const std::uint8_t* fired = postSpikes + b * S.out;
+    stepRow(*post_, fired, postAge_.data() + b * S.out, post + b * S.stride, depression_.data() + b * S.stride, S.out);
+    bool any = false;
+    for (std::size_t o = 0; o < S.out; ++o) any = any || fired[o] != 0;
+    if (any) writePre(pre, b, S.in, t);
+  }
+}
+
+void AgedPairTraces::finish(const Synapses& S, float* pre, std::uint64_t t) const {
+  for (std::size_t b = 0; b < S.batch; ++b) writePre(pre, b, S.in, t);
 }
 
 }  // namespace spiking

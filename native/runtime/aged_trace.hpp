@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -48,25 +49,37 @@ class DecayTable {
   std::uint16_t last_ = 0;
 };
 
-// The ages of a rule's [batch][in] presynaptic and [batch][stride]
-// postsynaptic traces (only the first `out` of each stride row).
+// A rule's [batch][in] presynaptic and [batch][stride] postsynaptic traces
+// (only the first `out` of each stride row) through their tables. The
+// postsynaptic traces (and the depression's products) are written every
+// step; a presynaptic trace only keeps the step of its last spike, and the
+// values are written where they are read: a sample's row on the steps where
+// one of its neurons spiked (the potentiation reads it), and all of them
+// after the call's last step. A step then costs O(arrivals + out), not O(in).
 class AgedPairTraces {
  public:
-  // Tables for both decays and the age of every trace value; false (the
-  // caller multiplies instead) when a decay has no table or a value is not
-  // in it (a trace set by hand, or one added to rather than set).
-  bool start(const Synapses& S, float decayPre, float decayPost, float aMinus, const float* pre, const float* post);
-  // pairTraces(S, postSpikes, pre, post, decayPre, decayPost, true): ages
-  // up by one (held at the fixed points), 0 where a spike came (the last
-  // step's arrivals, `postSpikes` [batch][out]); the traces from the tables,
-  // and depression() = aMinus * post.
-  void step(const Synapses& S, const std::uint8_t* postSpikes, float* pre, float* post);
+  // Tables for both decays and the age of every trace value before step
+  // `first`; false (the caller multiplies instead) when a decay has no table
+  // or a value is not in it (a trace set by hand, or one added to rather
+  // than set).
+  bool start(const Synapses& S, float decayPre, float decayPost, float aMinus, const float* pre, const float* post,
+             std::uint64_t first);
+  // After step t, pairTraces(S, postSpikes, pre, post, decayPre, decayPost,
+  // true) as far as it is read: the postsynaptic traces and depression(),
+  // the presynaptic rows of the samples with a postsynaptic spike.
+  void step(const Synapses& S, const std::uint8_t* postSpikes, float* pre, float* post, std::uint64_t t);
+  // After the call's last step t: every presynaptic trace.
+  void finish(const Synapses& S, float* pre, std::uint64_t t) const;
   // [batch][stride]: PairCall::depression of the step (0 past `out`).
   const float* depression() const { return depression_.data(); }
 
  private:
+  static constexpr std::int64_t kNever = INT64_MIN;  // +0 past the powers' fixed point: never fired
+  void writePre(float* pre, std::size_t b, std::size_t in, std::uint64_t t) const;
+
   std::shared_ptr<const DecayTable> pre_, post_;
-  std::vector<std::uint16_t> preAge_, postAge_;  // [batch][in], [batch][out]
+  std::vector<std::int64_t> preSpike_;   // [batch][in]: the step of the last spike (the age is t - it), or kNever
+  std::vector<std::uint16_t> postAge_;   // [batch][out]
   std::vector<float> depression_;
 };
 

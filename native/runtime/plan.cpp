@@ -280,6 +280,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     if (plan.control) storeShared(plan.control + 1, static_cast<std::int32_t>(std::min<std::size_t>(done, 0x7fffffff)));
   };
 
+  if (plan.hook.start) plan.hook.start(plan.hook.context, plan, first);
   std::size_t j = 0;
   // Blocks of steps, layer by layer (blocks.hpp), where the plan allows them.
   const std::size_t block = std::min(blockStepsFor(plan), steps);
@@ -331,6 +332,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
     progress(j + 1);
   }
+  if (plan.hook.finish) plan.hook.finish(plan.hook.context, plan, j);
 
   for (const PlanConnection& c : plan.connections) {
     const double head = static_cast<double>(c.link.head);
