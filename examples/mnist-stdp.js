@@ -114,7 +114,9 @@ function buildNetwork({ neurons, batch, seed, learn, theta, weights }) {
     dt,
     durationRefrac: p.refrac,
     tauV: Math.exp(-dt / p.tauV),
-    tauT: Math.exp(-dt / p.tauPost),
+    // The neurons' own trace is not used either (PairSTDP keeps the
+    // postsynaptic trace): tauT 0 keeps it at the spikes.
+    tauT: 0,
     // Frozen for labelling and testing: no increase, no decay.
     thetaPlus: learn ? p.thetaPlus : 0,
     tauTheta: learn ? Math.exp(-dt / p.tauTheta) : 1,
@@ -133,7 +135,8 @@ function buildNetwork({ neurons, batch, seed, learn, theta, weights }) {
   inhibition.setWeight(Float32Array.from({ length: neurons * neurons }, (_, k) => (k % (neurons + 1) === 0 ? 0 : -p.inhibition)));
   const encoder = new PoissonEncoder({ cellsShape: [batch, 784], rates: 0, dt, seed });
   // The inputs' own trace is not used (PairSTDP keeps its traces): tauT 0
-  // keeps it at the spikes, never a subnormal left to decay.
+  // keeps it at the spikes, never a subnormal left to decay (each operation
+  // on one stalls the FPU).
   const net = new Network()
     .addLayer('in', new Input({ cellsShape: [batch, 784], dt, alphaT: 1, tauT: 0 }), { source: encoder })
     .addLayer('exc', exc);

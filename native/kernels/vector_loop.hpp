@@ -194,7 +194,12 @@ template <class A>
 inline Batch<A> currentAt(const Drive& d, std::size_t i) {
   using B = Batch<A>;
   alignas(64) float folded[B::size];
-  foldInto(folded, d, i, B::size);
+  if (d.bytes) {
+    // An Input fed bytes: each byte's value, a fixed-length loop the compiler vectorises.
+    for (std::size_t j = 0; j < B::size; ++j) folded[j] = static_cast<float>(d.bytes[i + j]);
+  } else {
+    foldInto(folded, d, i, B::size);
+  }
   return B::load_aligned(folded);
 }
 

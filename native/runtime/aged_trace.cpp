@@ -127,8 +127,14 @@ void AgedPairTraces::step(const Synapses& S, const std::uint8_t* postSpikes, flo
   for (std::size_t b = 0; b < S.batch; ++b) {
     const std::uint8_t* sent = S.sent(S.delay, b);
     std::int64_t* spike = preSpike_.data() + b * S.in;
-    for (std::size_t i = 0; i < S.in; ++i) {
-      if (sent[i]) spike[i] = static_cast<std::int64_t>(t);
+    for (std::size_t i = 0; i < S.in; i += 8) {
+      const std::size_t count = std::min<std::size_t>(8, S.in - i);
+      std::uint64_t word = 0;
+      std::memcpy(&word, sent + i, count);  // eight inputs at a time: most are silent
+      if (word == 0) continue;
+      for (std::size_t k = 0; k < count; ++k) {
+        if (sent[i + k]) spike[i + k] = static_cast<std::int64_t>(t);
+      }
     }
     const std::uint8_t* fired = postSpikes + b * S.out;
     stepRow(*post_, fired, postAge_.data() + b * S.out, post + b * S.stride, depression_.data() + b * S.stride, S.out);
