@@ -11,7 +11,8 @@
 //             activeLearningKernels().mstdpetUpdate over rows [iBegin, iEnd);
 //             on a reward, mstdpetStep with scale = f32(lr * reward).
 //   PairSTDP  kernel::pairTraces, then the arrivals per sample in increasing
-//             order (kernel::pairArrivals, or the connection's own list from
+//             order (runtime/blocks.hpp's listSpikes over each sample's
+//             row, or the connection's own list from
 //             Connection::listArrivals, which has the same form), then
 //             activeLearningKernels().pairStdp over outputs [oBegin, oEnd) in
 //             whole 64-float tiles.

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "blocks.hpp"
 #include "dispatch.hpp"
 #include "split.hpp"
 #include "../kernels/learning/fede_stdp.hpp"
@@ -62,7 +63,12 @@ bool learnFede(const FedeCall& C) {
 void learnPair(PairCall C, std::uint32_t* arrivals) {
   const Synapses& S = C.syn;
   std::uint32_t* starts = arrivals + S.batch * S.in;
-  const std::size_t events = kernel::pairArrivals(S, arrivals, starts);
+  std::size_t events = 0;  // the arrivals per sample, in increasing order
+  for (std::size_t b = 0; b < S.batch; ++b) {
+    starts[b] = static_cast<std::uint32_t>(events);
+    events = listSpikes(S.sent(S.delay, b), S.in, arrivals, events);
+  }
+  starts[S.batch] = static_cast<std::uint32_t>(events);
   C.arrivals = arrivals;
   C.starts = starts;
   std::size_t fired = 0;

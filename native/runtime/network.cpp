@@ -1,5 +1,6 @@
 #include "network.hpp"
 
+#include <bitset>
 #include <cstring>
 
 #include "dispatch.hpp"
@@ -30,9 +31,16 @@ std::size_t stepConnection(const Connection& c, const std::uint8_t* pre) {
 }
 
 void countSpikes(const std::uint8_t* spikes, std::size_t n, double* counts, std::size_t batch) {
+  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
   for (std::size_t b = 0; b < batch; ++b) {
-    std::size_t c = 0;
-    for (std::size_t i = 0; i < n; ++i) c += spikes[b * n + i] != 0;
+    const std::uint8_t* row = spikes + b * n;
+    std::size_t c = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {  // eight at a time: 0x80 in each nonzero byte, counted
+      std::uint64_t word;
+      std::memcpy(&word, row + i, 8);
+      if (word != 0) c += std::bitset<64>((((word & kLow7) + kLow7) | word) & kHigh).count();
+    }
+    for (; i < n; ++i) c += row[i] != 0;
     counts[b] += static_cast<double>(c);
   }
 }

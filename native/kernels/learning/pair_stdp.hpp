@@ -101,21 +101,6 @@ static inline void pairTraces(const Synapses& S, const std::uint8_t* postSpikes,
   }
 }
 
-// Serial, before the split: the inputs whose spikes arrived at the last step,
-// per sample in increasing order. Returns how many there were.
-static inline std::size_t pairArrivals(const Synapses& S, std::uint32_t* arrivals, std::uint32_t* starts) {
-  std::uint32_t count = 0;
-  for (std::size_t b = 0; b < S.batch; ++b) {
-    starts[b] = count;
-    const std::uint8_t* sent = S.sent(S.delay, b);
-    for (std::size_t i = 0; i < S.in; ++i) {
-      if (sent[i]) arrivals[count++] = static_cast<std::uint32_t>(i);
-    }
-  }
-  starts[S.batch] = count;
-  return count;
-}
-
 }  // namespace kernel
 
 template <class Arch>
