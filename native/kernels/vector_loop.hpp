@@ -194,12 +194,7 @@ template <class A>
 inline Batch<A> currentAt(const Drive& d, std::size_t i) {
   using B = Batch<A>;
   alignas(64) float folded[B::size];
-  if (d.bytes) {
-    // An Input fed bytes: each byte's value, a fixed-length loop the compiler vectorises.
-    for (std::size_t j = 0; j < B::size; ++j) folded[j] = static_cast<float>(d.bytes[i + j]);
-  } else {
-    foldInto(folded, d, i, B::size);
-  }
+  foldInto(folded, d, i, B::size);
   return B::load_aligned(folded);
 }
 
@@ -275,6 +270,15 @@ struct Stepper {
         }
         const B current = B::load_unaligned(x + i);
         vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);
+      }
+    } else if (d.bytes) {  // an Input fed bytes: converted a chunk at a time (a loop the compiler vectorises)
+      constexpr std::size_t kChunk = 256;
+      alignas(64) float x[kChunk];
+      while (i + W <= end) {
+        const std::size_t n = std::min(kChunk, (end - i) / W * W);
+        for (std::size_t j = 0; j < n; ++j) x[j] = static_cast<float>(d.bytes[i + j]);
+        for (std::size_t j = 0; j < n; j += W) vector(L, c, i + j, B::load_aligned(x + j));
+        i += n;
       }
     } else {
       for (; i + W <= end; i += W) vector(L, c, i, currentAt<A>(d, i));
