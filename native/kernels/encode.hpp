@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -37,6 +38,26 @@ using Words = xsimd::batch<std::uint32_t, A>;
 // none of them returns the high half generically).
 template <class A>
 inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo) {
+  // x86 multiplies the even 32-bit lanes into 64 bits (pmuludq): two of those
+  // (even lanes, odd lanes shifted down) and two blends give both halves.
+#if defined(__AVX512F__)
+  if constexpr (std::is_same<A, xsimd::avx512bw>::value) {
+    const __m512i mv = _mm512_set1_epi32(static_cast<int>(m));
+    const __m512i even = _mm512_mul_epu32(a, mv), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), mv);
+    lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
+    hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_same<A, xsimd::avx2>::value) {
+    const __m256i mv = _mm256_set1_epi32(static_cast<int>(m));
+    const __m256i even = _mm256_mul_epu32(a, mv), odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), mv);
+    lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+    hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+    return;
+  }
+#endif
   const Words<A> low16(0xffffu);
   const Words<A> a0 = a & low16, a1 = a >> 16;
   const Words<A> m0(m & 0xffffu), m1(m >> 16);
