@@ -76,6 +76,13 @@ bool DecayTable::build(float decay, float scale) {
 }
 
 bool DecayTable::ageOf(float x, std::uint16_t& age) const {
+  // Most traces sit at the end: the fixed point, or +0 after it.
+  for (std::size_t k = last_; k < values_.size(); ++k) {
+    if (std::memcmp(&values_[k], &x, sizeof(float)) == 0) {
+      age = static_cast<std::uint16_t>(k);
+      return true;
+    }
+  }
   // values_ decreases strictly: the first entry <= x, then its bits.
   std::size_t lo = 0, hi = values_.size();
   while (lo < hi) {
@@ -122,20 +129,12 @@ void AgedPairTraces::writePre(float* pre, std::size_t b, std::size_t in, std::ui
   }
 }
 
-void AgedPairTraces::step(const Synapses& S, const std::uint8_t* postSpikes, float* pre, float* post,
-                          std::uint64_t t) {
+void AgedPairTraces::step(const Synapses& S, const std::uint32_t* arrivals, const std::uint8_t* postSpikes, float* pre,
+                          float* post, std::uint64_t t) {
+  const std::uint32_t* starts = arrivals + S.batch * S.in;
   for (std::size_t b = 0; b < S.batch; ++b) {
-    const std::uint8_t* sent = S.sent(S.delay, b);
     std::int64_t* spike = preSpike_.data() + b * S.in;
-    for (std::size_t i = 0; i < S.in; i += 8) {
-      const std::size_t count = std::min<std::size_t>(8, S.in - i);
-      std::uint64_t word = 0;
-      std::memcpy(&word, sent + i, count);  // eight inputs at a time: most are silent
-      if (word == 0) continue;
-      for (std::size_t k = 0; k < count; ++k) {
-        if (sent[i + k]) spike[i + k] = static_cast<std::int64_t>(t);
-      }
-    }
+    for (std::uint32_t e = starts[b]; e < starts[b + 1]; ++e) spike[arrivals[e]] = static_cast<std::int64_t>(t);
     const std::uint8_t* fired = postSpikes + b * S.out;
     stepRow(*post_, fired, postAge_.data() + b * S.out, post + b * S.stride, depression_.data() + b * S.stride, S.out);
     bool any = false;

@@ -67,7 +67,9 @@ class AgedPairTraces {
   // After step t, pairTraces(S, postSpikes, pre, post, decayPre, decayPost,
   // true) as far as it is read: the postsynaptic traces and depression(),
   // the presynaptic rows of the samples with a postsynaptic spike.
-  void step(const Synapses& S, const std::uint8_t* postSpikes, float* pre, float* post, std::uint64_t t);
+  // `arrivals`: the step's, as listPairArrivals (learning_steps.hpp) lists them.
+  void step(const Synapses& S, const std::uint32_t* arrivals, const std::uint8_t* postSpikes, float* pre, float* post,
+            std::uint64_t t);
   // After the call's last step t: every presynaptic trace.
   void finish(const Synapses& S, float* pre, std::uint64_t t) const;
   // [batch][stride]: PairCall::depression of the step (0 past `out`).

@@ -60,23 +60,31 @@ bool learnFede(const FedeCall& C) {
   return true;
 }
 
-void learnPair(PairCall C, std::uint32_t* arrivals) {
-  const Synapses& S = C.syn;
+std::size_t listPairArrivals(const Synapses& S, std::uint32_t* arrivals) {
   std::uint32_t* starts = arrivals + S.batch * S.in;
-  std::size_t events = 0;  // the arrivals per sample, in increasing order
+  std::size_t events = 0;
   for (std::size_t b = 0; b < S.batch; ++b) {
     starts[b] = static_cast<std::uint32_t>(events);
     events = listSpikes(S.sent(S.delay, b), S.in, arrivals, events);
   }
   starts[S.batch] = static_cast<std::uint32_t>(events);
+  return events;
+}
+
+void learnPairListed(PairCall C, std::uint32_t* arrivals, std::size_t events) {
+  const Synapses& S = C.syn;
   C.arrivals = arrivals;
-  C.starts = starts;
+  C.starts = arrivals + S.batch * S.in;
   std::size_t fired = 0;
   for (std::size_t k = 0; k < S.batch * S.out; ++k) fired += C.postSpikes[k] != 0;
   if (events == 0 && fired == 0) return;
   const double work = static_cast<double>(events) * static_cast<double>(S.out) +
                       static_cast<double>(fired) * static_cast<double>(S.in);
   splitOver(C, &PairCall::oBegin, &PairCall::oEnd, S.out, work, activeLearningKernels().pairStdp);
+}
+
+void learnPair(PairCall C, std::uint32_t* arrivals) {
+  learnPairListed(C, arrivals, listPairArrivals(C.syn, arrivals));
 }
 
 void learnNormalize(const NormalizeCall& C) {

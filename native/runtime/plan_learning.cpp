@@ -29,8 +29,9 @@ void stepRule(const PlanLearning& learning, const PlanRule& r, AgedPairTraces* a
   const Layer& post = plan.layers[r.target].layer;
   switch (r.kind) {
     case RuleKind::Pair: {
+      const std::size_t events = listPairArrivals(S, r.arrivals);
       if (aged) {
-        aged->step(S, post.spikes, r.preTrace, r.postTrace, step);
+        aged->step(S, r.arrivals, post.spikes, r.preTrace, r.postTrace, step);
       } else {
         kernel::pairTraces(S, post.spikes, r.preTrace, r.postTrace, r.decayPre, r.decayPost, r.set);
       }
@@ -45,7 +46,7 @@ void stepRule(const PlanLearning& learning, const PlanRule& r, AgedPairTraces* a
       C.wMin = r.wMin;
       C.wMax = r.wMax;
       C.multiplicative = r.multiplicative;
-      learnPair(C, r.arrivals);
+      learnPairListed(C, r.arrivals, events);
       break;
     }
     case RuleKind::Mstdpet: {
