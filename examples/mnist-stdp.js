@@ -194,7 +194,8 @@ function present(model, rates) {
  * Runs `digits` through the network, `batch` at a time (each slot takes the
  * next digit when its own is done); a digit that drew fewer than minSpikes
  * spikes is shown again 32 Hz brighter. Calls `done(digit, counts)` with the
- * counts of its last presentation.
+ * counts of its last presentation. Returns the presentations (repeats
+ * included, one per digit and showing).
  */
 function runDigits(net, digits, done, tick) {
   const { batch, neurons } = net;
@@ -206,7 +207,9 @@ function runDigits(net, digits, done, tick) {
     slots[b] = next < digits.length ? { digit: digits[next++], repeats: 0 } : null;
   };
   for (let b = 0; b < batch; b++) refill(b);
+  let shown = 0;
   while (slots.some((s) => s !== null)) {
+    shown += slots.filter((s) => s !== null).length;
     for (let b = 0; b < batch; b++) {
       const slot = slots[b];
       const scale = slot ? p.inputRate + p.rateStep * slot.repeats : 0;
@@ -229,6 +232,7 @@ function runDigits(net, digits, done, tick) {
       refill(b);
     }
   }
+  return shown;
 }
 
 /**
