@@ -61,14 +61,7 @@ bool learnFede(const FedeCall& C) {
 }
 
 std::size_t listPairArrivals(const Synapses& S, std::uint32_t* arrivals) {
-  std::uint32_t* starts = arrivals + S.batch * S.in;
-  std::size_t events = 0;
-  for (std::size_t b = 0; b < S.batch; ++b) {
-    starts[b] = static_cast<std::uint32_t>(events);
-    events = listSpikes(S.sent(S.delay, b), S.in, arrivals, events);
-  }
-  starts[S.batch] = static_cast<std::uint32_t>(events);
-  return events;
+  return listRows(S.sent(S.delay, 0), S.batch, S.in, arrivals, arrivals + S.batch * S.in);
 }
 
 void learnPairListed(PairCall C, std::uint32_t* arrivals, std::size_t events) {

@@ -153,15 +153,7 @@ struct GatherState {
 // slab's event scratch: Connection::listArrivals without per-synapse delays
 // (blocks.hpp's listSpikes). Returns the arrivals.
 std::size_t listBySample(const Connection& L) {
-  std::uint32_t* index = L.eventIndex();
-  std::uint32_t* begin = L.eventStarts();
-  std::size_t count = 0;
-  for (std::size_t b = 0; b < L.batch; ++b) {
-    begin[b] = static_cast<std::uint32_t>(count);
-    count = listSpikes(L.sent(L.delay, b), L.in, index, count);
-  }
-  begin[L.batch] = static_cast<std::uint32_t>(count);
-  return count;
+  return listRows(L.sent(L.delay, 0), L.batch, L.in, L.eventIndex(), L.eventStarts());
 }
 
 // The arrivals listed by sample (listBySample), regrouped by input: a
