@@ -36,7 +36,7 @@ using Words = xsimd::batch<std::uint32_t, A>;
 // four 16 x 16-bit products (every instruction set multiplies 32-bit lanes;
 // none of them returns the high half generically).
 template <class A>
-inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo) {
+inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::generic&) {
   const Words<A> low16(0xffffu);
   const Words<A> a0 = a & low16, a1 = a >> 16;
   const Words<A> m0(m & 0xffffu), m1(m >> 16);
@@ -45,6 +45,39 @@ inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& 
   hi = p11 + (p01 >> 16) + (p10 >> 16) + (mid >> 16);
   lo = (mid << 16) | (p00 & low16);
 }
+
+// x86 multiplies 32 x 32 -> 64 bits in the even lanes (pmuludq): two of
+// them (the even lanes, then the odd ones shifted down) give every lane's
+// product, whose halves are blended back into place. The same integers as
+// the generic version, in a third of the instructions.
+#if XSIMD_WITH_SSE2
+template <class A>
+inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::sse2&) {
+  const __m128i mm = _mm_set1_epi32(static_cast<int>(m));
+  const __m128i even = _mm_mul_epu32(a, mm), odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), mm);
+  const __m128i low = _mm_set1_epi64x(0xffffffffll);  // the even lanes
+  hi = _mm_or_si128(_mm_srli_epi64(even, 32), _mm_andnot_si128(low, odd));
+  lo = _mm_or_si128(_mm_and_si128(even, low), _mm_slli_epi64(odd, 32));
+}
+#endif
+#if XSIMD_WITH_AVX2
+template <class A>
+inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::avx2&) {
+  const __m256i mm = _mm256_set1_epi32(static_cast<int>(m));
+  const __m256i even = _mm256_mul_epu32(a, mm), odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), mm);
+  hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xaa);
+  lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
+}
+#endif
+#if XSIMD_WITH_AVX512F
+template <class A>
+inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::avx512f&) {
+  const __m512i mm = _mm512_set1_epi32(static_cast<int>(m));
+  const __m512i even = _mm512_mul_epu32(a, mm), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), mm);
+  hi = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(even, 32), odd);
+  lo = _mm512_mask_blend_epi32(0xaaaa, even, _mm512_slli_epi64(odd, 32));
+}
+#endif
 
 // word < threshold (a double, p * 2^32) for a 32-bit word is word <= limit
 // with limit = ceil(threshold) - 1, capped at 2^32 - 1; a threshold of 0 or
@@ -104,7 +137,7 @@ void bernoulliStep(const BernoulliCall& c) {
       U x0(c.step), x1 = U(static_cast<std::uint32_t>(first / 4)) + lane;
       U x2(c.firstSample + static_cast<std::uint32_t>(b)), x3(c.domain);
       philoxTen(x0, x1, x2, x3, c.key0, c.key1,
-                [](const U& a, std::uint32_t m, U& hi, U& lo) { kernel::mulHiLo<Arch>(a, m, hi, lo); });
+                [](const U& a, std::uint32_t m, U& hi, U& lo) { kernel::mulHiLo<Arch>(a, m, hi, lo, Arch{}); });
       const U* words[4] = {&x0, &x1, &x2, &x3};
       U bytes(0u);
       for (int w = 0; w < 4; ++w) {
