@@ -198,6 +198,16 @@ inline Batch<A> currentAt(const Drive& d, std::size_t i) {
   return B::load_aligned(folded);
 }
 
+// W bytes as W floats (every uint8 is exact in float32, as foldInto's cast):
+// a plain loop the compiler widens (zero-extend, convert), with no fold's branches.
+template <class A>
+inline Batch<A> bytesAt(const std::uint8_t* x) {
+  using B = Batch<A>;
+  alignas(64) float widened[B::size];
+  for (std::size_t j = 0; j < B::size; ++j) widened[j] = static_cast<float>(x[j]);
+  return B::load_aligned(widened);
+}
+
 // ---- the driver ------------------------------------------------------------
 
 // Model is a policy with kHasVoltage, kAdapts, kTheta and a fused
@@ -271,6 +281,9 @@ struct Stepper {
         const B current = B::load_unaligned(x + i);
         vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);
       }
+    } else if (d.bytes) {  // an Input layer's 0/1 bytes: widened a vector at a time, exactly
+      const std::uint8_t* x = d.bytes;
+      for (; i + W <= end; i += W) vector(L, c, i, bytesAt<A>(x + i));
     } else {
       for (; i + W <= end; i += W) vector(L, c, i, currentAt<A>(d, i));
     }
