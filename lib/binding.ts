@@ -95,6 +95,7 @@ export interface NativeBinding {
     step: number,
     firstSample: number,
     domain: number,
+    listed?: boolean,
   ): void;
   countSpikes(spikes: Uint8Array, counts: Float64Array): void;
   // Learning rules (learning.cpp): each takes a connection's Synapses first

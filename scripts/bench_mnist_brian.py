@@ -8,11 +8,13 @@ line: digits per second (wall and CPU), spikes, the device.
 
 Same network and protocol: Poisson inputs at pixel x 63.75 Hz, 350 ms of
 input then 150 ms of rest at dt = 0.5 ms; LIF neurons relative to rest
-(threshold 13 + theta, reset to 0, tau 100 ms, refractory 5 ms), theta
-growing by 0.05 per spike and decaying with 1e7 ms; pair STDP with
-nearest-spike traces (tau 20 ms, +0.01 on a postsynaptic spike, -0.0001 on
-a presynaptic one, weights clipped to [0, 1]); every neuron inhibiting every
-other by 17.5. The same work per step, not the same bits.
+(threshold 13 + theta, reset to 0, tau 100 ms, refractory 5 ms: no input
+is taken while refractory), theta growing by 0.5 per spike and decaying
+with 1e7 ms; weights uniform in [0, 0.3); pair STDP with nearest-spike
+traces (tau 20 ms, +0.01 on a postsynaptic spike, -0.0001 on a presynaptic
+one, weights clipped to [0, 1]); every neuron inhibiting every other by 80
+(the parameters of examples/mnist-stdp.js, PAPER). The same work per step,
+not the same bits.
 
 - cython: Brian2's runtime device with Cython code, a Python loop over the
   digits, as Diehl & Cook's own script: weights normalised to a sum of 78
@@ -53,7 +55,7 @@ dt = 0.5 * b2.ms
 b2.defaultclock.dt = dt
 present, rest = 350 * b2.ms, 150 * b2.ms
 tau_v, tau_theta, tau_pre, tau_post = 100 * b2.ms, 1e7 * b2.ms, 20 * b2.ms, 20 * b2.ms
-thresh, theta_plus, inhibition = 13.0, 0.05, 17.5
+thresh, theta_plus, inhibition = 13.0, 0.5, 80.0
 a_plus, a_minus, w_max = 0.01, 0.0001, 1.0
 rate_max, rate_step, total = 63.75, 32.0, 78.0
 
@@ -82,7 +84,7 @@ S = b2.Synapses(
     """w : 1
        dpre/dt = -pre / tau_pre : 1 (event-driven)
        dpost/dt = -post / tau_post : 1 (event-driven)""",
-    on_pre="""v_post += w
+    on_pre="""v_post += w * int(not_refractory_post)
               pre = 1
               w = clip(w - a_minus * post, 0, w_max)""",
     on_post="""post = 1
@@ -90,7 +92,7 @@ S = b2.Synapses(
 )
 S.connect()
 S.w = "0.3 * rand()"
-I = b2.Synapses(G, G, on_pre="v_post -= inhibition")
+I = b2.Synapses(G, G, on_pre="v_post -= inhibition * int(not_refractory_post)")
 I.connect(condition="i != j")
 M = b2.SpikeMonitor(G, record=False)
 net = b2.Network(P, G, S, I, M)

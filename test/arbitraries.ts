@@ -7,8 +7,9 @@ import { build as buildClass, type AnyLayer, type GoldenCase } from './golden';
 import { rng as prng } from './helpers';
 
 export type { AnyLayer };
-export type LayerClass = GoldenCase['class'];
-export const LAYER_CLASSES: readonly LayerClass[] = ['Input', 'IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron'];
+/** PySNN's classes (the golden file's) and the library's own AdaptiveThresholdLIFNeuron. */
+export type LayerClass = GoldenCase['class'] | 'AdaptiveThresholdLIFNeuron';
+export const LAYER_CLASSES: readonly LayerClass[] = ['Input', 'IFNeuron', 'LIFNeuron', 'AdaptiveLIFNeuron', 'FedeNeuron', 'AdaptiveThresholdLIFNeuron'];
 
 /** Fixed seed for `npm test`; SPIKING_PROPERTY_RUNS=10000 (and SPIKING_PROPERTY_SEED) for longer or other runs. */
 export const PROPERTY_SEED = Number(process.env.SPIKING_PROPERTY_SEED ?? 20250611);
@@ -140,7 +141,9 @@ export function configArb(
                   ...withUpdate,
                   ...(cls === 'AdaptiveLIFNeuron'
                     ? { alphaThresh: perNeuron(f32In(-1, 2), n), tauThresh: perNeuron(decay, n) }
-                    : {}),
+                    : cls === 'AdaptiveThresholdLIFNeuron'
+                      ? { thetaPlus: perNeuron(f32In(-1, 2), n), tauTheta: perNeuron(decay, n) }
+                      : {}),
                 };
       return fc.record(options).map((o) => ({ cls, options: o, n }));
     });

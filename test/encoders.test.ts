@@ -68,15 +68,18 @@ describe.each(instructionSets())('the vectorised Bernoulli kernel under %s again
     return r % 5 === 0 ? EDGES[r % EDGES.length] : r % 7 === 0 ? 0 : (r % 1000) * 4294967.296;
   };
 
-  test.each(SIZES)('n = %i: out = word < threshold at counter (step, i / 4, sample, domain), shared and per sample', (n) => {
+  // listed: through the live list of the blocks with a threshold > 0, as a
+  // network run draws (runtime/poisson_live.cpp).
+  test.each(SIZES.flatMap((n) => [[n, false] as const, [n, true] as const]))('n = %i (listed: %s): out = word < threshold at counter (step, i / 4, sample, domain), shared and per sample', (n, listed) => {
     const batch = 3;
     const key = [0x89abcdef, 0x01234567 + n];
     for (const shared of [true, false]) {
       const thresholds = Float64Array.from({ length: shared ? n : batch * n }, (_, k) => threshold(k, n));
       if (shared && n > 40) thresholds.fill(0, 0, 40); // a few groups that all have rate 0
+      if (!shared && n > 9) thresholds.fill(0, n + 3, 2 * n - 5); // a sample with few live blocks
       const out = new Uint8Array(batch * n).fill(7);
       for (const step of [0, 5, 4294967295]) {
-        native.bernoulli(out, thresholds, n, key[0], key[1], step, 4294967290, 0x504f4953);
+        native.bernoulli(out, thresholds, n, key[0], key[1], step, 4294967290, 0x504f4953, listed);
         const expected = new Uint8Array(batch * n);
         for (let b = 0; b < batch; b++) {
           const words = new Uint32Array(Math.ceil(n / 4) * 4);

@@ -31,9 +31,9 @@ export interface GoldenFile {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const golden: GoldenFile = require('./fixtures/pysnn-neurons.json');
 
-export type AnyLayer = spiking.Input | spiking.IFNeuron | spiking.LIFNeuron | spiking.AdaptiveLIFNeuron | spiking.FedeNeuron;
+export type AnyLayer = spiking.Input | spiking.IFNeuron | spiking.LIFNeuron | spiking.AdaptiveLIFNeuron | spiking.FedeNeuron | spiking.AdaptiveThresholdLIFNeuron;
 
-export function build(cls: GoldenCase['class'], params: Record<string, unknown>): AnyLayer {
+export function build(cls: GoldenCase['class'] | 'AdaptiveThresholdLIFNeuron', params: Record<string, unknown>): AnyLayer {
   const Class = spiking[cls] as unknown as new (options: unknown) => AnyLayer;
   return new Class(params);
 }

@@ -631,9 +631,10 @@ const REQUIRED: Record<string, string[]> = {
   LIFNeuron: ['cellsShape', 'thresh', 'vRest', 'alphaV', 'alphaT', 'dt', 'durationRefrac', 'tauV', 'tauT'],
   AdaptiveLIFNeuron: ['cellsShape', 'thresh', 'vRest', 'alphaV', 'alphaT', 'dt', 'durationRefrac', 'tauV', 'tauT', 'alphaThresh', 'tauThresh'],
   FedeNeuron: ['cellsShape', 'thresh', 'vRest', 'alphaV', 'alphaT', 'dt', 'durationRefrac', 'tauV', 'tauT'],
+  AdaptiveThresholdLIFNeuron: ['cellsShape', 'thresh', 'vRest', 'alphaV', 'alphaT', 'dt', 'durationRefrac', 'tauV', 'tauT', 'thetaPlus', 'tauTheta'],
 };
-const PER_NEURON = ['thresh', 'alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh', 'tauThresh'];
-const DECAYS = ['tauV', 'tauT', 'tauThresh'];
+const PER_NEURON = ['thresh', 'alphaV', 'alphaT', 'tauV', 'tauT', 'alphaThresh', 'tauThresh', 'thetaPlus', 'tauTheta'];
+const DECAYS = ['tauV', 'tauT', 'tauThresh', 'tauTheta'];
 const NOT_NUMBERS = [NaN, Infinity, -Infinity, '1', null, {}, true, []];
 const BAD_SHAPES: unknown[] = [[], [0], [-3], [1.5], [2 ** 31, 2 ** 31], 'abc', [NaN], [1, 2 ** 53], [2, -1], {}, null, 7];
 

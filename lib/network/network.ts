@@ -7,10 +7,12 @@ import { invalidParameter } from '../errors';
 import { holdLayers, layerRecord, prepareRestoreLayer } from '../state/layer-record';
 import { Linear } from './linear';
 import { holdGuards } from '../layers/run';
-import { NetworkPlan, TAP_VARIABLES, type PlanLearning, type Tap, type TapVariable } from './plan';
-import { LearningRule } from '../learning/learning-rule';
-import { MSTDPET } from '../learning/mstdpet';
-import { normalizeWeights } from '../learning/normalize';
+import { NetworkPlan, TAP_VARIABLES, type Tap, type TapVariable } from './plan';
+import type { LearningRule } from '../learning/learning-rule';
+import {
+  connectionLearning, learnAfterStep, normalizeForRun, planLearning, ruleEntries, rulesOf, runLearning,
+  type ConnectionLearning, type EdgeLearning, type NetworkLearningOptions,
+} from './learning';
 import { native } from '../binding';
 import type { SampleMask } from '../layers/sample-mask';
 import { corruptState, decodeRecord, encodeRecord, field, onlyFields, type FieldValue, type StateRecord } from '../state/codec';
@@ -61,29 +63,7 @@ export interface Recorder {
   readonly syncEvery?: number;
 }
 
-/** Learning in a run or step (docs/learning.md, "In a network"). */
-export interface NetworkLearningOptions {
-  /** Whether the connections' learning rules run (default true); false: a test phase, weights and rule state untouched. */
-  learning?: boolean;
-  /**
-   * MSTDPET's reward: one number for every step, or one per step of the run.
-   * After each step whose reward is not 0 the rule takes step(reward); 0 (the
-   * default) only moves its eligibility traces.
-   */
-  reward?: number | ArrayLike<number>;
-}
-
-/** The learning of a connection (connect's options). */
-export interface ConnectionLearning {
-  /** The rule; one of its layers must be this connection and the layer it targets. */
-  rule: LearningRule;
-  /**
-   * Weight normalisation: each target neuron's incoming weights rescaled to sum
-   * to `total` (normalizeWeights) before the first step of every run
-   * (`every: 'run'`, the default), or after every step t with (t + 1) % every === 0.
-   */
-  normalize?: { total: number; every?: 'run' | number };
-}
+export type { ConnectionLearning, NetworkLearningOptions };
 
 export interface ConnectOptions {
   /** The connection's name; default "from_to" (defaultConnectionName). */
@@ -158,13 +138,6 @@ interface TapSpec {
   size: number;
 }
 
-/** A connection's learning: its rule, the rule's layer name for it, and the normalisation. */
-interface EdgeLearning {
-  rule: LearningRule;
-  layer: string;
-  normalize: { total: number; every: 'run' | number } | null;
-}
-
 interface Edge {
   name: string;
   from: Node;
@@ -185,9 +158,6 @@ export interface ConnectionInfo {
   /** Its learning rule, or null. */
   learning: LearningRule | null;
 }
-
-/** The network each rule was connected into: a rule trains in one network only. */
-const ruleOwners = new WeakMap<LearningRule, object>();
 
 /**
  * The field of a saved connection entry that holds the connection's own
@@ -337,38 +307,11 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     expect('inFeatures', connection.inFeatures, source.perSample, `neurons per sample of layer "${from}", ${shape(source)}`);
     expect('outFeatures', connection.outFeatures, target.perSample, `neurons per sample of layer "${to}", ${shape(target)}`);
     if (this.edges.some((e) => e.connection === connection)) throw new RangeError(`Connection "${name}" is already in the network`);
-    const learning = this.learningOf(name, connection, target, spec);
+    const learning = connectionLearning(this, name, connection, target, spec);
     const edge: Edge = { name, from: source, to: target, connection, feedback: source.index >= target.index, learning };
-    if (learning) ruleOwners.set(learning.rule, this);
     this.edges.push(edge);
     target.incoming.push(edge);
     return this;
-  }
-
-  /** connect's learning options checked: the rule's layer for this connection, and the normalisation. */
-  private learningOf(name: string, connection: Linear, target: Node, spec: ConnectOptions): EdgeLearning | null {
-    const { learning: rule, normalize } = spec;
-    if (rule === undefined) {
-      if (normalize !== undefined) throw invalidParameter(`connection "${name}" normalize`, 'nothing without a learning rule (normalizeWeights() normalises by hand)', normalize);
-      return null;
-    }
-    if (!(rule instanceof LearningRule)) throw invalidParameter(`connection "${name}" learning`, 'a learning rule (PairSTDP, MSTDPET, FedeSTDP or a LearningRule)', rule);
-    const owner = ruleOwners.get(rule);
-    if (owner !== undefined && owner !== this) {
-      throw new RangeError(`Connection "${name}": its learning rule already trains connections of another network; a rule trains in one network only`);
-    }
-    const layers = [...rule.layers].filter(([, l]) => l.connection === connection);
-    if (layers.length !== 1) {
-      const got = layers.length ? `${layers.length} (${layers.map(([n]) => JSON.stringify(n)).join(', ')})` : 'none';
-      throw new RangeError(`Expected the learning rule of connection "${name}" to have exactly one layer whose connection is this connection, but it has ${got}`);
-    }
-    const [[layer, { neuron }]] = layers;
-    if (neuron !== target.layer) {
-      throw new RangeError(
-        `Expected layer ${JSON.stringify(layer)} of the learning rule of connection "${name}" to have this connection's target, layer "${target.name}", as its neuron, but it has another neuron layer`,
-      );
-    }
-    return { rule, layer, normalize: normalize === undefined ? null : checkNormalize(name, normalize) };
   }
 
   /**
@@ -400,9 +343,9 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
    */
   step(options: { learning?: boolean; reward?: number } = {}): void {
     this.checkIdle('step');
-    const learn = this.learningPlan(options, 1);
+    const learn = runLearning(this.edges, options, 1);
     this.stepOnce(learn !== null);
-    if (learn) this.learnAfterStep(learn.rewards[0]);
+    if (learn) learnAfterStep(this.edges, this.t, learn.at(0));
   }
 
   private stepOnce(carry = false): void {
@@ -442,7 +385,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
   run(steps: number, options: NetworkRunOptions = {}): NetworkRunResult {
     if (!Number.isSafeInteger(steps) || steps < 0) throw invalidParameter('steps', 'a whole number >= 0', steps, 'range');
     this.checkIdle('run');
-    const learn = this.learningPlan(options, steps);
+    const learn = runLearning(this.edges, options, steps);
     const recorders = options.recorders ?? [];
     const counts = this.nodes.map(() => new Float64Array(this.batch));
     const opened: Recorder[] = [];
@@ -454,7 +397,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
         r.open(this, steps);
         opened.push(r);
       }
-      if (learn) this.normalizeForRun();
+      if (learn) normalizeForRun(this.edges);
       const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(learn !== null), counts);
       const compiled = typeof plan === 'string' ? null : plan;
       const wanted = compiled ? this.tapsOf(recorders) : null;
@@ -472,7 +415,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
           n = Math.max(n, 1);
           for (let j = 0; j < n; j++) {
             this.stepOnce(learn !== null);
-            if (learn) this.learnAfterStep(learn.rewards[learn.rewards.length === 1 ? 0 : done + j]);
+            if (learn) learnAfterStep(this.edges, this.t, learn.at(done + j));
             for (let k = 0; k < this.nodes.length; k++) native.countSpikes(this.nodes[k].layer.spikes, counts[k]);
             for (const r of recorders) r.record(this.t - 1);
           }
@@ -508,7 +451,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidParameter('signal', 'an AbortSignal', signal);
     if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidParameter('onProgress', 'a function', onProgress);
     this.checkIdle('runAsync');
-    const learn = this.learningPlan(options, steps);
+    const learn = runLearning(this.edges, options, steps);
     const counts = this.nodes.map(() => new Float64Array(this.batch));
     const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(learn !== null), counts);
     if (typeof plan === 'string') throw new TypeError(`Network.runAsync needs a network the engine runs natively, but ${plan}; use run()`);
@@ -529,7 +472,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     const started = process.hrtime.bigint();
     this.busy = 'runAsync';
     try {
-      if (learn) this.normalizeForRun();
+      if (learn) normalizeForRun(this.edges);
       const held = [...this.edges.map((e) => e.connection.guard), ...plan.rulesUsed.map((r) => r.guard)];
       await holdLayers(plan.layerObjects, 'Network.runAsync', () => holdGuards(held, 'Network.runAsync', async () => {
         for (const r of recorders) {
@@ -617,67 +560,6 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     return this.edges.map((e) => ({ name: e.name, connection: e.connection, from: e.from.index, to: e.to.index, learning: learn ? planLearning(e) : null }));
   }
 
-  /** The rules of the network, each once, in the order of their first connection. */
-  private rules(): LearningRule[] {
-    return [...new Set(this.edges.flatMap((e) => (e.learning ? [e.learning.rule] : [])))];
-  }
-
-  /**
-   * A run's learning options checked (null when nothing learns): every
-   * layer of every rule connected here, the rewards finite for each MSTDPET.
-   */
-  private learningPlan(options: NetworkLearningOptions, steps: number): { rewards: Float64Array; slice(done: number, n: number): Float64Array } | null {
-    const { learning = true, reward = 0 } = options;
-    if (typeof learning !== 'boolean') throw invalidParameter('learning', 'true or false', learning);
-    const rules = this.rules();
-    if (!learning || rules.length === 0) {
-      if (options.reward !== undefined && rules.length === 0) throw invalidParameter('reward', 'no reward: no connection of this network has a learning rule', reward);
-      return null;
-    }
-    for (const rule of rules) {
-      for (const [layer, { connection }] of rule.layers) {
-        if (!this.edges.some((e) => e.learning?.rule === rule && e.connection === connection)) {
-          throw new RangeError(
-            `Expected every layer of a ${rule.constructor.name} rule to be a connection of this network connected with { learning: rule }, but layer ${JSON.stringify(layer)} is not`,
-          );
-        }
-      }
-    }
-    let rewards: Float64Array;
-    if (typeof reward === 'number') rewards = Float64Array.of(reward);
-    else if (isArrayLike(reward) && reward.length === steps) rewards = Float64Array.from(reward);
-    else throw invalidParameter('reward', `a number or ${steps} rewards (one per step)`, reward);
-    for (const rule of rules) {
-      if (!(rule instanceof MSTDPET)) continue;
-      const bad = rewards.findIndex((r) => !Number.isFinite(Math.fround(rule.lr * r)));
-      if (bad >= 0) {
-        const what = rewards.length === 1 ? 'reward' : `reward[${bad}]`;
-        throw invalidParameter(what, `a finite number whose product with lr (${rule.lr}) is finite in float32`, rewards[bad], 'range');
-      }
-    }
-    return { rewards, slice: (done, n) => (rewards.length === 1 ? rewards : rewards.subarray(done, done + n)) };
-  }
-
-  /** The rules after one JavaScript step (what the engine's hook does natively, in the same order per connection). */
-  private learnAfterStep(reward: number): void {
-    for (const rule of this.rules()) {
-      rule.updateState();
-      if (!(rule instanceof MSTDPET)) rule.step(reward);
-      else if (reward !== 0) rule.step(reward);
-    }
-    for (const e of this.edges) {
-      const every = e.learning?.normalize?.every;
-      if (typeof every === 'number' && this.t % every === 0) normalizeWeights(e.connection, e.learning!.normalize!.total);
-    }
-  }
-
-  /** normalize: { every: 'run' }, before a run's first step. */
-  private normalizeForRun(): void {
-    for (const e of this.edges) {
-      if (e.learning?.normalize?.every === 'run') normalizeWeights(e.connection, e.learning.normalize.total);
-    }
-  }
-
   /** Refuses `action` while a run is under way (from its callbacks, say). */
   private checkIdle(action: string): void {
     if (this.busy !== null) {
@@ -698,7 +580,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     }
     for (const e of this.edges) e.connection.resetState(mask);
     if (mask === undefined) {
-      for (const rule of this.rules()) rule.resetState();
+      for (const rule of rulesOf(this.edges)) rule.resetState();
       this.t = 0;
     }
   }
@@ -732,7 +614,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
       ['inputs', { kind: 'inputs', fields: inputs }],
       ['connections', { kind: 'connections', fields: connections }],
     ]);
-    const rules = this.ruleEntries();
+    const rules = ruleEntries(this.edges);
     if (rules.length) fields.set('learning', { kind: 'learning', fields: new Map(rules.map(([name, rule]) => [name, rule.stateRecord()])) });
     return encodeRecord({ kind: 'Network', fields });
   }
@@ -754,7 +636,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     this.checkIdle('loadState');
     const record = decodeRecord(bytes);
     if (record.kind !== 'Network') throw corruptState('kind', 'a record of kind "Network"', JSON.stringify(record.kind));
-    const rules = this.ruleEntries();
+    const rules = ruleEntries(this.edges);
     onlyFields(record, ['time', 'layers', 'inputs', 'connections', ...(rules.length ? ['learning'] : [])], '');
     const time = field(record, 'time', 'f64', '');
     if (time.length !== 1 || !Number.isSafeInteger(time[0]) || time[0] < 0) {
@@ -800,11 +682,6 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     this.loadState(readStateFile(path));
   }
 
-  /** Each rule with the name of its first connection, under which its state is saved. */
-  private ruleEntries(): [string, LearningRule][] {
-    return this.rules().map((rule) => [this.edges.find((e) => e.learning?.rule === rule)!.name, rule]);
-  }
-
   private node(name: string): Node {
     const node = this.byName.get(name);
     if (!node) {
@@ -823,30 +700,6 @@ function syncedSteps(recorders: readonly Recorder[], t: number): number {
     if (typeof every === 'number' && every >= 1) n = Math.min(n, ((every - (t % every)) % every) + 1);
   }
   return n;
-}
-
-/** An edge's learning as the plan runs it ('run' normalisation is done before the run, in JavaScript). */
-function planLearning(e: Edge): PlanLearning | null {
-  if (!e.learning) return null;
-  const every = e.learning.normalize?.every;
-  return { rule: e.learning.rule, layer: e.learning.layer, every: typeof every === 'number' ? every : 0, total: e.learning.normalize?.total ?? 0 };
-}
-
-function checkNormalize(name: string, normalize: unknown): { total: number; every: 'run' | number } {
-  const where = `connection "${name}" normalize`;
-  if (typeof normalize !== 'object' || normalize === null) throw invalidParameter(where, "{ total, every?: 'run' | steps }", normalize);
-  const unknown = Object.keys(normalize).find((k) => k !== 'total' && k !== 'every');
-  if (unknown) throw new TypeError(`Unknown option ${JSON.stringify(unknown)} in ${where}; it has: total, every`);
-  const { total, every = 'run' } = normalize as { total?: unknown; every?: unknown };
-  if (typeof total !== 'number' || !Number.isFinite(Math.fround(total))) throw invalidParameter(`${where}.total`, 'a finite number (finite in float32)', total);
-  if (every !== 'run' && !(typeof every === 'number' && Number.isSafeInteger(every) && every >= 1)) {
-    throw invalidParameter(`${where}.every`, "'run' or a whole number of steps >= 1", every);
-  }
-  return { total, every: every as 'run' | number };
-}
-
-function isArrayLike(value: unknown): value is ArrayLike<number> {
-  return ArrayBuffer.isView(value) || Array.isArray(value);
 }
 
 /** Closes every opened recorder; a close error is thrown unless the run already failed (its error wins). */

@@ -15,6 +15,7 @@
 #include "../abi/connection_layout.hpp"
 #include "../kernels/philox.hpp"
 #include "../runtime/dispatch.hpp"
+#include "../runtime/poisson_live.hpp"
 #include "../runtime/network.hpp"
 
 namespace spiking {
@@ -101,8 +102,9 @@ Napi::Value Philox(const Napi::CallbackInfo& info) {
 }
 
 // bernoulli(out: Uint8Array [batch][n], thresholds: Float64Array [n] (shared by
-//           every sample) or [batch][n], n, key0, key1, step, firstSample, domain):
-// one step of the Poisson encoder (kernels/encode.hpp).
+//           every sample) or [batch][n], n, key0, key1, step, firstSample, domain,
+//           listed?): one step of the Poisson encoder (kernels/encode.hpp);
+// listed: through the thresholds' live list, as a network run draws.
 Napi::Value Bernoulli(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const TypedView out = typedArg(env, info[0], napi_uint8_array, "out");
@@ -112,11 +114,16 @@ Napi::Value Bernoulli(const Napi::CallbackInfo& info) {
   if (n == 0 || out.length == 0 || out.length % n != 0 || (!shared && thresholds.length != out.length)) {
     fail(env, "Expected out to hold whole rows of n values and thresholds to hold n of them or as many as out");
   }
-  const BernoulliCall call{static_cast<std::uint8_t*>(out.data), static_cast<const double*>(thresholds.data),
-                           n, out.length / n, shared,
-                           u32Arg(env, info[3], "key0"), u32Arg(env, info[4], "key1"),
-                           u32Arg(env, info[5], "step"), u32Arg(env, info[6], "firstSample"),
-                           u32Arg(env, info[7], "domain")};
+  BernoulliCall call{static_cast<std::uint8_t*>(out.data), static_cast<const double*>(thresholds.data),
+                     n, out.length / n, shared,
+                     u32Arg(env, info[3], "key0"), u32Arg(env, info[4], "key1"),
+                     u32Arg(env, info[5], "step"), u32Arg(env, info[6], "firstSample"),
+                     u32Arg(env, info[7], "domain")};
+  BernoulliLive live;
+  if (info[8].ToBoolean()) {
+    listLive(call.thresholds, n, shared ? 1 : call.batch, live);
+    call.live = &live;
+  }
   activeInstructionSet().bernoulli(call);
   return env.Undefined();
 }

@@ -79,21 +79,50 @@ inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& 
 }
 #endif
 
-// word < threshold (a double, p * 2^32) for a 32-bit word is word <= limit
-// with limit = ceil(threshold) - 1, capped at 2^32 - 1; a threshold of 0 or
-// less (or NaN) never fires: `live` 0.
-inline void wordLimit(double threshold, std::uint32_t& limit, std::uint32_t& live) {
-  if (!(threshold > 0)) {
-    limit = 0;
-    live = 0;
-    return;
-  }
-  const double c = std::ceil(threshold);
-  limit = c >= 4294967296.0 ? 0xffffffffu : static_cast<std::uint32_t>(c) - 1u;
-  live = 1;
-}
-
 }  // namespace kernel
+
+// The blocks of a live list (encode_call.hpp), W at a time: lane l draws
+// block idx[l] (the counter the full kernel below gives it), and each
+// block's four bytes go to its neurons (fewer in a last, partial block).
+template <class Arch>
+void bernoulliListed(const BernoulliCall& c) {
+  using U = kernel::Words<Arch>;
+  constexpr std::size_t W = U::size;
+  const BernoulliLive& L = *c.live;
+  alignas(64) std::uint32_t idx[W], limit[4][W], on[4][W], packed[W];
+  for (std::size_t b = 0; b < c.batch; ++b) {
+    std::uint8_t* out = c.out + b * c.n;
+    std::memset(out, 0, c.n);
+    const std::size_t list = c.shared ? 0 : c.liveFirst + b;
+    const std::size_t begin = L.start[list], end = L.start[list + 1];
+    for (std::size_t k0 = begin; k0 < end; k0 += W) {
+      const std::size_t count = std::min(W, end - k0);
+      for (std::size_t l = 0; l < W; ++l) {
+        const bool used = l < count;
+        idx[l] = used ? L.block[k0 + l] : 0;
+        for (int w = 0; w < 4; ++w) {
+          limit[w][l] = used ? L.limit[4 * (k0 + l) + w] : 0;
+          on[w][l] = used ? L.on[4 * (k0 + l) + w] : 0;
+        }
+      }
+      U x0(c.step), x1 = U::load_aligned(idx);
+      U x2(c.firstSample + static_cast<std::uint32_t>(b)), x3(c.domain);
+      philoxTen(x0, x1, x2, x3, c.key0, c.key1,
+                [](const U& a, std::uint32_t m, U& hi, U& lo) { kernel::mulHiLo<Arch>(a, m, hi, lo, Arch{}); });
+      const U* words[4] = {&x0, &x1, &x2, &x3};
+      U bytes(0u);
+      for (int w = 0; w < 4; ++w) {
+        const U fired = xsimd::select(*words[w] <= U::load_aligned(limit[w]), U::load_aligned(on[w]), U(0u));
+        bytes = bytes | (fired << (8 * w));
+      }
+      bytes.store_aligned(packed);
+      for (std::size_t l = 0; l < count; ++l) {
+        const std::size_t first = 4 * static_cast<std::size_t>(idx[l]);
+        std::memcpy(out + first, packed + l, std::min<std::size_t>(4, c.n - first));
+      }
+    }
+  }
+}
 
 // W lanes of Philox make the 4 W words of 4 W neurons: lane l holds block
 // j0 + l, whose word w draws neuron 4 (j0 + l) + w. The comparisons are made
@@ -104,6 +133,7 @@ inline void wordLimit(double threshold, std::uint32_t& limit, std::uint32_t& liv
 template <class Arch>
 void bernoulliStep(const BernoulliCall& c) {
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "spikes are packed four to a little-endian word");
+  if (c.live) return bernoulliListed<Arch>(c);
   using U = kernel::Words<Arch>;
   constexpr std::size_t W = U::size;
   constexpr std::size_t G = 4 * W;  // neurons per group

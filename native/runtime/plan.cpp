@@ -9,6 +9,7 @@
 #include "blocks.hpp"
 #include "dispatch.hpp"
 #include "network.hpp"
+#include "poisson_live.hpp"
 #include "runner.hpp"
 #include "thread_pool.hpp"
 #include "../kernels/philox.hpp"
@@ -62,8 +63,9 @@ void clearCurrent(const PlanLayer& p) {
 }
 
 // Poisson: kernels/encode.hpp's bernoulliStep, split over samples (each
-// sample's draws depend on its own counter only).
-void encodePoisson(const PlanLayer& p, std::uint32_t step) {
+// sample's draws depend on its own counter only), drawing only the blocks
+// of the call's live list (the thresholds do not change during a call).
+void encodePoisson(const PlanLayer& p, const BernoulliLive& live, std::uint32_t step) {
   const PlanSource& s = p.source;
   const BernoulliFn bernoulli = activeInstructionSet().bernoulli;
   const double work = static_cast<double>(p.layer.n);
@@ -79,6 +81,8 @@ void encodePoisson(const PlanLayer& p, std::uint32_t step) {
     call.step = step;
     call.firstSample = s.firstSample + static_cast<std::uint32_t>(b0);
     call.domain = s.domain;
+    call.live = &live;
+    call.liveFirst = b0;
     bernoulli(call);
   });
 }
@@ -255,13 +259,18 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     gather[c].sample.resize(L.batch * L.in);
   }
   std::vector<LatencyState> latency(plan.layers.size());
+  std::vector<BernoulliLive> poisson(plan.layers.size());
   for (std::size_t k = 0; k < plan.layers.size(); ++k) {
-    if (plan.layers[k].source.kind == SourceKind::Latency) latency[k].offsets.resize(plan.layers[k].layer.n);
+    const PlanLayer& p = plan.layers[k];
+    if (p.source.kind == SourceKind::Latency) latency[k].offsets.resize(p.layer.n);
+    if (p.source.kind == SourceKind::Poisson) {
+      listLive(p.source.thresholds, p.source.perSample, p.source.shared ? 1 : p.batch, poisson[k]);
+    }
   }
 
   auto encode = [&](std::size_t k, std::uint64_t t) {
     const PlanLayer& p = plan.layers[k];
-    if (p.source.kind == SourceKind::Poisson) encodePoisson(p, static_cast<std::uint32_t>(t));
+    if (p.source.kind == SourceKind::Poisson) encodePoisson(p, poisson[k], static_cast<std::uint32_t>(t));
     if (p.source.kind == SourceKind::Latency) encodeLatency(p, latency[k], static_cast<std::uint32_t>(t));
   };
   auto edge = [&](std::size_t c, const std::uint8_t* spikes, const float* trace, float* result) {

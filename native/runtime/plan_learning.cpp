@@ -23,12 +23,17 @@ Synapses synapsesOf(const Connection& L) {
   return S;
 }
 
-void stepRule(const PlanLearning& learning, const PlanRule& r, const NetworkPlan& plan, std::uint64_t step) {
+void stepRule(const PlanLearning& learning, const PlanRule& r, AgedPairTraces* aged, const NetworkPlan& plan,
+              std::uint64_t step) {
   const Synapses S = synapsesOf(plan.connections[r.connection].link);
   const Layer& post = plan.layers[r.target].layer;
   switch (r.kind) {
     case RuleKind::Pair: {
-      kernel::pairTraces(S, post.spikes, r.preTrace, r.postTrace, r.decayPre, r.decayPost, r.set);
+      if (aged) {
+        aged->step(S, post.spikes, r.preTrace, r.postTrace);
+      } else {
+        kernel::pairTraces(S, post.spikes, r.preTrace, r.postTrace, r.decayPre, r.decayPost, r.set);
+      }
       PairCall C;
       C.syn = S;
       C.postSpikes = post.spikes;
@@ -78,9 +83,25 @@ void stepRule(const PlanLearning& learning, const PlanRule& r, const NetworkPlan
   }
 }
 
+// Before the call's first step: the ages of the nearest-spike pair traces.
+void start(PlanLearning& learning, const NetworkPlan& plan) {
+  learning.aged.resize(learning.rules.size());
+  for (std::size_t k = 0; k < learning.rules.size(); ++k) {
+    const PlanRule& r = learning.rules[k];
+    if (r.kind != RuleKind::Pair || !r.set) continue;
+    auto aged = std::make_unique<AgedPairTraces>();
+    const Synapses S = synapsesOf(plan.connections[r.connection].link);
+    if (aged->start(S, r.decayPre, r.decayPost, r.preTrace, r.postTrace)) learning.aged[k] = std::move(aged);
+  }
+  learning.started = true;
+}
+
 void afterStep(void* context, const NetworkPlan& plan, std::uint64_t step) {
-  const PlanLearning& learning = *static_cast<const PlanLearning*>(context);
-  for (const PlanRule& r : learning.rules) stepRule(learning, r, plan, step);
+  PlanLearning& learning = *static_cast<PlanLearning*>(context);
+  if (!learning.started) start(learning, plan);
+  for (std::size_t k = 0; k < learning.rules.size(); ++k) {
+    stepRule(learning, learning.rules[k], learning.aged[k].get(), plan, step);
+  }
 }
 
 }  // namespace

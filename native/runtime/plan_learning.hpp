@@ -22,8 +22,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "aged_trace.hpp"
 #include "plan.hpp"
 
 namespace spiking {
@@ -61,6 +63,12 @@ struct PlanRule {
 struct PlanLearning {
   std::vector<PlanRule> rules;
   std::uint64_t first = 0;  // the call's first step (rewards are indexed from it)
+  // PairSTDP with nearest-spike traces: the traces' ages (aged_trace.hpp),
+  // taken from the rule's trace values at the call's first step; null for
+  // the other rules and where the values are not in the tables (then
+  // pairTraces multiplies, as it would anyway: the same bits).
+  std::vector<std::unique_ptr<AgedPairTraces>> aged;
+  bool started = false;
 };
 
 // Points plan.hook at `learning` (which must outlive the run).
