@@ -48,35 +48,48 @@ inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& 
 
 // x86 multiplies 32 x 32 -> 64 bits in the even lanes (pmuludq): two of
 // them (the even lanes, then the odd ones shifted down) give every lane's
-// product, whose halves are blended back into place. The same integers as
-// the generic version, in a third of the instructions.
+// product, whose halves are put back in place. The same integers as the
+// generic version, in about half the instructions.
 #if XSIMD_WITH_SSE2
 template <class A>
-inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::sse2&) {
-  const __m128i mm = _mm_set1_epi32(static_cast<int>(m));
-  const __m128i even = _mm_mul_epu32(a, mm), odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), mm);
-  const __m128i low = _mm_set1_epi64x(0xffffffffll);  // the even lanes
-  hi = _mm_or_si128(_mm_srli_epi64(even, 32), _mm_andnot_si128(low, odd));
-  lo = _mm_or_si128(_mm_and_si128(even, low), _mm_slli_epi64(odd, 32));
+inline Words<A> mulEven(const Words<A>& a, const Words<A>& m, const xsimd::sse2&) {
+  return _mm_mul_epu32(a, m);
 }
 #endif
 #if XSIMD_WITH_AVX2
 template <class A>
-inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::avx2&) {
-  const __m256i mm = _mm256_set1_epi32(static_cast<int>(m));
-  const __m256i even = _mm256_mul_epu32(a, mm), odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), mm);
-  hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xaa);
-  lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
+inline Words<A> mulEven(const Words<A>& a, const Words<A>& m, const xsimd::avx2&) {
+  return _mm256_mul_epu32(a, m);
 }
 #endif
 #if XSIMD_WITH_AVX512F
 template <class A>
-inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::avx512f&) {
-  const __m512i mm = _mm512_set1_epi32(static_cast<int>(m));
-  const __m512i even = _mm512_mul_epu32(a, mm), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), mm);
-  hi = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(even, 32), odd);
-  lo = _mm512_mask_blend_epi32(0xaaaa, even, _mm512_slli_epi64(odd, 32));
+inline Words<A> mulEven(const Words<A>& a, const Words<A>& m, const xsimd::avx512f&) {
+  return _mm512_mul_epu32(a, m);
 }
+#endif
+// (xsimd's avx and avx512f derive from generic, not sse2: one overload each.)
+template <class A>
+inline void mulHiLoEven(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo) {
+  using Pairs = xsimd::batch<std::uint64_t, A>;
+  const Words<A> mm(m);
+  const Pairs even = xsimd::bitwise_cast<Pairs>(mulEven<A>(a, mm, A{}));
+  const Pairs odd = xsimd::bitwise_cast<Pairs>(mulEven<A>(xsimd::bitwise_cast<Words<A>>(xsimd::bitwise_cast<Pairs>(a) >> 32), mm, A{}));
+  const Pairs low(0xffffffffull);  // the even lanes
+  hi = xsimd::bitwise_cast<Words<A>>((even >> 32) | (odd & ~low));
+  lo = xsimd::bitwise_cast<Words<A>>((even & low) | (odd << 32));
+}
+#if XSIMD_WITH_SSE2
+template <class A>
+inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::sse2&) { mulHiLoEven<A>(a, m, hi, lo); }
+#endif
+#if XSIMD_WITH_AVX2
+template <class A>
+inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::avx2&) { mulHiLoEven<A>(a, m, hi, lo); }
+#endif
+#if XSIMD_WITH_AVX512F
+template <class A>
+inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::avx512f&) { mulHiLoEven<A>(a, m, hi, lo); }
 #endif
 
 }  // namespace kernel
