@@ -121,6 +121,17 @@ function timeSpiking(size, count, recurrent) {
   };
 }
 
+/** The median of `samples` timings of fn (seconds), after two warm-up calls. */
+function timed(fn, samples = 9) {
+  const t = [];
+  for (let s = 0; s < samples + 2; s++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    t.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return median(t.slice(2));
+}
+
 /** Float adds per second of the connection kernel on one thread, weight rows hot in cache, every input spiking. */
 function arithmeticLimit() {
   spiking.setNumThreads(1);
@@ -129,14 +140,74 @@ function arithmeticLimit() {
   const pre = new Uint8Array(b * inF).fill(1);
   const into = new Float32Array(b * outF);
   const calls = 200;
-  const samples = [];
-  for (let s = 0; s < 9; s++) {
-    into.fill(0);
-    const t0 = process.hrtime.bigint();
-    for (let c = 0; c < calls; c++) linear.current(pre, into);
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  return (calls * b * inF * outF) / timed(() => { for (let c = 0; c < calls; c++) linear.current(pre, into); });
+}
+
+// The roofline's other rates, each kernel on its own, one thread, cache-hot
+// data (8,000 neurons: 32 samples of 250, the benchmark's smallest layer):
+// Poisson draws per second (PoissonEncoder.encode, the engine's kernel),
+// LIF updates per second and Input trace updates per second (a layer's
+// run: the fused step kernels the engine calls, 16 steps per call).
+function kernelRates() {
+  spiking.setNumThreads(1);
+  const n = 250, shape = [batch, n], cells = batch * n, runSteps = 16, calls = 50;
+  const encoder = new spiking.PoissonEncoder({ cellsShape: shape, rates: rate, dt, seed: 1 });
+  const out = new Uint8Array(cells);
+  const draws = (calls * cells) / timed(() => { for (let c = 0; c < calls; c++) encoder.encode(c, out); });
+  const lif = new spiking.LIFNeuron(lifOptions(n));
+  const x = new Float32Array(runSteps * cells);
+  for (let i = 0; i < x.length; i++) x[i] = ((i * 2654435761) % 1000) / 2000;  // currents in [0, 0.5): it fires
+  const lifUpdates = (calls * runSteps * cells) / timed(() => { for (let c = 0; c < calls; c++) lif.run(x, { steps: runSteps }); });
+  const input = new spiking.Input({ cellsShape: shape, dt, alphaT: 1, tauT: 10, updateType: 'exponential' });
+  const bits = new Uint8Array(runSteps * cells);
+  for (let i = 0; i < bits.length; i += 10) bits[i] = 1;
+  const traceUpdates = (calls * runSteps * cells) / timed(() => { for (let c = 0; c < calls; c++) input.run(bits, { steps: runSteps }); });
+  return { drawsPerSecond: draws, lifUpdatesPerSecond: lifUpdates, traceUpdatesPerSecond: traceUpdates };
+}
+
+/**
+ * Bytes per second the connection kernel reads when it streams a weight
+ * matrix of `bytes` bytes once per call (batch 1, every input arriving, rows
+ * in order): the rate of whichever level of the memory holds that many bytes
+ * (DRAM once they exceed the caches). On `count` threads.
+ */
+const streamRates = new Map();
+function streamRate(bytes, count) {
+  const n = Math.max(64, Math.round(Math.sqrt(bytes / 4)));
+  const key = `${n}/${count}`;
+  if (!streamRates.has(key)) {
+    spiking.setNumThreads(count);
+    const linear = new spiking.Linear({ inFeatures: n, outFeatures: n, batchSize: 1, dt, weight: { init: 'uniform', low: -1e-3, high: 1e-3, seed: 4 } });
+    const pre = new Uint8Array(n).fill(1);
+    const into = new Float32Array(n);
+    const calls = Math.max(2, Math.round(4e8 / (4 * n * n)));
+    streamRates.set(key, (calls * 4 * n * n) / timed(() => { for (let c = 0; c < calls; c++) linear.current(pre, into); }, 5));
   }
-  return (calls * b * inF * outF) / median(samples.slice(2));
+  return streamRates.get(key);
+}
+
+/**
+ * The roofline of one step on `count` threads: compute = adds / add rate +
+ * draws / draw rate + LIF and trace updates / their rates (one thread's
+ * rates; `count` threads at best divide it by count), memory = the weight
+ * bytes of every connection (each row read once per step) / the stream rate
+ * of that many bytes on `count` threads. The limit is the larger of the two.
+ */
+function roofline(size, recurrent, addsPerStep, count) {
+  const cells = batch * size;
+  const parts = {
+    adds: addsPerStep / limit,
+    draws: cells / rates.drawsPerSecond,
+    neurons: cells / rates.lifUpdatesPerSecond + cells / rates.traceUpdatesPerSecond,
+  };
+  const compute = (parts.adds + parts.draws + parts.neurons) / count;
+  const weightBytes = (recurrent ? 2 : 1) * size * size * 4;
+  const streamBytesPerSecond = streamRate(weightBytes, count);
+  const memory = weightBytes / streamBytesPerSecond;
+  return {
+    threads: count, secondsPerStep: { ...parts, compute, memory }, weightBytes, streamBytesPerSecond,
+    bound: memory > compute ? 'memory' : 'compute', stepsPerSecond: 1 / Math.max(compute, memory),
+  };
 }
 
 const TORCH = String.raw`
@@ -276,7 +347,14 @@ console.log(
     : `Brian2: skipped (none of ${brian.tried.join(', ')} imports brian2; Debian: apt-get install python3-brian)`,
 );
 const limit = arithmeticLimit();
-console.log(`one-thread arithmetic limit (connection kernel, cache-hot rows): ${(limit / 1e9).toFixed(2)} G adds/s\n`);
+const rates = kernelRates();
+const dramBytesPerSecond = streamRate(512e6, 1);
+console.log(`one-thread arithmetic limit (connection kernel, cache-hot rows): ${(limit / 1e9).toFixed(2)} G adds/s (the add-only limit)`);
+console.log(
+  `roofline rates, one thread, cache-hot: ${(rates.drawsPerSecond / 1e9).toFixed(2)} G Poisson draws/s, ` +
+    `${(rates.lifUpdatesPerSecond / 1e9).toFixed(2)} G LIF updates/s, ${(rates.traceUpdatesPerSecond / 1e9).toFixed(2)} G Input trace updates/s; ` +
+    `weight stream from DRAM (512 MB): ${(dramBytesPerSecond / 1e9).toFixed(1)} GB/s\n`,
+);
 
 /** The table of one variant, each row printed as it is measured (a slow PyTorch run should not hide the others). */
 function measure(recurrent) {
@@ -284,7 +362,9 @@ function measure(recurrent) {
   const header = ['size', `steps/s (${threads}t)`, 'ms/step', 'out Hz'];
   if (python.exe) header.push(`torch steps/s (${threads}t)`, 'x torch', 'x torch (CPU time)');
   if (brian.exe) header.push('brian2 1-sample steps/s', `brian2 steps/s (batch ${batch})`, 'x brian2');
-  header.push('steps/s (1t)', 'M adds/step', '1t % of limit');
+  header.push(`limit steps/s (${threads}t)`, 'bound', '% of limit');
+  if (python.exe) header.push('best x torch');
+  header.push('steps/s (1t)', 'M adds/step', '1t % of limit', '1t % of add-only');
   const widths = header.map((h) => Math.max(h.length, 8));
   const print = (row) => console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
   console.log(
@@ -297,11 +377,21 @@ function measure(recurrent) {
     const ours = timeSpiking(size, threads, recurrent);
     const single = threads === 1 ? ours : timeSpiking(size, 1, recurrent);
     const fraction = (single.addsPerStep * single.stepsPerSecond) / limit;
+    const roof = roofline(size, recurrent, ours.addsPerStep, threads);
+    const roofOne = threads === 1 ? roof : roofline(size, recurrent, single.addsPerStep, 1);
+    const roofFraction = ours.stepsPerSecond / roof.stepsPerSecond;
+    const roofOneFraction = single.stepsPerSecond / roofOne.stepsPerSecond;
     const torch = python.exe ? timeTorch(python, size, recurrent) : null;
     const brian2 = brian.exe ? timeBrian(brian, size, recurrent) : null;
     results.push({
       size, batch, steps, recurrent,
-      spiking: { ...ours, threads, oneThread: { stepsPerSecond: single.stepsPerSecond, limitFraction: fraction } },
+      spiking: {
+        ...ours, threads, limitFraction: roofFraction,
+        oneThread: { stepsPerSecond: single.stepsPerSecond, limitFraction: roofOneFraction, addOnlyLimitFraction: fraction },
+      },
+      limit: roof,
+      oneThreadLimit: roofOne,
+      bestTimesTorch: torch ? roof.stepsPerSecond / torch.stepsPerSecond : null,
       torch,
       brian2,
       timesTorch: torch ? ours.stepsPerSecond / torch.stepsPerSecond : null,
@@ -314,7 +404,9 @@ function measure(recurrent) {
       ...(brian2
         ? [`${brian2.stepsPerSecondOneSample.toFixed(0)} (${brian2.codegen})`, brian2.stepsPerSecond.toFixed(1), (ours.stepsPerSecond / brian2.stepsPerSecond).toFixed(0) + 'x']
         : []),
-      single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * fraction).toFixed(0) + '%',
+      roof.stepsPerSecond.toFixed(0), roof.bound, (100 * roofFraction).toFixed(0) + '%',
+      ...(torch ? [(roof.stepsPerSecond / torch.stepsPerSecond).toFixed(1) + 'x'] : []),
+      single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * roofOneFraction).toFixed(0) + '%', (100 * fraction).toFixed(0) + '%',
     ]);
   }
   return results;
@@ -328,6 +420,7 @@ if (opts.json) {
     rate, dt, instructionSet: spiking.instructionSet(), threads, variants,
     python: python.path ?? null, torchVersion: python.version ?? null,
     brianPython: brian.path ?? null, brian2Version: brian.version ?? null, limitAddsPerSecond: limit,
+    roofline: { ...rates, addsPerSecond: limit, dramBytesPerSecond },
   };
   // The feed-forward rows stay in results; the recurrent variant's, in the same form, under recurrent.
   const recurrentPart = recurrentResults

@@ -58,12 +58,14 @@ const shapes: Shape[] = [
   { batch: 2, inF: 31, outF: 37 },
   { batch: 4, inF: 64, outF: 100 },
 ];
+// Enough inputs for kernels/connection.hpp's currentTile to walk them in chunks (from 2,048), several at every tile width.
+const manyInputs: Shape = { batch: 3, inF: 2100, outF: 70 };
 
 describe.each(instructionSets())('Linear under %s', (isa) => {
   beforeAll(() => setInstructionSet(isa));
   afterAll(() => setInstructionSet(instructionSets()[0]));
 
-  test.each(shapes)('event-driven current equals the dense float32 reference, bit for bit (%o)', (s) => {
+  test.each([...shapes, manyInputs])('event-driven current equals the dense float32 reference, bit for bit (%o)', (s) => {
     const random = rng(s.inF * 131 + s.outF);
     for (const delay of [0, 2]) {
       const W = wideWeights(s.outF * s.inF, random);

@@ -216,7 +216,7 @@ function makeCase(c: Config, n: number, seed: number): Case {
           case 'u8-binary':
             return { x: fill(new Uint8Array(n), () => (rng() < 0.5 ? 1 : 0)) };
           case 'u8-graded':
-            return { x: fill(new Uint8Array(n), () => floor(rng() * 4)) };
+            return { x: fill(new Uint8Array(n), () => (rng() < 0.5 ? floor(rng() * 4) : floor(rng() * 256))) };  // every byte value: no sign extension
         }
         break;
       case 'FedeNeuron':

@@ -198,6 +198,39 @@ inline Batch<A> currentAt(const Drive& d, std::size_t i) {
   return B::load_aligned(folded);
 }
 
+// W bytes as W floats, exactly (every uint8 is a float32, as foldInto's
+// cast): zero-extended and converted a vector at a time where the ISA has
+// it; a plain loop otherwise.
+template <class A>
+inline Batch<A> bytesAt(const std::uint8_t* x, const xsimd::generic&) {
+  using B = Batch<A>;
+  alignas(64) float widened[B::size];
+  for (std::size_t j = 0; j < B::size; ++j) widened[j] = static_cast<float>(x[j]);
+  return B::load_aligned(widened);
+}
+#if XSIMD_WITH_SSE2
+template <class A>
+inline Batch<A> bytesAt(const std::uint8_t* x, const xsimd::sse2&) {
+  std::int32_t four;
+  std::memcpy(&four, x, 4);
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i words = _mm_unpacklo_epi8(_mm_cvtsi32_si128(four), zero);
+  return _mm_cvtepi32_ps(_mm_unpacklo_epi16(words, zero));
+}
+#endif
+#if XSIMD_WITH_AVX2
+template <class A>
+inline Batch<A> bytesAt(const std::uint8_t* x, const xsimd::avx2&) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(x))));
+}
+#endif
+#if XSIMD_WITH_AVX512F
+template <class A>
+inline Batch<A> bytesAt(const std::uint8_t* x, const xsimd::avx512f&) {
+  return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x))));
+}
+#endif
+
 // ---- the driver ------------------------------------------------------------
 
 // Model is a policy with kHasVoltage, kAdapts, kTheta and a fused
@@ -271,15 +304,9 @@ struct Stepper {
         const B current = B::load_unaligned(x + i);
         vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);
       }
-    } else if (d.bytes) {  // an Input fed bytes: converted a chunk at a time (a loop the compiler vectorises)
-      constexpr std::size_t kChunk = 256;
-      alignas(64) float x[kChunk];
-      while (i + W <= end) {
-        const std::size_t n = std::min(kChunk, (end - i) / W * W);
-        for (std::size_t j = 0; j < n; ++j) x[j] = static_cast<float>(d.bytes[i + j]);
-        for (std::size_t j = 0; j < n; j += W) vector(L, c, i + j, B::load_aligned(x + j));
-        i += n;
-      }
+    } else if (d.bytes) {  // an Input layer's 0/1 bytes: widened a vector at a time, exactly
+      const std::uint8_t* x = d.bytes;
+      for (; i + W <= end; i += W) vector(L, c, i, bytesAt<A>(x + i, A{}));
     } else {
       for (; i + W <= end; i += W) vector(L, c, i, currentAt<A>(d, i));
     }
