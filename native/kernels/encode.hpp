@@ -95,42 +95,36 @@ inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& 
 }  // namespace kernel
 
 // The blocks of a live list (encode_call.hpp), W at a time: lane l draws
-// block idx[l] (the counter the full kernel below gives it), and each
+// its entry's block (the counter the full kernel below gives it), and each
 // block's four bytes go to its neurons (fewer in a last, partial block).
+// The lanes load straight from the list (padded to whole vectors).
 template <class Arch>
 void bernoulliListed(const BernoulliCall& c) {
   using U = kernel::Words<Arch>;
   constexpr std::size_t W = U::size;
+  static_assert(BernoulliLive::kPad % W == 0, "the lists are padded to whole vectors");
   const BernoulliLive& L = *c.live;
-  alignas(64) std::uint32_t idx[W], limit[4][W], on[4][W], packed[W];
+  alignas(64) std::uint32_t packed[W];
   for (std::size_t b = 0; b < c.batch; ++b) {
     std::uint8_t* out = c.out + b * c.n;
     std::memset(out, 0, c.n);
     const std::size_t list = c.shared ? 0 : c.liveFirst + b;
-    const std::size_t begin = L.start[list], end = L.start[list + 1];
+    const std::size_t begin = L.start[list], end = begin + L.used[list];
     for (std::size_t k0 = begin; k0 < end; k0 += W) {
       const std::size_t count = std::min(W, end - k0);
-      for (std::size_t l = 0; l < W; ++l) {
-        const bool used = l < count;
-        idx[l] = used ? L.block[k0 + l] : 0;
-        for (int w = 0; w < 4; ++w) {
-          limit[w][l] = used ? L.limit[4 * (k0 + l) + w] : 0;
-          on[w][l] = used ? L.on[4 * (k0 + l) + w] : 0;
-        }
-      }
-      U x0(c.step), x1 = U::load_aligned(idx);
+      U x0(c.step), x1 = U::load_unaligned(L.block.data() + k0);
       U x2(c.firstSample + static_cast<std::uint32_t>(b)), x3(c.domain);
       philoxTen(x0, x1, x2, x3, c.key0, c.key1,
                 [](const U& a, std::uint32_t m, U& hi, U& lo) { kernel::mulHiLo<Arch>(a, m, hi, lo, Arch{}); });
       const U* words[4] = {&x0, &x1, &x2, &x3};
       U bytes(0u);
       for (int w = 0; w < 4; ++w) {
-        const U fired = xsimd::select(*words[w] <= U::load_aligned(limit[w]), U::load_aligned(on[w]), U(0u));
-        bytes = bytes | (fired << (8 * w));
+        const U limit = U::load_unaligned(L.limit[w].data() + k0), on = U::load_unaligned(L.on[w].data() + k0);
+        bytes = bytes | (xsimd::select(*words[w] <= limit, on, U(0u)) << (8 * w));
       }
       bytes.store_aligned(packed);
       for (std::size_t l = 0; l < count; ++l) {
-        const std::size_t first = 4 * static_cast<std::size_t>(idx[l]);
+        const std::size_t first = 4 * static_cast<std::size_t>(L.block[k0 + l]);
         std::memcpy(out + first, packed + l, std::min<std::size_t>(4, c.n - first));
       }
     }

@@ -34,10 +34,15 @@ inline void wordLimit(double threshold, std::uint32_t& limit, std::uint32_t& liv
 // lit, and none during the rest between digits). A neuron fires where its
 // word <= limit and `on`; the same test as without the list, the same bits.
 struct BernoulliLive {
-  std::vector<std::uint32_t> block;  // the block indices, per list in increasing order
-  std::vector<std::uint32_t> limit;  // [4 * entry + word]
-  std::vector<std::uint32_t> on;     // [4 * entry + word]: 1 where the threshold is > 0
-  std::vector<std::size_t> start;    // list l holds entries [start[l], start[l + 1]); one list (shared) or one per sample
+  // Each list is padded with empty entries (block 0, never on) to a multiple
+  // of kPad, so a vector of any width loads whole lanes from it.
+  static constexpr std::size_t kPad = 16;
+  std::vector<std::uint32_t> block;     // the block indices, per list in increasing order
+  std::vector<std::uint32_t> limit[4];  // [word][entry]
+  std::vector<std::uint32_t> on[4];     // [word][entry]: 1 where the threshold is > 0
+  // One list (shared) or one per sample: list l holds entries
+  // [start[l], start[l] + used[l]), then its padding up to start[l + 1].
+  std::vector<std::size_t> start, used;
 };
 
 struct BernoulliCall {
