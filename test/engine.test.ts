@@ -574,3 +574,43 @@ describe('runAsync', () => {
     expect(net.time).toBe(0);
   });
 });
+
+// The engine draws a Poisson source through its live list when at most half
+// of the blocks of four inputs can fire, else with the full kernel
+// (runtime/plan.cpp's encodePoisson): both must give the stepped bits.
+test.each([
+  ['every input live (full kernel)', 0],
+  ['most inputs silent (listed kernel)', 0.9],
+])('Poisson inputs in the engine equal stepping: %s, 1-3 threads', (_, silent) => {
+  const batch = 3, n = 70, steps = 40;
+  const rates = new Float32Array(batch * n).map((_, k) => ((k * 7919) % 100 < silent * 100 ? 0 : 150 + (k % 5) * 50));
+  const build = () => {
+    const net = new spiking.Network();
+    net.addLayer('input', new spiking.Input({ cellsShape: [batch, n], dt: 1, alphaT: 1, tauT: 0.8 }), {
+      source: new spiking.PoissonEncoder({ cellsShape: [batch, n], rates, dt: 1, seed: 17 }),
+    });
+    net.addLayer('lif', new spiking.LIFNeuron({ cellsShape: [batch, 9], thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 0, tauV: 0.9, tauT: 0.8 }));
+    net.connect('input', 'lif', new spiking.Linear({ inFeatures: n, outFeatures: 9, batchSize: batch, dt: 1, weight: { init: 'uniform', low: 0, high: 0.5, seed: 2 } }));
+    return net;
+  };
+  const before = spiking.numThreads();
+  spiking.setNumThreads(1);
+  const stepped = build();
+  let fired = 0;
+  for (let t = 0; t < steps; t++) {
+    stepped.step();
+    fired += stepped.layer('input').spikes.reduce((a, v) => a + v, 0);
+  }
+  expect(fired).toBeGreaterThan(50);
+  try {
+    for (const threads of [1, 2, 3]) {
+      spiking.setNumThreads(threads);
+      const engine = build();
+      expect(engine.engine).toBe('native');
+      engine.run(steps);
+      expect(Buffer.from(engine.saveState()).equals(Buffer.from(stepped.saveState()))).toBe(true);
+    }
+  } finally {
+    spiking.setNumThreads(before);
+  }
+});
