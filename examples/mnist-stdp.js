@@ -114,7 +114,9 @@ function buildNetwork({ neurons, batch, seed, learn, theta, weights }) {
     dt,
     durationRefrac: p.refrac,
     tauV: Math.exp(-dt / p.tauV),
-    tauT: Math.exp(-dt / p.tauPost),
+    // The neurons' own trace is not used either (PairSTDP keeps the
+    // postsynaptic trace): tauT 0 keeps it at the spikes.
+    tauT: 0,
     // Frozen for labelling and testing: no increase, no decay.
     thetaPlus: learn ? p.thetaPlus : 0,
     tauTheta: learn ? Math.exp(-dt / p.tauTheta) : 1,
@@ -132,8 +134,11 @@ function buildNetwork({ neurons, batch, seed, learn, theta, weights }) {
   const inhibition = new Linear({ inFeatures: neurons, outFeatures: neurons, batchSize: batch, dt, weight: { init: 'constant', value: -p.inhibition } });
   inhibition.setWeight(Float32Array.from({ length: neurons * neurons }, (_, k) => (k % (neurons + 1) === 0 ? 0 : -p.inhibition)));
   const encoder = new PoissonEncoder({ cellsShape: [batch, 784], rates: 0, dt, seed });
+  // The inputs' own trace is not used (PairSTDP keeps its traces): tauT 0
+  // keeps it at the spikes, never a subnormal left to decay (each operation
+  // on one stalls the FPU).
   const net = new Network()
-    .addLayer('in', new Input({ cellsShape: [batch, 784], dt, alphaT: 1, tauT: 0.5 }), { source: encoder })
+    .addLayer('in', new Input({ cellsShape: [batch, 784], dt, alphaT: 1, tauT: 0 }), { source: encoder })
     .addLayer('exc', exc);
   if (learn) {
     const stdp = new PairSTDP({
@@ -189,7 +194,8 @@ function present(model, rates) {
  * Runs `digits` through the network, `batch` at a time (each slot takes the
  * next digit when its own is done); a digit that drew fewer than minSpikes
  * spikes is shown again 32 Hz brighter. Calls `done(digit, counts)` with the
- * counts of its last presentation.
+ * counts of its last presentation. Returns the presentations (repeats
+ * included, one per digit and showing).
  */
 function runDigits(net, digits, done, tick) {
   const { batch, neurons } = net;
@@ -201,7 +207,9 @@ function runDigits(net, digits, done, tick) {
     slots[b] = next < digits.length ? { digit: digits[next++], repeats: 0 } : null;
   };
   for (let b = 0; b < batch; b++) refill(b);
+  let shown = 0;
   while (slots.some((s) => s !== null)) {
+    shown += slots.filter((s) => s !== null).length;
     for (let b = 0; b < batch; b++) {
       const slot = slots[b];
       const scale = slot ? p.inputRate + p.rateStep * slot.repeats : 0;
@@ -224,6 +232,7 @@ function runDigits(net, digits, done, tick) {
       refill(b);
     }
   }
+  return shown;
 }
 
 /**

@@ -10,6 +10,8 @@
 // Each side is timed in wall seconds and in CPU seconds: on a shared, loaded
 // machine the scheduler shows in wall time, so the ratios are printed for both.
 // spiking: the median of --runs runs over --digits training digits each.
+// "shown": presentations, repeats of quiet digits included (per sample slot;
+// Brian2's standalone run shows each digit once).
 //
 //   npm run bench:mnist
 //   npm run bench:mnist -- --neurons 400 --digits 500 --brian-digits 100 --json out.json
@@ -48,17 +50,18 @@ const median = (values) => [...values].sort((a, b) => a - b)[(values.length - 1)
 function timeSpiking(b) {
   const wall = [];
   const cpu = [];
+  let shown = 0;
   for (let r = 0; r < runs; r++) {
     const net = buildNetwork({ neurons, batch: b, seed: r + 1, learn: true });
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    runDigits(net, train.slice(0, digits), () => {}, () => {});
+    shown = runDigits(net, train.slice(0, digits), () => {}, () => {});
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
     wall.push(digits / seconds);
     cpu.push(digits / ((c.user + c.system) / 1e6));
   }
-  return { mode: b === 1 ? 'spiking, one digit at a time' : `spiking, batch ${b}`, batch: b, digits, digitsPerSecond: median(wall), digitsPerCpuSecond: median(cpu) };
+  return { mode: b === 1 ? 'spiking, one digit at a time' : `spiking, batch ${b}`, batch: b, digits, presentations: shown, digitsPerSecond: median(wall), digitsPerCpuSecond: median(cpu) };
 }
 
 /** Brian2 on `count` digits with `device` ("standalone" or "cython"). */
@@ -76,6 +79,8 @@ function timeBrian(python, device, count) {
   return { mode: device === 'standalone' ? 'Brian2 C++ standalone' : 'Brian2 Cython runtime', ...out };
 }
 
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadBefore = load();
 const rows = [timeSpiking(1), timeSpiking(batch)];
 const brian = findBrian(opts.brianPython);
 const references = [];
@@ -85,17 +90,20 @@ if (brian.exe) {
 }
 const standalone = references.find((r) => r.device === 'standalone');
 
+const loadAfter = load();
 console.log(`Diehl & Cook training, ${neurons} excitatory neurons, one thread, ${os.cpus()[0].model}, ${spiking.instructionSet()}`);
+console.log(`${new Date().toISOString()}, load average (1, 5, 15 min) before ${loadBefore}, after ${loadAfter}`);
 console.log(
   brian.exe
     ? `Brian2 ${brian.version} from ${brian.path} (${brian.exe})`
     : `Brian2: skipped (none of ${brian.tried.join(', ')} imports brian2; Debian: apt-get install python3-brian)`,
 );
-const table = [['', 'digits', 'digits/s', 'digits/CPU s', 'x standalone (wall)', 'x standalone (CPU)']];
+const table = [['', 'digits', 'shown', 'digits/s', 'digits/CPU s', 'x standalone (wall)', 'x standalone (CPU)']];
 for (const r of [...rows, ...references]) {
   table.push([
     r.mode,
     String(r.digits),
+    String(r.presentations),
     r.digitsPerSecond.toFixed(1),
     r.digitsPerCpuSecond ? r.digitsPerCpuSecond.toFixed(1) : '-',
     standalone ? (r.digitsPerSecond / standalone.digitsPerSecond).toFixed(2) : '-',
@@ -106,6 +114,6 @@ const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].leng
 for (const row of table) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
 
 if (opts.json) {
-  const result = { date: new Date().toISOString(), cpu: os.cpus()[0].model, instructionSet: spiking.instructionSet(), neurons, spiking: rows, brian2: references, brian2Version: brian.version ?? null };
+  const result = { date: new Date().toISOString(), load: { before: loadBefore, after: loadAfter }, cpu: os.cpus()[0].model, instructionSet: spiking.instructionSet(), neurons, spiking: rows, brian2: references, brian2Version: brian.version ?? null };
   fs.writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
 }

@@ -11,7 +11,8 @@
 //             activeLearningKernels().mstdpetUpdate over rows [iBegin, iEnd);
 //             on a reward, mstdpetStep with scale = f32(lr * reward).
 //   PairSTDP  kernel::pairTraces, then the arrivals per sample in increasing
-//             order (kernel::pairArrivals, or the connection's own list from
+//             order (runtime/blocks.hpp's listSpikes over each sample's
+//             row, or the connection's own list from
 //             Connection::listArrivals, which has the same form), then
 //             activeLearningKernels().pairStdp over outputs [oBegin, oEnd) in
 //             whole 64-float tiles.
@@ -72,6 +73,9 @@ struct PairCall {
   const std::uint8_t* postSpikes = nullptr;  // [batch][out]
   const float* preTrace = nullptr;       // [batch][in]
   const float* postTrace = nullptr;      // [batch][stride], 0 past `out`
+  // Optional, [batch][stride]: aMinus * postTrace, the products the
+  // depression would compute, already made (runtime/aged_trace.hpp); else null.
+  const float* depression = nullptr;
   const std::uint32_t* arrivals = nullptr;   // the inputs whose spikes arrived, sample after sample
   const std::uint32_t* starts = nullptr;     // [batch + 1]: where each sample's arrivals begin
   float aPlus = 0, aMinus = 0, wMin = 0, wMax = 0;

@@ -5,15 +5,19 @@
 // Such a trace only ever holds 1, then 1 * decay, (1 * decay) * decay, ...
 // (each float32 product rounded), until a product gives back its operand (a
 // fixed point: 0, 1 for decay 1, or the subnormal where the rounding of
-// m * decay returns m, about 20 x 2^-149 for decay 0.975). The trace k steps
-// after its last spike is table[min(k, last)], so a step is an integer
-// increment and a table read: no multiplication, and none of the subnormal
-// operands that stall the FPU once a trace has decayed past 2^-126 (which
-// every input that ever fired ends at, forever).
+// m * decay returns m, about 20 x 2^-149 for decay 0.975), or +0 if it never
+// fired. The trace k steps after its last spike is table[min(k, last)], so a
+// step is an integer increment and a table read: no multiplication, and none
+// of the subnormal operands that stall the FPU once a trace has decayed past
+// 2^-126 (which every input that ever fired ends at, forever). The table also
+// holds each entry times a scale (PairSTDP's aMinus for the postsynaptic
+// trace): the depression's products, made once.
 #pragma once
 
 #include <cstddef>
+#include <climits>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "../abi/learning_view.hpp"
@@ -26,37 +30,59 @@ class DecayTable {
   // fixed point (and decays outside [0, 1]) are not tabled.
   static constexpr std::size_t kMaxEntries = 16384;
 
-  // False when `decay` has no table (then step the traces by multiplication).
-  bool build(float decay);
+  // The table of `decay` with `scale`'s products, shared by every call that
+  // asks for the same pair (built once); null when the decay has no table.
+  static std::shared_ptr<const DecayTable> of(float decay, float scale);
+
   // The age whose entry has exactly the bits of x; false when none does.
   // Ages from last() on stay where they are.
   bool ageOf(float x, std::uint16_t& age) const;
   float at(std::uint16_t age) const { return values_[age]; }
+  float scaled(std::uint16_t age) const { return scaled_[age]; }  // f32(scale * at(age))
   std::uint16_t last() const { return last_; }
 
  private:
+  bool build(float decay, float scale);
   // Strictly decreasing: the powers up to values_[last_], their fixed point,
   // then +0 (a trace that never fired, itself a fixed point) unless that is it.
-  std::vector<float> values_;
+  std::vector<float> values_, scaled_;
   std::uint16_t last_ = 0;
 };
 
-// The ages of a rule's [batch][in] presynaptic and [batch][stride]
-// postsynaptic traces (only the first `out` of each stride row).
+// A rule's [batch][in] presynaptic and [batch][stride] postsynaptic traces
+// (only the first `out` of each stride row) through their tables. The
+// postsynaptic traces (and the depression's products) are written every
+// step; a presynaptic trace only keeps the step of its last spike, and the
+// values are written where they are read: a sample's row on the steps where
+// one of its neurons spiked (the potentiation reads it), and all of them
+// after the call's last step. A step then costs O(arrivals + out), not O(in).
 class AgedPairTraces {
  public:
-  // Tables for both decays and the age of every trace value; false (the
-  // caller multiplies instead) when a decay has no table or a value is not
-  // in it (a trace set by hand, or one added to rather than set).
-  bool start(const Synapses& S, float decayPre, float decayPost, const float* pre, const float* post);
-  // pairTraces(S, postSpikes, pre, post, decayPre, decayPost, true): ages
-  // up by one (held at the fixed point), 0 where a spike came (the last
-  // step's arrivals, `postSpikes` [batch][out]); the traces from the tables.
-  void step(const Synapses& S, const std::uint8_t* postSpikes, float* pre, float* post);
+  // Tables for both decays and the age of every trace value before step
+  // `first`; false (the caller multiplies instead) when a decay has no table
+  // or a value is not in it (a trace set by hand, or one added to rather
+  // than set).
+  bool start(const Synapses& S, float decayPre, float decayPost, float aMinus, const float* pre, const float* post,
+             std::uint64_t first);
+  // After step t, pairTraces(S, postSpikes, pre, post, decayPre, decayPost,
+  // true) as far as it is read: the postsynaptic traces and depression(),
+  // the presynaptic rows of the samples with a postsynaptic spike.
+  // `arrivals`: the step's, as listPairArrivals (learning_steps.hpp) lists them.
+  void step(const Synapses& S, const std::uint32_t* arrivals, const std::uint8_t* postSpikes, float* pre, float* post,
+            std::uint64_t t);
+  // After the call's last step t: every presynaptic trace.
+  void finish(const Synapses& S, float* pre, std::uint64_t t) const;
+  // [batch][stride]: PairCall::depression of the step (0 past `out`).
+  const float* depression() const { return depression_.data(); }
 
  private:
-  DecayTable pre_, post_;
-  std::vector<std::uint16_t> preAge_, postAge_;  // [batch][in], [batch][out]
+  static constexpr std::int64_t kNever = INT64_MIN;  // +0 past the powers' fixed point: never fired
+  void writePre(float* pre, std::size_t b, std::size_t in, std::uint64_t t) const;
+
+  std::shared_ptr<const DecayTable> pre_, post_;
+  std::vector<std::int64_t> preSpike_;   // [batch][in]: the step of the last spike (the age is t - it), or kNever
+  std::vector<std::uint16_t> postAge_;   // [batch][out]
+  std::vector<float> depression_;
 };
 
 }  // namespace spiking

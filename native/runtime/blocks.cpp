@@ -114,6 +114,17 @@ std::size_t listSpikes(const std::uint8_t* row, std::size_t in, std::uint32_t* i
   return count;
 }
 
+std::size_t listRows(const std::uint8_t* rows, std::size_t batch, std::size_t in, std::uint32_t* index,
+                     std::uint32_t* starts) {
+  std::size_t count = 0;
+  for (std::size_t b = 0; b < batch; ++b) {
+    starts[b] = static_cast<std::uint32_t>(count);
+    count = listSpikes(rows + b * in, in, index, count);
+  }
+  starts[batch] = static_cast<std::uint32_t>(count);
+  return count;
+}
+
 BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps steps)
     : plan_(plan), max_(blockSteps), steps_(steps) {
   const std::size_t layers = plan.layers.size();

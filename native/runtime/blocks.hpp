@@ -66,6 +66,10 @@ std::size_t blockStepsFor(const NetworkPlan& plan);
 // increasing order, eight bytes at a time (no branch per silent input);
 // returns the new count.
 std::size_t listSpikes(const std::uint8_t* row, std::size_t in, std::uint32_t* index, std::size_t count);
+// listSpikes over `batch` consecutive rows of `in` bytes (a ring row's
+// samples): row b's indices from starts[b] on, starts[batch] the total.
+std::size_t listRows(const std::uint8_t* rows, std::size_t batch, std::size_t in, std::uint32_t* index,
+                     std::uint32_t* starts);
 
 // What runPlan provides for the parts that are the same as in its step loop.
 struct BlockSteps {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "blocks.hpp"
 #include "dispatch.hpp"
 #include "split.hpp"
 #include "../kernels/learning/fede_stdp.hpp"
@@ -59,18 +60,24 @@ bool learnFede(const FedeCall& C) {
   return true;
 }
 
-void learnPair(PairCall C, std::uint32_t* arrivals) {
+std::size_t listPairArrivals(const Synapses& S, std::uint32_t* arrivals) {
+  return listRows(S.sent(S.delay, 0), S.batch, S.in, arrivals, arrivals + S.batch * S.in);
+}
+
+void learnPairListed(PairCall C, std::uint32_t* arrivals, std::size_t events) {
   const Synapses& S = C.syn;
-  std::uint32_t* starts = arrivals + S.batch * S.in;
-  const std::size_t events = kernel::pairArrivals(S, arrivals, starts);
   C.arrivals = arrivals;
-  C.starts = starts;
+  C.starts = arrivals + S.batch * S.in;
   std::size_t fired = 0;
   for (std::size_t k = 0; k < S.batch * S.out; ++k) fired += C.postSpikes[k] != 0;
   if (events == 0 && fired == 0) return;
   const double work = static_cast<double>(events) * static_cast<double>(S.out) +
                       static_cast<double>(fired) * static_cast<double>(S.in);
   splitOver(C, &PairCall::oBegin, &PairCall::oEnd, S.out, work, activeLearningKernels().pairStdp);
+}
+
+void learnPair(PairCall C, std::uint32_t* arrivals) {
+  learnPairListed(C, arrivals, listPairArrivals(C.syn, arrivals));
 }
 
 void learnNormalize(const NormalizeCall& C) {

@@ -32,6 +32,11 @@ bool learnFede(const FedeCall& C);
 // Pair STDP after kernel::pairTraces: lists the arrivals into `arrivals`
 // ([batch * in + batch + 1]) and updates the touched synapses.
 void learnPair(PairCall C, std::uint32_t* arrivals);
+// learnPair in two: the arrivals of the last step, per sample in increasing
+// order (arrivals[0, events), then the batch + 1 sample starts); returns
+// events. Then the update from that list.
+std::size_t listPairArrivals(const Synapses& S, std::uint32_t* arrivals);
+void learnPairListed(PairCall C, std::uint32_t* arrivals, std::size_t events);
 
 // Weight normalisation over every output.
 void learnNormalize(const NormalizeCall& C);

@@ -160,15 +160,7 @@ struct GatherState {
 // slab's event scratch: Connection::listArrivals without per-synapse delays
 // (blocks.hpp's listSpikes). Returns the arrivals.
 std::size_t listBySample(const Connection& L) {
-  std::uint32_t* index = L.eventIndex();
-  std::uint32_t* begin = L.eventStarts();
-  std::size_t count = 0;
-  for (std::size_t b = 0; b < L.batch; ++b) {
-    begin[b] = static_cast<std::uint32_t>(count);
-    count = listSpikes(L.sent(L.delay, b), L.in, index, count);
-  }
-  begin[L.batch] = static_cast<std::uint32_t>(count);
-  return count;
+  return listRows(L.sent(L.delay, 0), L.batch, L.in, L.eventIndex(), L.eventStarts());
 }
 
 // The arrivals listed by sample (listBySample), regrouped by input: a
@@ -287,6 +279,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     if (plan.control) storeShared(plan.control + 1, static_cast<std::int32_t>(std::min<std::size_t>(done, 0x7fffffff)));
   };
 
+  if (plan.hook.start) plan.hook.start(plan.hook.context, plan, first);
   std::size_t j = 0;
   // Blocks of steps, layer by layer (blocks.hpp), where the plan allows them.
   const std::size_t block = std::min(blockStepsFor(plan), steps);
@@ -338,6 +331,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
     progress(j + 1);
   }
+  if (plan.hook.finish) plan.hook.finish(plan.hook.context, plan, j);
 
   for (const PlanConnection& c : plan.connections) {
     const double head = static_cast<double>(c.link.head);

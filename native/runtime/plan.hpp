@@ -89,8 +89,12 @@ struct NetworkPlan;
 // they are then (spikes, traces, weights). `step` is the network time of the
 // step that just ran. A rule may change weights and layer state; it must not
 // change sizes or pointers.
+// `start` runs before the call's first step (`first`: its network time) and
+// may size its scratch there; `finish` after its last (`steps`: how many ran).
 struct StepHook {
   void (*afterStep)(void* context, const NetworkPlan& plan, std::uint64_t step) = nullptr;
+  void (*start)(void* context, const NetworkPlan& plan, std::uint64_t first) = nullptr;
+  void (*finish)(void* context, const NetworkPlan& plan, std::size_t steps) = nullptr;
   void* context = nullptr;
 };
 

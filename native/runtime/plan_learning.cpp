@@ -29,8 +29,9 @@ void stepRule(const PlanLearning& learning, const PlanRule& r, AgedPairTraces* a
   const Layer& post = plan.layers[r.target].layer;
   switch (r.kind) {
     case RuleKind::Pair: {
+      const std::size_t events = listPairArrivals(S, r.arrivals);
       if (aged) {
-        aged->step(S, post.spikes, r.preTrace, r.postTrace);
+        aged->step(S, r.arrivals, post.spikes, r.preTrace, r.postTrace, step);
       } else {
         kernel::pairTraces(S, post.spikes, r.preTrace, r.postTrace, r.decayPre, r.decayPost, r.set);
       }
@@ -39,12 +40,13 @@ void stepRule(const PlanLearning& learning, const PlanRule& r, AgedPairTraces* a
       C.postSpikes = post.spikes;
       C.preTrace = r.preTrace;
       C.postTrace = r.postTrace;
+      C.depression = aged ? aged->depression() : nullptr;
       C.aPlus = r.aPlus;
       C.aMinus = r.aMinus;
       C.wMin = r.wMin;
       C.wMax = r.wMax;
       C.multiplicative = r.multiplicative;
-      learnPair(C, r.arrivals);
+      learnPairListed(C, r.arrivals, events);
       break;
     }
     case RuleKind::Mstdpet: {
@@ -83,24 +85,37 @@ void stepRule(const PlanLearning& learning, const PlanRule& r, AgedPairTraces* a
   }
 }
 
-// Before the call's first step: the ages of the nearest-spike pair traces.
-void start(PlanLearning& learning, const NetworkPlan& plan) {
+// Before the call's first step: the nearest-spike pair traces by their tables.
+void start(void* context, const NetworkPlan& plan, std::uint64_t first) {
+  PlanLearning& learning = *static_cast<PlanLearning*>(context);
+  learning.aged.clear();
   learning.aged.resize(learning.rules.size());
   for (std::size_t k = 0; k < learning.rules.size(); ++k) {
     const PlanRule& r = learning.rules[k];
     if (r.kind != RuleKind::Pair || !r.set) continue;
     auto aged = std::make_unique<AgedPairTraces>();
     const Synapses S = synapsesOf(plan.connections[r.connection].link);
-    if (aged->start(S, r.decayPre, r.decayPost, r.preTrace, r.postTrace)) learning.aged[k] = std::move(aged);
+    if (aged->start(S, r.decayPre, r.decayPost, r.aMinus, r.preTrace, r.postTrace, first)) {
+      learning.aged[k] = std::move(aged);
+    }
   }
-  learning.started = true;
 }
 
 void afterStep(void* context, const NetworkPlan& plan, std::uint64_t step) {
   PlanLearning& learning = *static_cast<PlanLearning*>(context);
-  if (!learning.started) start(learning, plan);
   for (std::size_t k = 0; k < learning.rules.size(); ++k) {
     stepRule(learning, learning.rules[k], learning.aged[k].get(), plan, step);
+  }
+}
+
+// After the call's last step: the presynaptic traces the steps left unwritten.
+void finish(void* context, const NetworkPlan& plan, std::size_t steps) {
+  PlanLearning& learning = *static_cast<PlanLearning*>(context);
+  if (steps == 0) return;
+  for (std::size_t k = 0; k < learning.rules.size(); ++k) {
+    if (!learning.aged[k]) continue;
+    const PlanRule& r = learning.rules[k];
+    learning.aged[k]->finish(synapsesOf(plan.connections[r.connection].link), r.preTrace, learning.first + steps - 1);
   }
 }
 
@@ -109,6 +124,8 @@ void afterStep(void* context, const NetworkPlan& plan, std::uint64_t step) {
 void installLearning(NetworkPlan& plan, PlanLearning& learning) {
   if (learning.rules.empty()) return;
   plan.hook.afterStep = &afterStep;
+  plan.hook.start = &start;
+  plan.hook.finish = &finish;
   plan.hook.context = &learning;
 }
 

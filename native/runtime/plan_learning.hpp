@@ -63,12 +63,11 @@ struct PlanRule {
 struct PlanLearning {
   std::vector<PlanRule> rules;
   std::uint64_t first = 0;  // the call's first step (rewards are indexed from it)
-  // PairSTDP with nearest-spike traces: the traces' ages (aged_trace.hpp),
-  // taken from the rule's trace values at the call's first step; null for
-  // the other rules and where the values are not in the tables (then
-  // pairTraces multiplies, as it would anyway: the same bits).
+  // PairSTDP with nearest-spike traces: the traces through their tables
+  // (aged_trace.hpp), from the rule's trace values before the call's first
+  // step; null for the other rules and where the values are not in the
+  // tables (then pairTraces multiplies, as it would anyway: the same bits).
   std::vector<std::unique_ptr<AgedPairTraces>> aged;
-  bool started = false;
 };
 
 // Points plan.hook at `learning` (which must outlive the run).

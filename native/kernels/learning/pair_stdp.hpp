@@ -47,14 +47,16 @@ inline void pairRows(const PairCall& C) {
   alignas(64) float lanes[W];
   for (std::size_t j = 0; j < W; ++j) lanes[j] = static_cast<float>(j);
   const B lane = B::load_aligned(lanes);
-  // Depression: one row of outputs per arriving input.
+  // Depression: one row of outputs per arriving input (the products
+  // aMinus * y given, or made here).
   for (std::size_t b = 0; b < S.batch; ++b) {
     const float* y = C.postTrace + b * S.stride;
+    const float* given = C.depression ? C.depression + b * S.stride : nullptr;
     for (std::size_t e = C.starts[b]; e < C.starts[b + 1]; ++e) {
       float* w = S.weights + C.arrivals[e] * S.stride;
       for (std::size_t o = C.oBegin; o < C.oEnd; o += W) {
         const B old = B::load_unaligned(w + o);
-        const B change = aMinus * B::load_unaligned(y + o);
+        const B change = given ? B::load_unaligned(given + o) : aMinus * B::load_unaligned(y + o);
         B v = C.multiplicative ? old - change * (old - wMin) : old - change;
         v = clip<A>(v, wMin, wMax);
         if (o + W > S.out) v = xsimd::select(lane + B(static_cast<float>(o)) < out, v, old);  // padding stays 0
@@ -97,21 +99,6 @@ static inline void pairTraces(const Synapses& S, const std::uint8_t* postSpikes,
       y[o] = postSpikes[b * S.out + o] ? (set ? 1.0f : v + 1.0f) : v;
     }
   }
-}
-
-// Serial, before the split: the inputs whose spikes arrived at the last step,
-// per sample in increasing order. Returns how many there were.
-static inline std::size_t pairArrivals(const Synapses& S, std::uint32_t* arrivals, std::uint32_t* starts) {
-  std::uint32_t count = 0;
-  for (std::size_t b = 0; b < S.batch; ++b) {
-    starts[b] = count;
-    const std::uint8_t* sent = S.sent(S.delay, b);
-    for (std::size_t i = 0; i < S.in; ++i) {
-      if (sent[i]) arrivals[count++] = static_cast<std::uint32_t>(i);
-    }
-  }
-  starts[S.batch] = count;
-  return count;
 }
 
 }  // namespace kernel
