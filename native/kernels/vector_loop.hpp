@@ -304,7 +304,7 @@ struct Stepper {
         const B current = B::load_unaligned(x + i);
         vector(L, c, i, pre ? current - B::load_unaligned(pre + i) : current);
       }
-    } else if (d.bytes) {  // an Input layer's 0/1 bytes: widened a vector at a time, exactly
+    } else if (d.bytes) {  // an Input layer's bytes (0/1 or graded): widened a vector at a time, exactly
       const std::uint8_t* x = d.bytes;
       for (; i + W <= end; i += W) vector(L, c, i, bytesAt<A>(x + i, A{}));
     } else {
