@@ -1,4 +1,11 @@
 // AVX-512 (F, CD, DQ, BW, VL): compiled with that instruction set's flags only (see CMakeLists.txt).
+// GCC 12's avx512fintrin.h passes a self-initialised _mm512_undefined_*() as
+// the ignored merge operand of its all-lanes masked builtins, and
+// -Wmaybe-uninitialized flags every inlined use (GCC bug 105593): a warning
+// about the compiler's header, not this code, silenced for this file only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
 #include "../kernels/learning/mstdpet.hpp"
