@@ -53,7 +53,8 @@
                   "native/runtime/learning_steps.cpp", "native/runtime/plan_learning.cpp", "native/binding/plan_rules.cpp",
                   "native/binding/run_async.cpp", "native/runtime/network.cpp", "native/runtime/runner.cpp", "native/runtime/thread_pool.cpp",
                   "native/runtime/traffic_floor.cpp",
-                  "native/binding/network.cpp", "native/runtime/plan.cpp", "native/runtime/blocks.cpp"],
+                  "native/binding/network.cpp", "native/runtime/plan.cpp", "native/runtime/blocks.cpp",
+                  "native/runtime/poisson_live.cpp", "native/runtime/aged_trace.cpp"],
       "conditions": [
         ["target_arch=='x64'", {
           "sources": ["native/isa/sse2.cpp"],

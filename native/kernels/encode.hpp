@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include <xsimd/xsimd.hpp>
 
@@ -92,6 +93,26 @@ template <class A>
 inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::avx512f&) { mulHiLoEven<A>(a, m, hi, lo); }
 #endif
 
+// One vector of blocks of sample b drawn: lane l runs Philox on counter
+// (step, blocks[l], firstSample + b, domain); word w fires where it is <=
+// the lane's limit for that word and the neuron is live; the four 0/1
+// results are packed into the lane, byte w = word w. limits(w) gives word
+// w's (limit, live) vectors. Both kernels below draw through this.
+template <class Arch, class Limits>
+inline Words<Arch> drawBlocks(const BernoulliCall& c, std::size_t b, const Words<Arch>& blocks, Limits limits) {
+  using U = Words<Arch>;
+  U x0(c.step), x1 = blocks;
+  U x2(c.firstSample + static_cast<std::uint32_t>(b)), x3(c.domain);
+  philoxTen(x0, x1, x2, x3, c.key0, c.key1, [](const U& a, std::uint32_t m, U& hi, U& lo) { mulHiLo<Arch>(a, m, hi, lo, Arch{}); });
+  const U* words[4] = {&x0, &x1, &x2, &x3};
+  U bytes(0u);
+  for (int w = 0; w < 4; ++w) {
+    const auto [limit, on] = limits(w);
+    bytes = bytes | (xsimd::select(*words[w] <= limit, on, U(0u)) << (8 * w));
+  }
+  return bytes;
+}
+
 }  // namespace kernel
 
 // The blocks of a live list (encode_call.hpp), W at a time: lane l draws
@@ -112,16 +133,9 @@ void bernoulliListed(const BernoulliCall& c) {
     const std::size_t begin = L.start[list], end = begin + L.used[list];
     for (std::size_t k0 = begin; k0 < end; k0 += W) {
       const std::size_t count = std::min(W, end - k0);
-      U x0(c.step), x1 = U::load_unaligned(L.block.data() + k0);
-      U x2(c.firstSample + static_cast<std::uint32_t>(b)), x3(c.domain);
-      philoxTen(x0, x1, x2, x3, c.key0, c.key1,
-                [](const U& a, std::uint32_t m, U& hi, U& lo) { kernel::mulHiLo<Arch>(a, m, hi, lo, Arch{}); });
-      const U* words[4] = {&x0, &x1, &x2, &x3};
-      U bytes(0u);
-      for (int w = 0; w < 4; ++w) {
-        const U limit = U::load_unaligned(L.limit[w].data() + k0), on = U::load_unaligned(L.on[w].data() + k0);
-        bytes = bytes | (xsimd::select(*words[w] <= limit, on, U(0u)) << (8 * w));
-      }
+      const U bytes = kernel::drawBlocks<Arch>(c, b, U::load_unaligned(L.block.data() + k0), [&](int w) {
+        return std::make_pair(U::load_unaligned(L.limit[w].data() + k0), U::load_unaligned(L.on[w].data() + k0));
+      });
       bytes.store_aligned(packed);
       for (std::size_t l = 0; l < count; ++l) {
         const std::size_t first = 4 * static_cast<std::size_t>(L.block[k0 + l]);
@@ -171,16 +185,9 @@ void bernoulliStep(const BernoulliCall& c) {
         std::memset(out, 0, count);
         continue;
       }
-      U x0(c.step), x1 = U(static_cast<std::uint32_t>(first / 4)) + lane;
-      U x2(c.firstSample + static_cast<std::uint32_t>(b)), x3(c.domain);
-      philoxTen(x0, x1, x2, x3, c.key0, c.key1,
-                [](const U& a, std::uint32_t m, U& hi, U& lo) { kernel::mulHiLo<Arch>(a, m, hi, lo, Arch{}); });
-      const U* words[4] = {&x0, &x1, &x2, &x3};
-      U bytes(0u);
-      for (int w = 0; w < 4; ++w) {
-        const U fired = xsimd::select(*words[w] <= U::load_aligned(limit[w]), U::load_aligned(live[w]), U(0u));
-        bytes = bytes | (fired << (8 * w));
-      }
+      const U bytes = kernel::drawBlocks<Arch>(c, b, U(static_cast<std::uint32_t>(first / 4)) + lane, [&](int w) {
+        return std::make_pair(U::load_aligned(limit[w]), U::load_aligned(live[w]));
+      });
       bytes.store_aligned(packed);
       std::memcpy(out, packed, count);
     }
