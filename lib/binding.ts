@@ -117,6 +117,11 @@ export interface NativeBinding {
   // The runtime
   numThreads(): number;
   setNumThreads(threads: number): void;
+  /** Whether stages are split across the pool: by their work ('auto'), or forced (native/runtime/split.hpp). */
+  splitting(): string;
+  setSplitting(mode: string): void;
+  /** The modes setSplitting takes. */
+  splittingModes: string[];
   /** The engine's forced steps per block, 0 for automatic (native/runtime/blocks.hpp). */
   blockSteps(): number;
   setBlockSteps(steps: number): void;
@@ -135,7 +140,7 @@ export interface NativeBinding {
 }
 
 /** native/abi/layer_layout.hpp's kAddonApi for the sources this lib/ was written against. */
-const ADDON_API = 4;
+const ADDON_API = 5;
 
 /** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
 export function packageRoot(): string {

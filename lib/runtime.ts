@@ -45,6 +45,31 @@ export function setNumThreads(threads: number): void {
   native.setNumThreads(threads);
 }
 
+/** How a step's stages go across the thread pool: 'auto' (by their work, the default), 'always' or 'never'. */
+export type Splitting = 'auto' | 'always' | 'never';
+
+/** Whether the engine splits a stage across the pool by its work ('auto') or is forced to ('always', 'never'). */
+export function splitting(): Splitting {
+  return native.splitting() as Splitting;
+}
+
+/**
+ * Forces how every stage of a step (encoder, connection, layer) goes across
+ * the thread pool, process-wide: 'always' splits every stage that has more
+ * than one chunk of work, 'never' keeps every stage on the calling thread,
+ * 'auto' (the default) splits a stage when its work passes the threshold
+ * of its kind ([engine.md](../docs/engine.md#one-step-of-the-plan)). For
+ * tests and benchmarks: the bits are the same in every mode.
+ */
+export function setSplitting(mode: Splitting): void {
+  if (typeof mode !== 'string' || !native.splittingModes.includes(mode)) {
+    throw new RangeError(
+      `Expected one of ${native.splittingModes.map((m) => `'${m}'`).join(', ')} for the splitting mode but received ${typeof mode === 'string' ? `'${mode}'` : String(mode)}`,
+    );
+  }
+  native.setSplitting(mode);
+}
+
 /**
  * The steps per block that Network.run and runAsync are forced to run layer
  * by layer ([engine.md](../docs/engine.md#blocks-of-steps)); 0 when the

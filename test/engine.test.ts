@@ -34,7 +34,15 @@ afterAll(() => {
   spiking.setInstructionSet(ISAS[0]);
   spiking.setNumThreads(THREADS);
   spiking.setBlockSteps(0);
+  spiking.setSplitting('auto');
 });
+
+/**
+ * Whether each stage goes across the pool (docs/engine.md, "One step of the
+ * plan"): by its work ('auto'), or forced: 'always' splits every stage with
+ * more than one chunk of items (64), so small graphs split too.
+ */
+const SPLITTINGS: spiking.Splitting[] = ['auto', 'always', 'never'];
 
 /**
  * The engine's steps per block (docs/engine.md, "Blocks of steps"): forced
@@ -128,14 +136,16 @@ describe('property: Network.run on the engine equals stepping', () => {
       isa: fc.nat(ISAS.length - 1),
       threads: fc.constantFrom(1, 2, 3),
       blockSteps: blockStepsArb,
+      splitting: fc.constantFrom(...SPLITTINGS),
     });
 
   const property = (most: { batch: number; width: number }, opsMax: number) =>
-    fc.property(caseArb(most), fc.array(opArb, { minLength: 1, maxLength: opsMax }), ({ config, source, isa, threads, blockSteps }, ops) => {
+    fc.property(caseArb(most), fc.array(opArb, { minLength: 1, maxLength: opsMax }), ({ config, source, isa, threads, blockSteps, splitting }, ops) => {
       spiking.setInstructionSet(ISAS[isa]);
       spiking.setNumThreads(threads);
       setBlockSteps(blockSteps);
-      checkTwins(withSource(config, source), ops, `${ISAS[isa]}, ${threads} thread(s), blocks of ${blockSteps}`);
+      spiking.setSplitting(splitting);
+      checkTwins(withSource(config, source), ops, `${ISAS[isa]}, ${threads} thread(s), blocks of ${blockSteps}, splitting ${splitting}`);
     });
 
   test('small random graphs, bit for bit after every operation', () => {
@@ -149,7 +159,7 @@ describe('property: Network.run on the engine equals stepping', () => {
   }, timeout(40, 120_000));
 });
 
-/** A network big enough that every stage splits across two threads (connections, encoder, layers). */
+/** A network with enough items that every stage splits across two threads when forced to (connections, encoder, layers). */
 function bigNetwork(fede: boolean): spiking.Network {
   const batch = 32, n = 700, dt = 1;
   const net = new spiking.Network();
@@ -168,17 +178,34 @@ function bigNetwork(fede: boolean): spiking.Network {
 test.each([
   ['LIF', false],
   ['Fede', true],
-])('a network split across two threads at every stage (%s target) equals stepping on one', (_, fede) => {
+])('a network split across two threads at every stage, or at none, or by work (%s target) equals stepping on one', (_, fede) => {
   spiking.setInstructionSet(ISAS[0]);
-  spiking.setNumThreads(2);
-  const engine = bigNetwork(fede);
-  expect(engine.engine).toBe('native');
-  const counts = engine.run(12).spikeCounts;
   spiking.setNumThreads(1);
+  spiking.setSplitting('auto');
   const stepped = bigNetwork(fede);
   for (let t = 0; t < 12; t++) stepped.step();
-  expect(counts.hidden.reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
-  expect(Buffer.from(engine.saveState()).equals(Buffer.from(stepped.saveState()))).toBe(true);
+  spiking.setNumThreads(2);
+  for (const splitting of SPLITTINGS) {
+    spiking.setSplitting(splitting);
+    const engine = bigNetwork(fede);
+    expect(engine.engine).toBe('native');
+    const counts = engine.run(12).spikeCounts;
+    expect(counts.hidden.reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
+    expect([splitting, Buffer.from(engine.saveState()).equals(Buffer.from(stepped.saveState()))]).toEqual([splitting, true]);
+  }
+  spiking.setSplitting('auto');
+});
+
+test('setSplitting takes auto, always or never, and says what it received otherwise', () => {
+  for (const bad of ['sometimes', '', 1, undefined]) {
+    expect(() => spiking.setSplitting(bad as spiking.Splitting)).toThrow(
+      `Expected one of 'auto', 'always', 'never' for the splitting mode but received ${typeof bad === 'string' ? `'${bad}'` : String(bad)}`,
+    );
+  }
+  spiking.setSplitting('never');
+  expect(spiking.splitting()).toBe('never');
+  spiking.setSplitting('auto');
+  expect(spiking.splitting()).toBe('auto');
 });
 
 /**
@@ -187,7 +214,8 @@ test.each([
  * layers run in chunks of 3 steps), a self-loop of lag 1 (step by step
  * inside the layer's block), per-synapse delays and a FedeNeuron target
  * (step-wise kernels), a feedback edge with per-synapse delays (its range runs
- * step by step); big enough that every stage splits across threads.
+ * step by step); with enough items that every stage splits across threads
+ * when forced to.
  */
 function deepNetwork(): spiking.Network {
   const batch = 16, n = 400, dt = 1;
@@ -223,18 +251,23 @@ test('a deep network with feedback, skip and self edges equals stepping for ever
   }
   const counts = [0, 1, 2, 3].map((k) => stepped.layer(stepped.layerNames[k]).spikes.reduce((a, b) => a + b, 0));
   expect(counts.every((c) => c > 50)).toBe(true); // every layer fires
+  // Forced to split on two and three threads (one thread never splits; 'auto' and 'never' are the tests above and below).
+  const modes: [number, spiking.Splitting][] = [[1, 'auto'], [2, 'always'], [3, 'always']];
   for (const blockSteps of [1, 2, 7, 'auto'] as const) {
-    for (const threads of [1, 2, 3]) {
+    for (const [threads, splitting] of modes) {
       spiking.setNumThreads(threads);
+      spiking.setSplitting(splitting);
       setBlockSteps(blockSteps);
       const engine = deepNetwork();
+      const where = [blockSteps, threads, splitting];
       engine.run(23); // 23 steps: blocks of 2 and 7 end part-way
-      expect([blockSteps, threads, Buffer.from(engine.saveState()).equals(Buffer.from(states[0]))]).toEqual([blockSteps, threads, true]);
+      expect([...where, Buffer.from(engine.saveState()).equals(Buffer.from(states[0]))]).toEqual([...where, true]);
       engine.run(17);
-      expect([blockSteps, threads, Buffer.from(engine.saveState()).equals(Buffer.from(states[1]))]).toEqual([blockSteps, threads, true]);
+      expect([...where, Buffer.from(engine.saveState()).equals(Buffer.from(states[1]))]).toEqual([...where, true]);
     }
   }
   setBlockSteps('auto');
+  spiking.setSplitting('auto');
 });
 
 test('setBlockSteps takes 0 (automatic) to 64, and says what it received otherwise', () => {

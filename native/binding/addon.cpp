@@ -15,6 +15,7 @@
 #include "../abi/layer_layout.hpp"
 #include "../runtime/dispatch.hpp"
 #include "../runtime/runner.hpp"
+#include "../runtime/split.hpp"
 #include "../runtime/thread_pool.hpp"
 #include "../runtime/traffic_floor.hpp"
 
@@ -74,6 +75,24 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// splitting() -> "auto", "always" or "never" (runtime/split.hpp).
+Napi::Value GetSplitting(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), kSplittingNames[static_cast<int>(splitting())]);
+}
+
+// setSplitting(mode): one of kSplittingNames.
+Napi::Value SetSplitting(const Napi::CallbackInfo& info) {
+  const std::string mode = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  for (int m = 0; m < 3; ++m) {
+    if (mode == kSplittingNames[m]) {
+      forceSplitting(static_cast<Splitting>(m));
+      return info.Env().Undefined();
+    }
+  }
+  fail(info.Env(), "Expected \"auto\", \"always\" or \"never\" for the splitting mode", true);
+  return info.Env().Undefined();
+}
+
 // streamProbe(slab, x): the memory traffic of one LIF step with a
 // refractory stage, without its arithmetic; the benchmark's practical limit.
 Napi::Value StreamProbe(const Napi::CallbackInfo& info) {
@@ -129,6 +148,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"runAsync", RunAsync},
       {"numThreads", NumThreads},
       {"setNumThreads", SetNumThreads},
+      {"splitting", GetSplitting},
+      {"setSplitting", SetSplitting},
       {"streamProbe", StreamProbe},
       {"trafficFloor", TrafficFloor},
       {"instructionSets", InstructionSets},
@@ -137,6 +158,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   });
   exports["layerLayout"] = layerLayout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
+  Napi::Array modes = Napi::Array::New(env);
+  for (std::uint32_t m = 0; m < 3; ++m) modes.Set(m, Napi::String::New(env, kSplittingNames[m]));
+  exports["splittingModes"] = modes;
   Napi::Array compiled = Napi::Array::New(env);
   for (std::size_t i = 0; i < compiledInstructionSetCount(); ++i) {
     compiled.Set(static_cast<uint32_t>(i), compiledInstructionSet(i));

@@ -11,7 +11,7 @@ void runConnectionKernel(const Connection& c, double work) {
   if (work <= 0) return;
   const ConnectionFn step = activeInstructionSet().connection;
   // Every output is computed by one call, in the same order, whatever the split.
-  splitRange(c.out, work, [&](std::size_t begin, std::size_t end) {
+  splitRange(c.out, work, kParallelAdds, [&](std::size_t begin, std::size_t end) {
     Connection part = c;
     part.oBegin = begin;
     part.oEnd = end;

@@ -11,6 +11,7 @@
 #include "network.hpp"
 #include "poisson_live.hpp"
 #include "runner.hpp"
+#include "split.hpp"
 #include "thread_pool.hpp"
 #include "../kernels/philox.hpp"
 
@@ -38,18 +39,15 @@ inline void storeShared(std::int32_t* p, std::int32_t value) {
 #endif
 }
 
-// Below this many draws an encoder step is not worth waking other threads for.
-constexpr double kParallelDraws = 1 << 14;
-
 // Runs f(b0, b1) over the samples [0, batch): on the caller alone when the
 // draws are few, else in chunks of whole samples, a few per thread (each
 // sample's draws depend on its own counter only, so any split gives the same
-// bits). Connections and layers split by split.hpp's rule (runtime/network.cpp).
+// bits), by split.hpp's rule and threshold for draws.
 template <class F>
 void splitSamples(std::size_t batch, double draws, F&& f) {
   ThreadPool& pool = ThreadPool::instance();
   const std::size_t threads = pool.threads();
-  if (threads == 1 || draws < kParallelDraws || batch == 1) return f(std::size_t(0), batch);
+  if (batch == 1 || !splits(threads, draws, kParallelDraws)) return f(std::size_t(0), batch);
   const std::size_t size = std::max<std::size_t>(1, batch / (threads * 4));
   auto chunk = [&](std::size_t c) { f(c * size, std::min(batch, (c + 1) * size)); };
   pool.parallelFor((batch + size - 1) / size, chunk);

@@ -19,13 +19,13 @@ constexpr std::size_t kBlock = 16384;
 
 void stepLayerParallel(const Layer& layer, const Drive& drive) {
   const StepFn step = activeInstructionSet().step;
-  splitRange(layer.n, static_cast<double>(layer.n),
+  splitRange(layer.n, static_cast<double>(layer.n), kParallelNeurons,
              [&](std::size_t begin, std::size_t end) { step(layer, drive, begin, end); });
 }
 
 void streamLayerParallel(const Layer& layer, const float* x) {
   const StreamFn stream = activeInstructionSet().stream;
-  splitRange(layer.n, static_cast<double>(layer.n),
+  splitRange(layer.n, static_cast<double>(layer.n), kParallelNeurons,
              [&](std::size_t begin, std::size_t end) { stream(layer, x, begin, end); });
 }
 
@@ -60,10 +60,11 @@ void runLayer(const Layer& layer, const RunPlan& plan) {
   };
 
   const std::size_t blocks = (n + kBlock - 1) / kBlock;
-  if (static_cast<double>(n) * static_cast<double>(plan.steps) < kParallelWork || blocks == 1) {
+  ThreadPool& pool = ThreadPool::instance();
+  if (blocks == 1 || !splits(pool.threads(), static_cast<double>(n) * static_cast<double>(plan.steps), kParallelNeurons)) {
     for (std::size_t b = 0; b < blocks; ++b) block(b);
   } else {
-    ThreadPool::instance().parallelFor(blocks, block);
+    pool.parallelFor(blocks, block);
   }
 }
 
