@@ -20,14 +20,6 @@
 
 namespace spiking {
 
-
-// GCC 12 reports its own _mm512_undefined_epi32 (behind xsimd's AVX-512
-// integer shifts) as "may be used uninitialized": a false positive.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 namespace kernel {
 
 template <class A>
@@ -70,6 +62,7 @@ inline Words<A> mulEven(const Words<A>& a, const Words<A>& m, const xsimd::avx51
 }
 #endif
 // (xsimd's avx and avx512f derive from generic, not sse2: one overload each.)
+#if XSIMD_WITH_SSE2  // mulEven exists on x86 only: on NEON the name is not declared at all
 template <class A>
 inline void mulHiLoEven(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo) {
   using Pairs = xsimd::batch<std::uint64_t, A>;
@@ -80,6 +73,7 @@ inline void mulHiLoEven(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<
   hi = xsimd::bitwise_cast<Words<A>>((even >> 32) | (odd & ~low));
   lo = xsimd::bitwise_cast<Words<A>>((even & low) | (odd << 32));
 }
+#endif
 #if XSIMD_WITH_SSE2
 template <class A>
 inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& lo, const xsimd::sse2&) { mulHiLoEven<A>(a, m, hi, lo); }
@@ -193,9 +187,5 @@ void bernoulliStep(const BernoulliCall& c) {
     }
   }
 }
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 }  // namespace spiking
