@@ -126,6 +126,8 @@ export interface NativeBinding {
   blockSteps(): number;
   setBlockSteps(steps: number): void;
   maxBlockSteps: number;
+  /** The most steps of an automatic block (kAutoBlockSteps). */
+  autoBlockSteps: number;
   instructionSets(): string[];
   instructionSet(): string;
   setInstructionSet(name: string): boolean;

@@ -39,6 +39,7 @@ const { findPython, findBrian: findBrianIn } = require('./find-python');
 const fs = require('node:fs');
 const { Command } = require('commander');
 const spiking = require('..');
+const { native } = require('../dist/binding');
 
 const cli = new Command('bench-network')
   .option('--sizes <list>', 'layer sizes (inputs = outputs)', '250,1000,2500')
@@ -190,8 +191,12 @@ function streamRate(bytes, count) {
  * The roofline of one step on `count` threads: compute = adds / add rate +
  * draws / draw rate + LIF and trace updates / their rates (one thread's
  * rates; `count` threads at best divide it by count), memory = the weight
- * bytes of every connection (each row read once per step) / the stream rate
- * of that many bytes on `count` threads. The limit is the larger of the two.
+ * bytes a step must read / the stream rate of that many bytes on `count`
+ * threads: the recurrent edge's whole matrix every step (it needs the
+ * previous step's spikes), the input edge's once per block of steps (the
+ * engine's automatic block, autoBlockSteps: a feed-forward edge needs only
+ * the encoder's spikes, so a block's steps share one pass over its rows).
+ * The limit is the larger of the two.
  */
 function roofline(size, recurrent, addsPerStep, count) {
   const cells = batch * size;
@@ -201,8 +206,9 @@ function roofline(size, recurrent, addsPerStep, count) {
     neurons: cells / rates.lifUpdatesPerSecond + cells / rates.traceUpdatesPerSecond,
   };
   const compute = (parts.adds + parts.draws + parts.neurons) / count;
-  const weightBytes = (recurrent ? 2 : 1) * size * size * 4;
-  const streamBytesPerSecond = streamRate(weightBytes, count);
+  const matrixBytes = size * size * 4;
+  const weightBytes = (recurrent ? 1 : 0) * matrixBytes + matrixBytes / native.autoBlockSteps;
+  const streamBytesPerSecond = streamRate((recurrent ? 2 : 1) * matrixBytes, count);
   const memory = weightBytes / streamBytesPerSecond;
   return {
     threads: count, secondsPerStep: { ...parts, compute, memory }, weightBytes, streamBytesPerSecond,

@@ -314,6 +314,7 @@ void registerNetworkPlan(Napi::Env env, Napi::Object exports) {
       {"setBlockSteps", SetBlockSteps}
   });
   exports["maxBlockSteps"] = static_cast<double>(kMaxBlockSteps);
+  exports["autoBlockSteps"] = static_cast<double>(kAutoBlockSteps);
 }
 
 }  // namespace spiking
