@@ -5,10 +5,11 @@
 // recurrent variant, the same network plus a recurrent LIF -> LIF connection
 // (its own table, goal >= 5x PyTorch eager; --variants picks). In the same run it
 // times a PyTorch eager version of the same network on the same number of
-// threads (torch.set_num_threads), with the first Python interpreter that
-// imports torch (--python, $PYTHON, python3, /usr/bin/python3: Debian's
-// python3-torch installs into /usr/bin/python3, which may not be the python3
-// first on PATH), and says which it used.
+// threads (torch.set_num_threads, and OPENBLAS_NUM_THREADS and
+// OMP_NUM_THREADS for the BLAS Debian's PyTorch multiplies with), with the
+// first Python interpreter that imports torch (--python, $PYTHON, python3,
+// /usr/bin/python3: Debian's python3-torch installs into /usr/bin/python3,
+// which may not be the python3 first on PATH), and says which it used.
 //
 // Brian2 is a second, optional reference: the first interpreter that imports
 // brian2 (--brian-python, $BRIAN_PYTHON, python3, /usr/bin/python3; Debian:
@@ -328,9 +329,15 @@ function timeBrian(python, size, recurrent) {
   return { ...one, stepsPerSecond: one.stepsPerSecondOneSample / batch, stepsPerCpuSecond: one.stepsPerCpuSecondOneSample / batch };
 }
 
+// torch.set_num_threads sets ATen's OpenMP threads only; Debian's PyTorch
+// multiplies through the system BLAS (OpenBLAS, pthreads), which starts its
+// own thread per core: with set_num_threads(1) the process used two CPU
+// seconds per wall second. The BLAS and OpenMP get the same thread count too.
+const TORCH_ENV = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+
 function timeTorch(python, size, recurrent) {
   const args = ['-c', TORCH, size, batch, steps, rate, runs, threads, recurrent ? 1 : 0].map(String);
-  const r = spawnSync(python.exe, args, { encoding: 'utf8' });
+  const r = spawnSync(python.exe, args, { encoding: 'utf8', env: TORCH_ENV });
   if (r.status !== 0) throw new Error(`the PyTorch run failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -344,7 +351,7 @@ console.log(
 console.log(`spiking ${require('../package.json').version}, kernels ${spiking.instructionSet()}, ${threads} thread(s), node ${process.version}; median of ${runs} runs`);
 console.log(
   python.exe
-    ? `PyTorch eager ${python.version} from ${python.path} (${python.exe}), torch.set_num_threads(${threads})`
+    ? `PyTorch eager ${python.version} from ${python.path} (${python.exe}), torch.set_num_threads(${threads}), OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=${threads}`
     : `PyTorch eager: skipped (none of ${python.tried.join(', ')} imports torch; Debian: apt-get install python3-torch)`,
 );
 console.log(
