@@ -3,6 +3,7 @@
 // the call, except runAsync, which borrows its arguments until it settles (run_async.cpp).
 #include <napi.h>
 
+#include <iterator>
 #include <string>
 
 #include "exports.hpp"
@@ -83,7 +84,7 @@ Napi::Value GetSplitting(const Napi::CallbackInfo& info) {
 // setSplitting(mode): one of kSplittingNames.
 Napi::Value SetSplitting(const Napi::CallbackInfo& info) {
   const std::string mode = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  for (int m = 0; m < 3; ++m) {
+  for (std::size_t m = 0; m < std::size(kSplittingNames); ++m) {
     if (mode == kSplittingNames[m]) {
       forceSplitting(static_cast<Splitting>(m));
       return info.Env().Undefined();
@@ -159,7 +160,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["layerLayout"] = layerLayout(env);
   exports["buildSystem"] = Napi::String::New(env, SPIKING_BUILD_SYSTEM);
   Napi::Array modes = Napi::Array::New(env);
-  for (std::uint32_t m = 0; m < 3; ++m) modes.Set(m, Napi::String::New(env, kSplittingNames[m]));
+  for (std::uint32_t m = 0; m < std::size(kSplittingNames); ++m) modes.Set(m, Napi::String::New(env, kSplittingNames[m]));
   exports["splittingModes"] = modes;
   Napi::Array compiled = Napi::Array::New(env);
   for (std::size_t i = 0; i < compiledInstructionSetCount(); ++i) {

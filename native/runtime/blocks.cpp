@@ -97,12 +97,11 @@ std::size_t blockStepsFor(const NetworkPlan& plan) {
 }
 
 std::size_t listSpikes(const std::uint8_t* row, std::size_t in, std::uint32_t* index, std::size_t count) {
-  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
   std::size_t i = 0;
   for (; i + 8 <= in; i += 8) {
     std::uint64_t word;
     std::memcpy(&word, row + i, 8);
-    std::uint64_t nonzero = (((word & kLow7) + kLow7) | word) & kHigh;  // 0x80 in each nonzero byte
+    std::uint64_t nonzero = nonzeroBytes(word);
     while (nonzero) {
       index[count++] = static_cast<std::uint32_t>(i + (lowestBit(nonzero) >> 3));
       nonzero &= nonzero - 1;

@@ -30,17 +30,17 @@ std::size_t stepConnection(const Connection& c, const std::uint8_t* pre) {
 }
 
 // The non-zero bytes of row, eight at a time: each becomes 0x01 in its byte
-// (the 0x80 test of blocks.cpp's listSpikes, shifted down), and a multiply
-// sums the eight bytes into the top one (at most 8: no carries between them).
+// (nonzeroBytes, shifted down), and a multiply sums the eight bytes into the
+// top one (at most 8: no carries between them).
 void countSpikes(const std::uint8_t* spikes, std::size_t n, double* counts, std::size_t batch) {
-  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull, kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
   for (std::size_t b = 0; b < batch; ++b) {
     const std::uint8_t* row = spikes + b * n;
     std::size_t c = 0, i = 0;
     for (; i + 8 <= n; i += 8) {
       std::uint64_t word;
       std::memcpy(&word, row + i, 8);
-      const std::uint64_t ones = ((((word & kLow7) + kLow7) | word) & kHigh) >> 7;
+      const std::uint64_t ones = nonzeroBytes(word) >> 7;
       c += static_cast<std::size_t>((ones * kOnes) >> 56);
     }
     for (; i < n; ++i) c += row[i] != 0;

@@ -20,6 +20,15 @@ std::size_t stepConnection(const Connection& c, const std::uint8_t* pre);
 // across the pool when `work` (float operations) is large; nothing when 0.
 void runConnectionKernel(const Connection& c, double work);
 
+// 0x80 in each nonzero byte of an 8-byte word, 0 in the others, without a
+// branch: the low seven bits carried into the top one, or the top bit itself.
+// Spike rows are scanned eight bytes at a time with it (countSpikes, and
+// blocks.hpp's listSpikes).
+inline std::uint64_t nonzeroBytes(std::uint64_t word) {
+  constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
+  return (((word & kLow7) + kLow7) | word) & kHigh;
+}
+
 // counts[b] += the spikes in row b of spikes [batch][n].
 void countSpikes(const std::uint8_t* spikes, std::size_t n, double* counts, std::size_t batch);
 
