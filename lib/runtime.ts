@@ -1,5 +1,6 @@
 /** The process-wide runtime of the addon: instruction set, thread pool, and how it was built. */
 import { native } from './binding';
+import { invalidParameter } from './errors';
 
 /** Every instruction set the kernels are compiled for, on some CPU (native/runtime/dispatch.cpp). */
 export const INSTRUCTION_SETS = ['avx512bw', 'avx2', 'sse2', 'neon64'] as const;
@@ -40,7 +41,7 @@ export function numThreads(): number {
  */
 export function setNumThreads(threads: number): void {
   if (!Number.isSafeInteger(threads) || threads < 1 || threads > native.maxThreads) {
-    throw new RangeError(`Expected a whole number from 1 to ${native.maxThreads} for threads but received ${String(threads)}`);
+    throw invalidParameter('threads', `a whole number from 1 to ${native.maxThreads}`, threads, 'range');
   }
   native.setNumThreads(threads);
 }
@@ -63,9 +64,7 @@ export function splitting(): Splitting {
  */
 export function setSplitting(mode: Splitting): void {
   if (typeof mode !== 'string' || !native.splittingModes.includes(mode)) {
-    throw new RangeError(
-      `Expected one of ${native.splittingModes.map((m) => `'${m}'`).join(', ')} for the splitting mode but received ${typeof mode === 'string' ? `'${mode}'` : String(mode)}`,
-    );
+    throw invalidParameter('mode', `one of ${native.splittingModes.map((m) => `'${m}'`).join(', ')}`, mode, 'range');
   }
   native.setSplitting(mode);
 }
@@ -86,7 +85,7 @@ export function blockSteps(): number {
  */
 export function setBlockSteps(steps: number): void {
   if (!Number.isSafeInteger(steps) || steps < 0 || steps > native.maxBlockSteps) {
-    throw new RangeError(`Expected a whole number from 0 to ${native.maxBlockSteps} for steps per block but received ${String(steps)}`);
+    throw invalidParameter('steps', `a whole number from 0 to ${native.maxBlockSteps}`, steps, 'range');
   }
   native.setBlockSteps(steps);
 }

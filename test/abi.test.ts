@@ -273,7 +273,7 @@ describe('SPIKING_NUM_THREADS', () => {
 
   test('the limit is the addon\'s, and setNumThreads keeps to it', () => {
     expect(native.maxThreads).toBe(1024);
-    expect(() => spiking.setNumThreads(1025)).toThrow('Expected a whole number from 1 to 1024 for threads but received 1025');
+    expect(() => spiking.setNumThreads(1025)).toThrow(new RangeError('Expected a whole number from 1 to 1024 for threads but received number 1025'));
   });
 
   test.each([['3', 3], ['1', 1], ['16', 16]])('%s sets the default pool size', (value, threads) => {

@@ -197,9 +197,15 @@ test.each([
 });
 
 test('setSplitting takes auto, always or never, and says what it received otherwise', () => {
-  for (const bad of ['sometimes', '', 1, undefined]) {
+  const cases: Array<[unknown, string]> = [
+    ['sometimes', 'string "sometimes"'],
+    ['', 'string ""'],
+    [1, 'number 1'],
+    [undefined, 'undefined'],
+  ];
+  for (const [bad, received] of cases) {
     expect(() => spiking.setSplitting(bad as spiking.Splitting)).toThrow(
-      `Expected one of 'auto', 'always', 'never' for the splitting mode but received ${typeof bad === 'string' ? `'${bad}'` : String(bad)}`,
+      new RangeError(`Expected one of 'auto', 'always', 'never' for mode but received ${received}`),
     );
   }
   spiking.setSplitting('never');
@@ -271,8 +277,15 @@ test('a deep network with feedback, skip and self edges equals stepping for ever
 });
 
 test('setBlockSteps takes 0 (automatic) to 64, and says what it received otherwise', () => {
-  for (const bad of [-1, 65, 2.5, NaN, '3' as unknown as number]) {
-    expect(() => spiking.setBlockSteps(bad)).toThrow(`Expected a whole number from 0 to 64 for steps per block but received ${String(bad)}`);
+  const cases: Array<[unknown, string]> = [
+    [-1, 'number -1'],
+    [65, 'number 65'],
+    [2.5, 'number 2.5'],
+    [NaN, 'number NaN'],
+    ['3', 'string "3"'],
+  ];
+  for (const [bad, received] of cases) {
+    expect(() => spiking.setBlockSteps(bad as number)).toThrow(new RangeError(`Expected a whole number from 0 to 64 for steps but received ${received}`));
   }
   spiking.setBlockSteps(5);
   expect(spiking.blockSteps()).toBe(5);

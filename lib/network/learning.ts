@@ -62,7 +62,8 @@ const ruleOwners = new WeakMap<LearningRule, object>();
 /**
  * connect's learning options checked (null without a rule): the rule's layer
  * for this connection, its neuron the connection's target, and the
- * normalisation. Records `network` as the rule's owner.
+ * normalisation. Nothing is recorded: connect calls claimRule once the
+ * connection is in.
  */
 export function connectionLearning(
   network: object,
@@ -93,8 +94,12 @@ export function connectionLearning(
     );
   }
   const checked = normalize === undefined ? null : checkNormalize(name, normalize);
-  ruleOwners.set(rule, network);
   return { rule, layer, normalize: checked };
+}
+
+/** Records `network` as the owner of the rule of a connection it now has (connectionLearning checked it was free). */
+export function claimRule(network: object, learning: EdgeLearning | null): void {
+  if (learning) ruleOwners.set(learning.rule, network);
 }
 
 /** The rules of the network, each once, in the order of their first connection. */

@@ -10,7 +10,7 @@ import { holdGuards } from '../layers/run';
 import { NetworkPlan, TAP_VARIABLES, type CountTap, type Tap, type TapVariable } from './plan';
 import type { LearningRule } from '../learning/learning-rule';
 import {
-  connectionLearning, learnAfterStep, normalizeForRun, planLearning, ruleEntries, rulesOf, runLearning,
+  claimRule, connectionLearning, learnAfterStep, normalizeForRun, planLearning, ruleEntries, rulesOf, runLearning,
   type ConnectionLearning, type EdgeLearning, type NetworkLearningOptions,
 } from './learning';
 import { native } from '../binding';
@@ -321,6 +321,7 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
     const edge: Edge = { name, from: source, to: target, connection, feedback: source.index >= target.index, learning };
     this.edges.push(edge);
     target.incoming.push(edge);
+    claimRule(this, learning);
     return this;
   }
 
