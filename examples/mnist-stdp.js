@@ -25,7 +25,7 @@ const { Command, InvalidArgumentError } = require('commander');
 const { SingleBar, Presets } = require('cli-progress');
 const spiking = require('..');
 
-const { AdaptiveThresholdLIFNeuron, Input, Linear, Network, PairSTDP, PoissonEncoder, normalizeWeights } = spiking;
+const { AdaptiveThresholdLIFNeuron, Input, Linear, Network, PairSTDP, PoissonEncoder, SpikeCounter, normalizeWeights } = spiking;
 
 /** The parameters of the network, in mV and ms, relative to the resting potential (-65 mV). */
 const PAPER = {
@@ -159,20 +159,10 @@ function buildNetwork({ neurons, batch, seed, learn, theta, weights }) {
     net.connect('in', 'exc', input);
   }
   net.connect('exc', 'exc', inhibition); // a feedback edge: the spikes of the step before
-  const counts = new Float32Array(batch * neurons);
-  // Counts the excitatory spikes of a run; the engine hands it its copies of them.
-  const counter = {
-    tap: { layer: 'exc', variable: 'spikes' },
-    open() {},
-    record() {
-      this.recordValues(0, exc.spikes);
-    },
-    recordValues(_t, spikes) {
-      for (let k = 0; k < spikes.length; k++) counts[k] += spikes[k];
-    },
-    close() {},
-  };
-  return { net, exc, input, encoder, counter, counts, learn, batch, neurons, silence: new Float32Array(batch * 784) };
+  // Counts the excitatory spikes of a presentation, per neuron: the engine
+  // adds them natively, without returning to JavaScript.
+  const counter = new SpikeCounter('exc');
+  return { net, exc, input, encoder, counter, learn, batch, neurons, silence: new Float32Array(batch * 784) };
 }
 
 /**
@@ -180,14 +170,14 @@ function buildNetwork({ neurons, batch, seed, learn, theta, weights }) {
  * rests 150 ms; returns each slot's spike counts of the 350 ms (batch x neurons).
  */
 function present(model, rates) {
-  const { net, encoder, counter, counts } = model;
+  const { net, encoder, counter } = model;
   const p = PAPER;
-  counts.fill(0);
+  counter.reset();
   encoder.setRates(rates);
   net.run(p.presentSteps, { recorders: [counter] });
   encoder.setRates(model.silence);
   net.run(p.restSteps);
-  return counts;
+  return counter.counts;
 }
 
 /**

@@ -58,6 +58,7 @@ export {
 export {
   SpikeEventRecorder,
   SpikeBitsRecorder,
+  SpikeCounter,
   StateRecorder,
   STATE_VARIABLES,
   type Recording,

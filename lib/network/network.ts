@@ -7,7 +7,7 @@ import { invalidParameter } from '../errors';
 import { holdLayers, layerRecord, prepareRestoreLayer } from '../state/layer-record';
 import { Linear } from './linear';
 import { holdGuards } from '../layers/run';
-import { NetworkPlan, TAP_VARIABLES, type Tap, type TapVariable } from './plan';
+import { NetworkPlan, TAP_VARIABLES, type CountTap, type Tap, type TapVariable } from './plan';
 import type { LearningRule } from '../learning/learning-rule';
 import {
   claimRule, connectionLearning, learnAfterStep, normalizeForRun, planLearning, ruleEntries, rulesOf, runLearning,
@@ -24,6 +24,8 @@ export type NetworkLayer = BaseInput | BaseNeuron;
 /** What a recorder sees of the network. */
 export interface NetworkView {
   layer(name: string): NetworkLayer;
+  /** Layer names in step order. */
+  readonly layerNames: string[];
   /** The connections, in the order connected. */
   readonly connections: ConnectionInfo[];
   readonly batch: number;
@@ -61,6 +63,14 @@ export interface Recorder {
    * included, as it is right after that step (WeightRecorder).
    */
   readonly syncEvery?: number;
+  /**
+   * Optional, read after open(): per-neuron spike counts of one layer
+   * ([batch][n] uint32, SpikeCounter) that a native run adds each step's
+   * spikes to by itself, never calling record() or recordValues(); stepping
+   * in JavaScript calls record() as for any recorder. Leave the counts alone
+   * while a runAsync holds them.
+   */
+  readonly spikeCounts?: { layer: string; counts: Uint32Array } | null;
 }
 
 export type { ConnectionLearning, NetworkLearningOptions };
@@ -340,13 +350,30 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
   /**
    * One step of every layer, in order, then the learning rules (in
    * JavaScript: run() steps the same bits natively). `reward` is MSTDPET's
-   * for this step; `learning: false` leaves the rules out.
+   * for this step; `learning: false` leaves the rules out. `recorders` are
+   * opened before the step, record it, and are closed after it (as run(1)
+   * does; a SpikeCounter keeps counting across calls).
    */
-  step(options: { learning?: boolean; reward?: number } = {}): void {
+  step(options: { learning?: boolean; reward?: number; recorders?: readonly Recorder[] } = {}): void {
     this.checkIdle('step');
     const learn = runLearning(this.edges, options, 1);
-    this.stepOnce(learn !== null);
-    if (learn) learnAfterStep(this.edges, this.t, learn.at(0));
+    const recorders = options.recorders ?? [];
+    const opened: Recorder[] = [];
+    let failed = true;
+    this.busy = 'step';
+    try {
+      for (const r of recorders) {
+        r.open(this, 1);
+        opened.push(r);
+      }
+      this.stepOnce(learn !== null);
+      if (learn) learnAfterStep(this.edges, this.t, learn.at(0));
+      for (const r of recorders) r.record(this.t - 1);
+      failed = false;
+    } finally {
+      this.busy = null;
+      closeRecorders(opened, failed);
+    }
   }
 
   private stepOnce(carry = false): void {
@@ -401,17 +428,19 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
       if (learn) normalizeForRun(this.edges);
       const plan = NetworkPlan.compile(this.planNodes(), this.planEdges(learn !== null), counts);
       const compiled = typeof plan === 'string' ? null : plan;
-      const wanted = compiled ? this.tapsOf(recorders) : null;
-      const block = this.blockSteps(steps, options, recorders, wanted);
+      const listed = recorders.filter((r) => !r.spikeCounts); // the counters' counts are added natively
+      const wanted = compiled ? this.tapsOf(listed) : null;
+      const block = this.blockSteps(steps, options, listed, wanted);
       const taps = wanted && wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
+      const all = compiled ? [...(taps ?? []), ...this.countTaps(recorders)] : [];
       for (let done = 0; done < steps; ) {
         let n = Math.min(block, steps - done, syncedSteps(recorders, this.t));
         if (compiled?.encodes) n = Math.min(n, TWO_32 - this.t); // past it, stepOnce throws the encoder's error
         if (compiled && n > 0) {
           const first = this.t;
-          compiled.run(first, n, taps ?? [], learn?.slice(done, n));
+          compiled.run(first, n, all, learn?.slice(done, n));
           this.t = first + n;
-          this.replay(recorders, taps, first, n);
+          this.replay(listed, taps, first, n);
         } else {
           n = Math.max(n, 1);
           for (let j = 0; j < n; j++) {
@@ -480,21 +509,23 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
           r.open(this, steps);
           opened.push(r);
         }
-        const wanted = this.tapsOf(recorders);
+        const listed = recorders.filter((r) => !r.spikeCounts);
+        const wanted = this.tapsOf(listed);
         if (!wanted) throw new TypeError('Network.runAsync: every recorder needs a tap (Recorder.tap and recordValues), as the library\'s recorders have');
-        const block = recorders.length ? this.blockSteps(steps, {}, recorders, wanted) : Math.max(steps, 1);
+        const block = listed.length ? this.blockSteps(steps, {}, listed, wanted) : Math.max(steps, 1);
         const taps = wanted.map((t) => ({ ...t, out: new (t.variable === 'spikes' ? Uint8Array : Float32Array)(block * t.size) }));
+        const all = [...taps, ...this.countTaps(recorders)];
         while (done < steps) {
           if (signal?.aborted) throw aborted(done);
           let n = Math.min(block, steps - done, syncedSteps(recorders, this.t));
           if (plan.encodes) n = Math.min(n, TWO_32 - this.t);
           if (n === 0) this.stepOnce(); // past 2^32 steps: throws the encoder's error
           const first = this.t;
-          const ran = await plan.runAsync(first, n, taps, control, learn?.slice(done, n));
+          const ran = await plan.runAsync(first, n, all, control, learn?.slice(done, n));
           this.t = first + ran;
           done += ran;
           Atomics.store(control, 1, 0);
-          this.replay(recorders, taps, first, ran);
+          this.replay(listed, taps, first, ran);
           if (ran < n) throw aborted(done);
         }
       }));
@@ -538,6 +569,21 @@ export class Network<Layers extends Record<string, NetworkLayer> = {}> implement
         if (variable === 'theta' && !(node.layer instanceof AdaptiveThresholdLIFNeuron)) return null;
         taps.push({ owner, layer: node.index, variable, size: node.layer.size });
       }
+    }
+    return taps;
+  }
+
+  /** The count taps of the recorders that count spikes (Recorder.spikeCounts), checked. */
+  private countTaps(recorders: readonly Recorder[]): CountTap[] {
+    const taps: CountTap[] = [];
+    for (const r of recorders) {
+      const counted = r.spikeCounts;
+      if (!counted) continue;
+      const node = this.node(counted.layer);
+      if (!(counted.counts instanceof Uint32Array) || counted.counts.length !== node.layer.size) {
+        throw invalidParameter(`the spike counts of the recorder of layer "${counted.layer}"`, `a Uint32Array of ${node.layer.size} (batch x neurons)`, counted.counts, 'range');
+      }
+      taps.push({ layer: node.index, variable: 'spikeCounts', out: counted.counts });
     }
     return taps;
   }

@@ -70,13 +70,23 @@ export interface Tap {
   out: Uint8Array | Float32Array;
 }
 
+/** A count tap: layer index and its [batch][n] counts, which every step adds its spikes to (SpikeCounter). */
+export interface CountTap {
+  layer: number;
+  variable: 'spikeCounts';
+  out: Uint32Array;
+}
+
+/** native/runtime/plan.hpp TapVariable::SpikeCounts: the tap that adds instead of copying. */
+const SPIKE_COUNTS = TAP_VARIABLES.length;
+
 type NativeLayer = [ArrayBuffer, Uint8Array | null, Float32Array | null, Float32Array | null, Float64Array, number[], NativeSource | null];
 
 interface EngineBinding {
   networkRun(
     layers: NativeLayer[],
     connections: [ArrayBuffer, number, number][],
-    taps: [number, number, Uint8Array | Float32Array][],
+    taps: NativeTap[],
     first: number,
     steps: number,
     rules: NativeRule[],
@@ -84,7 +94,7 @@ interface EngineBinding {
   networkRunAsync(
     layers: NativeLayer[],
     connections: [ArrayBuffer, number, number][],
-    taps: [number, number, Uint8Array | Float32Array][],
+    taps: NativeTap[],
     first: number,
     steps: number,
     control: Int32Array,
@@ -167,8 +177,10 @@ function withRewards(rules: readonly NativeRule[], rewards: Float64Array): Nativ
 
 const NO_REWARD = Float64Array.of(0);
 
-function nativeTaps(taps: readonly Tap[]): [number, number, Uint8Array | Float32Array][] {
-  return taps.map((t) => [t.layer, TAP_VARIABLES.indexOf(t.variable), t.out]);
+type NativeTap = [number, number, Uint8Array | Float32Array | Uint32Array];
+
+function nativeTaps(taps: readonly (Tap | CountTap)[]): NativeTap[] {
+  return taps.map((t) => [t.layer, t.variable === 'spikeCounts' ? SPIKE_COUNTS : TAP_VARIABLES.indexOf(t.variable), t.out]);
 }
 
 /** A network compiled for the engine. Holds the live buffers; compile again when the network changes. */
@@ -218,9 +230,10 @@ export class NetworkPlan {
 
   /**
    * Runs steps [first, first + steps) natively; each tap receives steps x n
-   * values. rewards: MSTDPET's reward, one for every step or one per step.
+   * values (a count tap: each step's spikes added to its n counts).
+   * rewards: MSTDPET's reward, one for every step or one per step.
    */
-  run(first: number, steps: number, taps: readonly Tap[] = [], rewards: Float64Array = NO_REWARD): void {
+  run(first: number, steps: number, taps: readonly (Tap | CountTap)[] = [], rewards: Float64Array = NO_REWARD): void {
     for (const node of this.nodes) layerSlab(node.layer, 'forward'); // a layer may have become busy since
     for (const linear of this.linears) linear.guard.check(linear, 'forward'); // so may a connection
     for (const rule of this.ruleObjects) rule.guard.check(rule, 'step'); // or a rule
@@ -233,7 +246,7 @@ export class NetworkPlan {
    * SharedArrayBuffer; Atomics.store(control, 0, 1) stops the run at the next
    * step boundary; control[1] counts the steps done. Resolves with the steps run.
    */
-  runAsync(first: number, steps: number, taps: readonly Tap[], control: Int32Array, rewards: Float64Array = NO_REWARD): Promise<number> {
+  runAsync(first: number, steps: number, taps: readonly (Tap | CountTap)[], control: Int32Array, rewards: Float64Array = NO_REWARD): Promise<number> {
     return engine.networkRunAsync(this.layers, this.connections, nativeTaps(taps), first, steps, control, withRewards(this.rules, rewards));
   }
 

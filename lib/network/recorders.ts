@@ -239,3 +239,57 @@ export function stateLayout(every: number, samples: readonly number[], neurons: 
 function shortList(list: readonly number[]): string {
   return list.length > 12 ? `${list.slice(0, 12).join(', ')}, ... (${list.length})` : list.join(', ');
 }
+
+/**
+ * Counts a layer's spikes per neuron: `counts` ([batch][n], uint32) gains 1
+ * for every step a neuron spikes, over every run, runAsync or step it is
+ * given to, until reset(). A native run adds the spikes itself, without
+ * returning to JavaScript; stepping in JavaScript calls record(). The counts
+ * are allocated by the first open() (again, zeroed, for a layer of another size).
+ */
+export class SpikeCounter implements Recorder {
+  private values = new Uint32Array(0);
+  private target: NetworkLayer | null = null;
+  private network: NetworkView | null = null;
+
+  constructor(readonly layer: string) {
+    if (typeof layer !== 'string' || layer === '') throw invalidParameter('layer', 'the name of a layer (a non-empty string)', layer);
+  }
+
+  /** The counts, [batch][n]: sample b's neuron i at b * n + i (empty before the first open). */
+  get counts(): Uint32Array {
+    return this.values;
+  }
+
+  /** What a native run adds to (Recorder.spikeCounts); null outside a run. */
+  get spikeCounts(): { layer: string; counts: Uint32Array } | null {
+    return this.target ? { layer: this.layer, counts: this.values } : null;
+  }
+
+  open(net: NetworkView): void {
+    if (!net.layerNames.includes(this.layer)) {
+      throw invalidParameter('layer of the SpikeCounter', `one of the network's layers (${net.layerNames.join(', ') || 'none yet'})`, this.layer, 'range');
+    }
+    const target = net.layer(this.layer);
+    if (this.values.length !== target.size) this.values = new Uint32Array(target.size);
+    this.target = target;
+    this.network = net;
+  }
+
+  record(): void {
+    const spikes = this.target!.spikes;
+    const counts = this.values;
+    for (let k = 0; k < spikes.length; k++) if (spikes[k]) counts[k]++;
+  }
+
+  close(): void {
+    this.target = null;
+    this.network = null;
+  }
+
+  /** Sets every count to 0; refused while a run records into it. */
+  reset(): void {
+    if (this.network) throw new Error(`SpikeCounter.reset: the counter of layer "${this.layer}" is recording a run; reset it before or after the run`);
+    this.values.fill(0);
+  }
+}

@@ -163,7 +163,8 @@ void decodeConnections(Napi::Env env, const std::vector<std::vector<Napi::Value>
   }
 }
 
-// taps: [layer, variable, out] with out of steps x n (Uint8Array for spikes, else Float32Array).
+// taps: [layer, variable, out] with out of steps x n (Uint8Array for spikes, else Float32Array), or
+// of n (Uint32Array) for spike counts, added to.
 void decodeTaps(Napi::Env env, const std::vector<std::vector<Napi::Value>>& raw, std::size_t steps, NetworkPlan& plan,
                 Kept& kept) {
   for (std::size_t i = 0; i < raw.size(); ++i) {
@@ -171,8 +172,13 @@ void decodeTaps(Napi::Env env, const std::vector<std::vector<Napi::Value>>& raw,
     PlanTap tap;
     kept.push_back(raw[i][2]);
     tap.layer = static_cast<std::size_t>(number(env, raw[i][0], where + ".layer", 0, static_cast<double>(plan.layers.size()) - 1));
-    tap.variable = static_cast<TapVariable>(static_cast<int>(number(env, raw[i][1], where + ".variable", 0, 5)));
+    tap.variable = static_cast<TapVariable>(static_cast<int>(number(env, raw[i][1], where + ".variable", 0, 6)));
     const Layer& L = plan.layers[tap.layer].layer;
+    if (tap.variable == TapVariable::SpikeCounts) {
+      tap.out = array(env, raw[i][2], napi_uint32_array, L.n, where + ".out (spike counts, one per neuron)");
+      plan.taps.push_back(tap);
+      continue;
+    }
     const bool neuronOnly = tap.variable != TapVariable::Spikes && tap.variable != TapVariable::Trace;
     if (neuronOnly && L.model == Model::Input) fail(env, "Expected " + where + " to tap spikes or trace of an input layer");
     if (tap.variable == TapVariable::Theta && !traits(L.model).theta) {

@@ -60,6 +60,7 @@ RecordId recordOf(TapVariable v) {
       return RecordId::Theta;
     case TapVariable::RefracCounts:
     case TapVariable::Spikes:  // kept by the block itself, never recorded
+    case TapVariable::SpikeCounts:
       break;
   }
   return RecordId::RefracCounts;
@@ -99,8 +100,8 @@ std::size_t blockStepsFor(const NetworkPlan& plan) {
 }
 
 std::size_t listSpikes(const std::uint8_t* row, std::size_t in, std::uint32_t* index, std::size_t count) {
-  std::size_t i = 0;
-  for (; i + 8 <= in; i += 8) {
+  // The nonzero bytes of the word at i, in increasing order.
+  auto listWord = [&](std::size_t i) {
     std::uint64_t word;
     std::memcpy(&word, row + i, 8);
     std::uint64_t nonzero = nonzeroBytes(word);
@@ -108,7 +109,13 @@ std::size_t listSpikes(const std::uint8_t* row, std::size_t in, std::uint32_t* i
       index[count++] = static_cast<std::uint32_t>(i + (lowestBit(nonzero) >> 3));
       nonzero &= nonzero - 1;
     }
+  };
+  std::size_t i = 0;
+  for (; i + 32 <= in; i += 32) {
+    if (zero32(row + i)) continue;  // a silent stretch: one test
+    for (std::size_t k = i; k < i + 32; k += 8) listWord(k);
   }
+  for (; i + 8 <= in; i += 8) listWord(i);
   for (; i < in; ++i) {
     if (row[i]) index[count++] = static_cast<std::uint32_t>(i);
   }
@@ -177,7 +184,7 @@ BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps s
   }
   for (std::size_t i = 0; i < plan.taps.size(); ++i) {
     const PlanTap& tap = plan.taps[i];
-    if (tap.variable == TapVariable::Spikes) continue;
+    if (tap.variable == TapVariable::Spikes || tap.variable == TapVariable::SpikeCounts) continue;
     int& primary = primary_[tap.layer][static_cast<int>(recordOf(tap.variable))];
     if (primary < 0) primary = static_cast<int>(i);
   }
@@ -409,6 +416,12 @@ void BlockRunner::finish() {
   for (std::size_t i = 0; i < plan_.taps.size(); ++i) {
     const PlanTap& tap = plan_.taps[i];
     const std::size_t n = plan_.layers[tap.layer].layer.n;
+    if (tap.variable == TapVariable::SpikeCounts) {
+      for (std::size_t j = 1; j <= count_; ++j) {
+        addSpikeCounts(spikes_[tap.layer].data() + j * n, n, static_cast<std::uint32_t*>(tap.out));
+      }
+      continue;
+    }
     if (tap.variable == TapVariable::Spikes) {
       std::memcpy(static_cast<std::uint8_t*>(tap.out) + j0_ * n, spikes_[tap.layer].data() + n, count_ * n);
       continue;

@@ -208,8 +208,9 @@ void stepEdge(PlanConnection& c, const std::uint8_t* spikes, const float* trace,
   L.result = result;
   double work = static_cast<double>(sent) * static_cast<double>(L.out);
   if (L.mode == ConnectionMode::Current) {
+    // The clock is read only on the trial steps that time the two kernels.
     const bool timed = gathers(L) && g.trials < kTrialSteps;
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     std::size_t events = 0;
     if (gathers(L) && g.byInput()) {
       events = gatherArrivals(L, g);
@@ -233,6 +234,10 @@ void stepEdge(PlanConnection& c, const std::uint8_t* spikes, const float* trace,
 
 void copyTap(const NetworkPlan& plan, const PlanTap& tap, std::size_t j) {
   const Layer& L = plan.layers[tap.layer].layer;
+  if (tap.variable == TapVariable::SpikeCounts) {
+    addSpikeCounts(L.spikes, L.n, static_cast<std::uint32_t*>(tap.out));
+    return;
+  }
   if (tap.variable == TapVariable::Spikes) {
     std::memcpy(static_cast<std::uint8_t*>(tap.out) + j * L.n, L.spikes, L.n);
     return;

@@ -71,11 +71,13 @@ struct PlanConnection {
   float* keptTrace = nullptr;
 };
 
-// Variables a tap copies after each step.
-enum class TapVariable : int { Spikes = 0, VCell = 1, Trace = 2, Thresh = 3, RefracCounts = 4, Theta = 5 };
+// Variables a tap copies after each step; SpikeCounts adds instead.
+enum class TapVariable : int { Spikes = 0, VCell = 1, Trace = 2, Thresh = 3, RefracCounts = 4, Theta = 5, SpikeCounts = 6 };
 
 // A copy of one layer variable after every step of the call, step j at
 // out + j * n (uint8 for spikes, float32 otherwise): what a recorder reads.
+// SpikeCounts: out is one uint32 per neuron, [batch][n], and each step adds
+// 1 where the layer spiked (a SpikeCounter's counts, never copied per step).
 struct PlanTap {
   std::size_t layer = 0;
   TapVariable variable = TapVariable::Spikes;
