@@ -7,30 +7,53 @@
 namespace spiking {
 namespace {
 
-// Ages up by one, held from `last` on; 0 where a spike came; the trace and
-// its scaled products from the table.
-void stepRow(const DecayTable& table, const std::uint8_t* spikes, std::uint16_t* age, float* x, float* scaled,
-             std::size_t n) {
-  const std::uint16_t last = table.last();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint16_t a = spikes[i] ? 0 : (age[i] < last ? static_cast<std::uint16_t>(age[i] + 1) : age[i]);
-    age[i] = a;
-    x[i] = table.at(a);
-    scaled[i] = table.scaled(a);
-  }
-}
-
-bool agesOf(const DecayTable& table, const float* x, std::uint16_t* age, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!table.ageOf(x[i], age[i])) return false;
-  }
-  return true;
-}
-
 std::uint32_t bitsOf(float x) {
   std::uint32_t u;
   std::memcpy(&u, &x, sizeof u);
   return u;
+}
+
+constexpr std::int64_t kNeverFired = INT64_MIN;
+
+// The steps of the last spikes of n traces x, one step before `first`;
+// false when a value is not in the table.
+bool spikeStepsOf(const DecayTable& table, const float* x, std::size_t n, std::uint64_t first, std::int64_t* spike) {
+  const std::int64_t before = static_cast<std::int64_t>(first) - 1;  // the age is counted from here
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint16_t age = 0;
+    if (!table.ageOf(x[i], age)) return false;
+    spike[i] = age > table.last() ? kNeverFired : before - age;
+  }
+  return true;
+}
+
+// The table entry of a trace whose last spike was at `spike`, at step `now`:
+// held at the fixed point from `last` on; +0 (the entry after it) if it never fired.
+inline std::uint16_t ageAt(std::int64_t spike, std::int64_t now, std::int64_t last) {
+  return static_cast<std::uint16_t>(spike == kNeverFired ? last + 1 : std::min(now - spike, last));
+}
+
+// The n traces at step t, from the table (scaled: its products).
+void writeRow(const DecayTable& table, const std::int64_t* spike, std::size_t n, std::uint64_t t, bool scaled, float* x) {
+  const std::int64_t now = static_cast<std::int64_t>(t), last = table.last();
+  if (scaled) {
+    for (std::size_t i = 0; i < n; ++i) x[i] = table.scaled(ageAt(spike[i], now, last));
+  } else {
+    for (std::size_t i = 0; i < n; ++i) x[i] = table.at(ageAt(spike[i], now, last));
+  }
+}
+
+// Whether any of the n bytes is nonzero, eight at a time.
+bool anyNonzero(const std::uint8_t* bytes, std::size_t n) {
+  std::uint64_t any = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes + i, 8);
+    any |= word;
+  }
+  for (; i < n; ++i) any |= bytes[i];
+  return any != 0;
 }
 
 }  // namespace
@@ -100,51 +123,43 @@ bool DecayTable::ageOf(float x, std::uint16_t& age) const {
 
 bool AgedPairTraces::start(const Synapses& S, float decayPre, float decayPost, float aMinus, const float* pre,
                            const float* post, std::uint64_t first) {
+  static_assert(kNever == kNeverFired, "one marker for a trace that never fired");
   pre_ = DecayTable::of(decayPre, 1.0f);
   post_ = DecayTable::of(decayPost, aMinus);
   if (!pre_ || !post_) return false;
   preSpike_.resize(S.batch * S.in);
-  postAge_.resize(S.batch * S.out);
+  postSpike_.resize(S.batch * S.out);
   depression_.assign(S.batch * S.stride, 0.0f);
-  const std::int64_t before = static_cast<std::int64_t>(first) - 1;  // the age is counted from here
-  for (std::size_t k = 0; k < S.batch * S.in; ++k) {
-    std::uint16_t age = 0;
-    if (!pre_->ageOf(pre[k], age)) return false;
-    preSpike_[k] = age > pre_->last() ? kNever : before - age;
-  }
+  if (!spikeStepsOf(*pre_, pre, S.batch * S.in, first, preSpike_.data())) return false;
   for (std::size_t b = 0; b < S.batch; ++b) {
-    if (!agesOf(*post_, post + b * S.stride, postAge_.data() + b * S.out, S.out)) return false;
+    if (!spikeStepsOf(*post_, post + b * S.stride, S.out, first, postSpike_.data() + b * S.out)) return false;
   }
   return true;
 }
 
-void AgedPairTraces::writePre(float* pre, std::size_t b, std::size_t in, std::uint64_t t) const {
-  const std::int64_t now = static_cast<std::int64_t>(t);
-  const std::int64_t last = pre_->last();
-  const std::int64_t* spike = preSpike_.data() + b * in;
-  float* x = pre + b * in;
-  for (std::size_t i = 0; i < in; ++i) {
-    const std::int64_t age = spike[i] == kNever ? last + 1 : std::min(now - spike[i], last);
-    x[i] = pre_->at(static_cast<std::uint16_t>(age));
-  }
-}
-
-void AgedPairTraces::step(const Synapses& S, const std::uint32_t* arrivals, const std::uint8_t* postSpikes, float* pre,
-                          float* post, std::uint64_t t) {
-  const std::uint32_t* starts = arrivals + S.batch * S.in;
+void AgedPairTraces::step(const Synapses& S, const std::uint32_t* arrivals, const std::uint32_t* starts,
+                          const std::uint8_t* postSpikes, float* pre, std::uint64_t t) {
   for (std::size_t b = 0; b < S.batch; ++b) {
     std::int64_t* spike = preSpike_.data() + b * S.in;
     for (std::uint32_t e = starts[b]; e < starts[b + 1]; ++e) spike[arrivals[e]] = static_cast<std::int64_t>(t);
     const std::uint8_t* fired = postSpikes + b * S.out;
-    stepRow(*post_, fired, postAge_.data() + b * S.out, post + b * S.stride, depression_.data() + b * S.stride, S.out);
-    bool any = false;
-    for (std::size_t o = 0; o < S.out; ++o) any = any || fired[o] != 0;
-    if (any) writePre(pre, b, S.in, t);
+    std::int64_t* post = postSpike_.data() + b * S.out;
+    const bool any = anyNonzero(fired, S.out);
+    if (any) {
+      for (std::size_t o = 0; o < S.out; ++o) {
+        if (fired[o]) post[o] = static_cast<std::int64_t>(t);
+      }
+    }
+    if (starts[b + 1] > starts[b]) writeRow(*post_, post, S.out, t, true, depression_.data() + b * S.stride);
+    if (any) writeRow(*pre_, spike, S.in, t, false, pre + b * S.in);
   }
 }
 
-void AgedPairTraces::finish(const Synapses& S, float* pre, std::uint64_t t) const {
-  for (std::size_t b = 0; b < S.batch; ++b) writePre(pre, b, S.in, t);
+void AgedPairTraces::finish(const Synapses& S, float* pre, float* post, std::uint64_t t) const {
+  for (std::size_t b = 0; b < S.batch; ++b) {
+    writeRow(*pre_, preSpike_.data() + b * S.in, S.in, t, false, pre + b * S.in);
+    writeRow(*post_, postSpike_.data() + b * S.out, S.out, t, false, post + b * S.stride);
+  }
 }
 
 }  // namespace spiking

@@ -64,10 +64,8 @@ std::size_t listPairArrivals(const Synapses& S, std::uint32_t* arrivals) {
   return listRows(S.sent(S.delay, 0), S.batch, S.in, arrivals, arrivals + S.batch * S.in);
 }
 
-void learnPairListed(PairCall C, std::uint32_t* arrivals, std::size_t events) {
+void learnPairListed(const PairCall& C, std::size_t events) {
   const Synapses& S = C.syn;
-  C.arrivals = arrivals;
-  C.starts = arrivals + S.batch * S.in;
   std::size_t fired = 0;
   for (std::size_t k = 0; k < S.batch * S.out; ++k) fired += C.postSpikes[k] != 0;
   if (events == 0 && fired == 0) return;
@@ -77,7 +75,10 @@ void learnPairListed(PairCall C, std::uint32_t* arrivals, std::size_t events) {
 }
 
 void learnPair(PairCall C, std::uint32_t* arrivals) {
-  learnPairListed(C, arrivals, listPairArrivals(C.syn, arrivals));
+  const std::size_t events = listPairArrivals(C.syn, arrivals);
+  C.arrivals = arrivals;
+  C.starts = arrivals + C.syn.batch * C.syn.in;
+  learnPairListed(C, events);
 }
 
 void learnNormalize(const NormalizeCall& C) {
