@@ -121,6 +121,61 @@ bool DecayTable::ageOf(float x, std::uint16_t& age) const {
   return true;
 }
 
+namespace {
+
+// The traces and ages the last calls ended with (AgedPairTraces::finish),
+// a few of them, process-wide: the next call on the same traces takes the
+// ages over when the values are still exactly those (nobody changed them).
+struct Ended {
+  const float* pre = nullptr;
+  const float* post = nullptr;
+  std::uint32_t key[3] = {0, 0, 0};
+  std::size_t batch = 0, in = 0, out = 0, stride = 0;
+  std::uint64_t next = 0;          // the step after the call's last
+  std::vector<float> preValues;    // [batch][in], as finish wrote them
+  std::vector<float> postValues;   // [batch][out]
+  std::vector<std::int64_t> preSpike, postSpike;
+};
+
+std::mutex endedLock;
+std::vector<Ended>& ended() {
+  static std::vector<Ended> list;
+  return list;
+}
+constexpr std::size_t kEndedKept = 8;
+
+bool samePost(const Ended& e, const float* post) {
+  for (std::size_t b = 0; b < e.batch; ++b) {
+    if (std::memcmp(post + b * e.stride, e.postValues.data() + b * e.out, e.out * sizeof(float)) != 0) return false;
+  }
+  return true;
+}
+
+// Takes over the ages of the call that ended on these traces, shifted to
+// start at `first`, when the values are still the ones it wrote.
+bool resume(const std::uint32_t key[3], const Synapses& S, const float* pre, const float* post, std::uint64_t first,
+            std::vector<std::int64_t>& preSpike, std::vector<std::int64_t>& postSpike) {
+  std::lock_guard<std::mutex> hold(endedLock);
+  for (const Ended& e : ended()) {
+    if (e.pre != pre || e.post != post || std::memcmp(e.key, key, sizeof e.key) != 0 || e.batch != S.batch ||
+        e.in != S.in || e.out != S.out || e.stride != S.stride) {
+      continue;
+    }
+    if (std::memcmp(pre, e.preValues.data(), e.preValues.size() * sizeof(float)) != 0 || !samePost(e, post)) return false;
+    // The same ages: t - spike is kept, with t counted from `first` on.
+    const std::int64_t shift = static_cast<std::int64_t>(first) - static_cast<std::int64_t>(e.next);
+    auto shifted = [shift](const std::vector<std::int64_t>& from, std::vector<std::int64_t>& to) {
+      for (std::size_t k = 0; k < from.size(); ++k) to[k] = from[k] == kNeverFired ? kNeverFired : from[k] + shift;
+    };
+    shifted(e.preSpike, preSpike);
+    shifted(e.postSpike, postSpike);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool AgedPairTraces::start(const Synapses& S, float decayPre, float decayPost, float aMinus, const float* pre,
                            const float* post, std::uint64_t first) {
   static_assert(kNever == kNeverFired, "one marker for a trace that never fired");
@@ -130,6 +185,10 @@ bool AgedPairTraces::start(const Synapses& S, float decayPre, float decayPost, f
   preSpike_.resize(S.batch * S.in);
   postSpike_.resize(S.batch * S.out);
   depression_.assign(S.batch * S.stride, 0.0f);
+  key_[0] = bitsOf(decayPre);
+  key_[1] = bitsOf(decayPost);
+  key_[2] = bitsOf(aMinus);
+  if (resume(key_, S, pre, post, first, preSpike_, postSpike_)) return true;
   if (!spikeStepsOf(*pre_, pre, S.batch * S.in, first, preSpike_.data())) return false;
   for (std::size_t b = 0; b < S.batch; ++b) {
     if (!spikeStepsOf(*post_, post + b * S.stride, S.out, first, postSpike_.data() + b * S.out)) return false;
@@ -155,11 +214,36 @@ void AgedPairTraces::step(const Synapses& S, const std::uint32_t* arrivals, cons
   }
 }
 
-void AgedPairTraces::finish(const Synapses& S, float* pre, float* post, std::uint64_t t) const {
+void AgedPairTraces::finish(const Synapses& S, float* pre, float* post, std::uint64_t t) {
+  Ended e;
+  e.pre = pre;
+  e.post = post;
+  std::memcpy(e.key, key_, sizeof e.key);
+  e.batch = S.batch;
+  e.in = S.in;
+  e.out = S.out;
+  e.stride = S.stride;
+  e.next = t + 1;
+  e.preValues.resize(S.batch * S.in);
+  e.postValues.resize(S.batch * S.out);
   for (std::size_t b = 0; b < S.batch; ++b) {
     writeRow(*pre_, preSpike_.data() + b * S.in, S.in, t, false, pre + b * S.in);
     writeRow(*post_, postSpike_.data() + b * S.out, S.out, t, false, post + b * S.stride);
+    std::memcpy(e.postValues.data() + b * S.out, post + b * S.stride, S.out * sizeof(float));
   }
+  std::memcpy(e.preValues.data(), pre, S.batch * S.in * sizeof(float));
+  e.preSpike = preSpike_;
+  e.postSpike = postSpike_;
+  std::lock_guard<std::mutex> hold(endedLock);
+  std::vector<Ended>& list = ended();
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    if (list[k].pre == pre && list[k].post == post) {
+      list.erase(list.begin() + static_cast<std::ptrdiff_t>(k));
+      break;
+    }
+  }
+  if (list.size() == kEndedKept) list.erase(list.begin());
+  list.push_back(std::move(e));
 }
 
 }  // namespace spiking
