@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "blocks.hpp"
+#include "network.hpp"
 #include "dispatch.hpp"
 #include "split.hpp"
 #include "../kernels/learning/fede_stdp.hpp"
@@ -66,11 +67,11 @@ std::size_t listPairArrivals(const Synapses& S, std::uint32_t* arrivals) {
 
 void learnPairListed(const PairCall& C, std::size_t events) {
   const Synapses& S = C.syn;
-  std::size_t fired = 0;
-  for (std::size_t k = 0; k < S.batch * S.out; ++k) fired += C.postSpikes[k] != 0;
+  double fired = 0;  // the postsynaptic spikes, by the engine's scan (silent stretches skipped)
+  countSpikes(C.postSpikes, S.batch * S.out, &fired, 1);
   if (events == 0 && fired == 0) return;
   const double work = static_cast<double>(events) * static_cast<double>(S.out) +
-                      static_cast<double>(fired) * static_cast<double>(S.in);
+                      fired * static_cast<double>(S.in);
   splitOver(C, &PairCall::oBegin, &PairCall::oEnd, S.out, work, activeLearningKernels().pairStdp);
 }
 
