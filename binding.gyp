@@ -52,7 +52,7 @@
                   "native/binding/learning.cpp", "native/runtime/learning_dispatch.cpp",
                   "native/runtime/learning_steps.cpp", "native/runtime/plan_learning.cpp", "native/binding/plan_rules.cpp",
                   "native/binding/run_async.cpp", "native/runtime/network.cpp", "native/runtime/runner.cpp", "native/runtime/thread_pool.cpp",
-                  "native/runtime/traffic_floor.cpp",
+                  "native/runtime/traffic_floor.cpp", "native/runtime/fork_join_probe.cpp",
                   "native/binding/network.cpp", "native/runtime/plan.cpp", "native/runtime/blocks.cpp",
                   "native/runtime/poisson_live.cpp", "native/runtime/aged_trace.cpp"],
       "conditions": [

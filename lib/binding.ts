@@ -81,6 +81,8 @@ export interface NativeBinding {
   streamProbe(slab: ArrayBuffer, x: Float32Array): void;
   /** spikes[i] = x[i] >= 1: the least memory traffic of a run (5 bytes per neuron-step), the benchmark's reference. */
   trafficFloor(x: Float32Array, spikes: Uint8Array): void;
+  /** The thread pool's fork/join: the median of `calls` parallelFor calls of one trivial task per thread, each after a sleep of pauseMicroseconds (default 0). */
+  forkJoinProbe(calls: number, pauseMicroseconds?: number): { medianMicros: number; workerShare: number };
   layerLayout: LayerLayout;
   // Connections, the generator, the encoder (connections.cpp)
   connectionStep(slab: ArrayBuffer, pre: Uint8Array, result: Float32Array, mode: number, traceIn?: Float32Array): void;
@@ -142,7 +144,7 @@ export interface NativeBinding {
 }
 
 /** native/abi/layer_layout.hpp's kAddonApi for the sources this lib/ was written against. */
-const ADDON_API = 5;
+const ADDON_API = 6;
 
 /** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
 export function packageRoot(): string {

@@ -32,10 +32,17 @@
 //   npm run bench:network -- --sizes 500,4000 --steps 200 --threads 1 --json out.json
 //   npm run bench:network -- --variants recurrent
 //
+// First it times the thread pool's fork/join (native.forkJoinProbe): the
+// median parallelFor of one task per thread, each task waiting until all
+// have started, on 1 and --threads threads; back to back (the workers still
+// spinning: a run's stages) and after a 2 ms sleep (the workers asleep: a
+// run's first stage); with the machine as it is, and with one busy-looping
+// process per core started beside it.
+//
 // --json FILE: the feed-forward rows in results[i] (size, spiking.stepsPerSecond,
 // torch.stepsPerSecond, torch.threads, ...), the recurrent rows in the same
 // form in recurrent.results[i].
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { findPython, findBrian: findBrianIn } = require('./find-python');
 const fs = require('node:fs');
 const { Command } = require('commander');
@@ -359,85 +366,124 @@ console.log(
     ? `Brian2 ${brian.version} from ${brian.path} (${brian.exe}), runtime device, one sample at a time (batch equivalent = steps/s / ${batch})`
     : `Brian2: skipped (none of ${brian.tried.join(', ')} imports brian2; Debian: apt-get install python3-brian)`,
 );
-const limit = arithmeticLimit();
-const rates = kernelRates();
-const dramBytesPerSecond = streamRate(512e6, 1);
-console.log(`one-thread arithmetic limit (connection kernel, cache-hot rows): ${(limit / 1e9).toFixed(2)} G adds/s (the add-only limit)`);
-console.log(
-  `roofline rates, one thread, cache-hot: ${(rates.drawsPerSecond / 1e9).toFixed(2)} G Poisson draws/s, ` +
-    `${(rates.lifUpdatesPerSecond / 1e9).toFixed(2)} G LIF updates/s, ${(rates.traceUpdatesPerSecond / 1e9).toFixed(2)} G Input trace updates/s; ` +
-    `weight stream from DRAM (512 MB): ${(dramBytesPerSecond / 1e9).toFixed(1)} GB/s\n`,
-);
-
-/** The table of one variant, each row printed as it is measured (a slow PyTorch run should not hide the others). */
-function measure(recurrent) {
-  const results = [];
-  const header = ['size', `steps/s (${threads}t)`, 'ms/step', 'out Hz'];
-  if (python.exe) header.push(`torch steps/s (${threads}t)`, 'x torch', 'x torch (CPU time)');
-  if (brian.exe) header.push('brian2 1-sample steps/s', `brian2 steps/s (batch ${batch})`, 'x brian2');
-  header.push(`limit steps/s (${threads}t)`, 'bound', '% of limit');
-  if (python.exe) header.push('best x torch');
-  header.push('steps/s (1t)', 'M adds/step', '1t % of limit', '1t % of add-only');
-  const widths = header.map((h) => Math.max(h.length, 8));
-  const print = (row) => console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
-  console.log(
-    recurrent
-      ? '\nrecurrent: the same plus LIF -> LIF (weights uniform in [-1/(2 sqrt n), 1/(2 sqrt n)), the previous step\'s spikes); goal >= 5x PyTorch eager'
-      : 'feed-forward; goal >= 20x PyTorch eager',
-  );
-  print(header);
-  for (const size of sizes) {
-    const ours = timeSpiking(size, threads, recurrent);
-    const single = threads === 1 ? ours : timeSpiking(size, 1, recurrent);
-    const fraction = (single.addsPerStep * single.stepsPerSecond) / limit;
-    const roof = roofline(size, recurrent, ours.addsPerStep, threads);
-    const roofOne = threads === 1 ? roof : roofline(size, recurrent, single.addsPerStep, 1);
-    const roofFraction = ours.stepsPerSecond / roof.stepsPerSecond;
-    const roofOneFraction = single.stepsPerSecond / roofOne.stepsPerSecond;
-    const torch = python.exe ? timeTorch(python, size, recurrent) : null;
-    const brian2 = brian.exe ? timeBrian(brian, size, recurrent) : null;
-    results.push({
-      size, batch, steps, recurrent,
-      spiking: {
-        ...ours, threads, limitFraction: roofFraction,
-        oneThread: { stepsPerSecond: single.stepsPerSecond, limitFraction: roofOneFraction, addOnlyLimitFraction: fraction },
-      },
-      limit: roof,
-      oneThreadLimit: roofOne,
-      bestTimesTorch: torch ? roof.stepsPerSecond / torch.stepsPerSecond : null,
-      torch,
-      brian2,
-      timesTorch: torch ? ours.stepsPerSecond / torch.stepsPerSecond : null,
-    });
-    print([
-      String(size), ours.stepsPerSecond.toFixed(0), ours.msPerStep.toFixed(3), ours.outputRateHz.toFixed(1),
-      ...(torch
-        ? [torch.stepsPerSecond.toFixed(0), (ours.stepsPerSecond / torch.stepsPerSecond).toFixed(2) + 'x', (ours.stepsPerCpuSecond / torch.stepsPerCpuSecond).toFixed(2) + 'x']
-        : []),
-      ...(brian2
-        ? [`${brian2.stepsPerSecondOneSample.toFixed(0)} (${brian2.codegen})`, brian2.stepsPerSecond.toFixed(1), (ours.stepsPerSecond / brian2.stepsPerSecond).toFixed(0) + 'x']
-        : []),
-      roof.stepsPerSecond.toFixed(0), roof.bound, (100 * roofFraction).toFixed(0) + '%',
-      ...(torch ? [(roof.stepsPerSecond / torch.stepsPerSecond).toFixed(1) + 'x'] : []),
-      single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * roofOneFraction).toFixed(0) + '%', (100 * fraction).toFixed(0) + '%',
-    ]);
-  }
-  return results;
-}
-
-const results = variants.includes('feedforward') ? measure(false) : [];
-const recurrentResults = variants.includes('recurrent') ? measure(true) : null;
-spiking.setNumThreads(threads);
-if (opts.json) {
-  const meta = {
-    rate, dt, instructionSet: spiking.instructionSet(), threads, variants,
-    python: python.path ?? null, torchVersion: python.version ?? null,
-    brianPython: brian.path ?? null, brian2Version: brian.version ?? null, limitAddsPerSecond: limit,
-    roofline: { ...rates, addsPerSecond: limit, dramBytesPerSecond },
+/** The pool's fork/join cost in microseconds, for 1 and `threads` threads, idle and with every core also given a busy loop. */
+async function forkJoin() {
+  const rows = [];
+  const measure = (load) => {
+    for (const count of [...new Set([1, threads])]) {
+      spiking.setNumThreads(count);
+      const running = native.forkJoinProbe(20000);
+      const asleep = native.forkJoinProbe(200, 2000);
+      rows.push({ threads: count, load, runningMicros: running.medianMicros, asleepMicros: asleep.medianMicros, workerShare: running.workerShare });
+    }
   };
-  // The feed-forward rows stay in results; the recurrent variant's, in the same form, under recurrent.
-  const recurrentPart = recurrentResults
-    ? { recurrent: { connection: 'lif -> lif, weights uniform in [-1/(2 sqrt n), 1/(2 sqrt n)), the previous step\'s spikes', goalTimesTorch: 5, results: recurrentResults } }
-    : {};
-  fs.writeFileSync(opts.json, JSON.stringify({ ...meta, results, ...recurrentPart }, null, 2) + '\n');
+  measure('as is');
+  const cores = require('node:os').availableParallelism();
+  const hogs = Array.from({ length: cores }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    measure(`+${cores} busy`);
+  } finally {
+    for (const hog of hogs) hog.kill();
+  }
+  spiking.setNumThreads(threads);
+  console.log('thread pool fork/join, median us per parallelFor (one task per thread; "running": back to back, "asleep": after 2 ms):');
+  for (const r of rows) {
+    console.log(`  ${r.threads} thread(s), load ${r.load.padEnd(8)}  running ${r.runningMicros.toFixed(2).padStart(7)}  asleep ${r.asleepMicros.toFixed(2).padStart(7)}`);
+  }
+  return rows;
 }
+
+// The one-thread rates of the roofline (roofline() reads them), measured first in main.
+let limit, rates;
+
+async function main() {
+  const forkJoinRows = await forkJoin();
+  limit = arithmeticLimit();
+  rates = kernelRates();
+  const dramBytesPerSecond = streamRate(512e6, 1);
+  console.log(`one-thread arithmetic limit (connection kernel, cache-hot rows): ${(limit / 1e9).toFixed(2)} G adds/s (the add-only limit)`);
+  console.log(
+    `roofline rates, one thread, cache-hot: ${(rates.drawsPerSecond / 1e9).toFixed(2)} G Poisson draws/s, ` +
+      `${(rates.lifUpdatesPerSecond / 1e9).toFixed(2)} G LIF updates/s, ${(rates.traceUpdatesPerSecond / 1e9).toFixed(2)} G Input trace updates/s; ` +
+      `weight stream from DRAM (512 MB): ${(dramBytesPerSecond / 1e9).toFixed(1)} GB/s\n`,
+  );
+
+  /** The table of one variant, each row printed as it is measured (a slow PyTorch run should not hide the others). */
+  function measure(recurrent) {
+    const results = [];
+    const header = ['size', `steps/s (${threads}t)`, 'ms/step', 'out Hz'];
+    if (python.exe) header.push(`torch steps/s (${threads}t)`, 'x torch', 'x torch (CPU time)');
+    if (brian.exe) header.push('brian2 1-sample steps/s', `brian2 steps/s (batch ${batch})`, 'x brian2');
+    header.push(`limit steps/s (${threads}t)`, 'bound', '% of limit');
+    if (python.exe) header.push('best x torch');
+    header.push('steps/s (1t)', 'M adds/step', '1t % of limit', '1t % of add-only');
+    const widths = header.map((h) => Math.max(h.length, 8));
+    const print = (row) => console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
+    console.log(
+      recurrent
+        ? '\nrecurrent: the same plus LIF -> LIF (weights uniform in [-1/(2 sqrt n), 1/(2 sqrt n)), the previous step\'s spikes); goal >= 5x PyTorch eager'
+        : 'feed-forward; goal >= 20x PyTorch eager',
+    );
+    print(header);
+    for (const size of sizes) {
+      const ours = timeSpiking(size, threads, recurrent);
+      const single = threads === 1 ? ours : timeSpiking(size, 1, recurrent);
+      const fraction = (single.addsPerStep * single.stepsPerSecond) / limit;
+      const roof = roofline(size, recurrent, ours.addsPerStep, threads);
+      const roofOne = threads === 1 ? roof : roofline(size, recurrent, single.addsPerStep, 1);
+      const roofFraction = ours.stepsPerSecond / roof.stepsPerSecond;
+      const roofOneFraction = single.stepsPerSecond / roofOne.stepsPerSecond;
+      const torch = python.exe ? timeTorch(python, size, recurrent) : null;
+      const brian2 = brian.exe ? timeBrian(brian, size, recurrent) : null;
+      results.push({
+        size, batch, steps, recurrent,
+        spiking: {
+          ...ours, threads, limitFraction: roofFraction,
+          oneThread: { stepsPerSecond: single.stepsPerSecond, limitFraction: roofOneFraction, addOnlyLimitFraction: fraction },
+        },
+        limit: roof,
+        oneThreadLimit: roofOne,
+        bestTimesTorch: torch ? roof.stepsPerSecond / torch.stepsPerSecond : null,
+        torch,
+        brian2,
+        timesTorch: torch ? ours.stepsPerSecond / torch.stepsPerSecond : null,
+      });
+      print([
+        String(size), ours.stepsPerSecond.toFixed(0), ours.msPerStep.toFixed(3), ours.outputRateHz.toFixed(1),
+        ...(torch
+          ? [torch.stepsPerSecond.toFixed(0), (ours.stepsPerSecond / torch.stepsPerSecond).toFixed(2) + 'x', (ours.stepsPerCpuSecond / torch.stepsPerCpuSecond).toFixed(2) + 'x']
+          : []),
+        ...(brian2
+          ? [`${brian2.stepsPerSecondOneSample.toFixed(0)} (${brian2.codegen})`, brian2.stepsPerSecond.toFixed(1), (ours.stepsPerSecond / brian2.stepsPerSecond).toFixed(0) + 'x']
+          : []),
+        roof.stepsPerSecond.toFixed(0), roof.bound, (100 * roofFraction).toFixed(0) + '%',
+        ...(torch ? [(roof.stepsPerSecond / torch.stepsPerSecond).toFixed(1) + 'x'] : []),
+        single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * roofOneFraction).toFixed(0) + '%', (100 * fraction).toFixed(0) + '%',
+      ]);
+    }
+    return results;
+  }
+
+  const results = variants.includes('feedforward') ? measure(false) : [];
+  const recurrentResults = variants.includes('recurrent') ? measure(true) : null;
+  spiking.setNumThreads(threads);
+  if (opts.json) {
+    const meta = {
+      rate, dt, instructionSet: spiking.instructionSet(), threads, variants,
+      python: python.path ?? null, torchVersion: python.version ?? null,
+      brianPython: brian.path ?? null, brian2Version: brian.version ?? null, limitAddsPerSecond: limit, forkJoin: forkJoinRows,
+      roofline: { ...rates, addsPerSecond: limit, dramBytesPerSecond },
+    };
+    // The feed-forward rows stay in results; the recurrent variant's, in the same form, under recurrent.
+    const recurrentPart = recurrentResults
+      ? { recurrent: { connection: 'lif -> lif, weights uniform in [-1/(2 sqrt n), 1/(2 sqrt n)), the previous step\'s spikes', goalTimesTorch: 5, results: recurrentResults } }
+      : {};
+    fs.writeFileSync(opts.json, JSON.stringify({ ...meta, results, ...recurrentPart }, null, 2) + '\n');
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -15,6 +15,7 @@
 #include "run_async.hpp"
 #include "../abi/layer_layout.hpp"
 #include "../runtime/dispatch.hpp"
+#include "../runtime/fork_join_probe.hpp"
 #include "../runtime/runner.hpp"
 #include "../runtime/split.hpp"
 #include "../runtime/thread_pool.hpp"
@@ -119,6 +120,19 @@ Napi::Value TrafficFloor(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// forkJoinProbe(calls, pauseMicroseconds?) -> { medianMicros, workerShare }:
+// the pool's fork/join cost (runtime/fork_join_probe.hpp), the benchmark's.
+Napi::Value ForkJoinProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::size_t calls = wholeCount(env, info[0], "calls", 1e6);
+  const std::size_t pause = info[1].IsUndefined() ? 0 : wholeCount(env, info[1], "pauseMicroseconds", 1e6);
+  const ForkJoinTiming timing = forkJoinProbe(calls, std::chrono::microseconds(pause));
+  Napi::Object result = Napi::Object::New(env);
+  result["medianMicros"] = timing.medianMicros;
+  result["workerShare"] = timing.workerShare;
+  return result;
+}
+
 Napi::Value InstructionSets(const Napi::CallbackInfo& info) {
   std::size_t count = 0;
   const InstructionSet* const* sets = usableInstructionSets(&count);
@@ -153,6 +167,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"setSplitting", SetSplitting},
       {"streamProbe", StreamProbe},
       {"trafficFloor", TrafficFloor},
+      {"forkJoinProbe", ForkJoinProbe},
       {"instructionSets", InstructionSets},
       {"instructionSet", ActiveInstructionSet},
       {"setInstructionSet", SelectInstructionSet}

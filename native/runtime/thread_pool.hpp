@@ -1,12 +1,22 @@
 // A persistent pool of worker threads shared by the whole process (every
 // worker_thread included). The caller always takes part in its own job, so
 // a job finishes even with no workers, and several callers may run jobs at
-// once. Nothing is allocated per job.
+// once (a job from each JS thread, and jobs nested inside tasks). Nothing is
+// allocated per job.
+//
+// Fork/join is cheap while a run is going: a job is handed over through an
+// atomic slot (no lock), workers that just finished a job spin for up to
+// kWorkerSpin before they sleep, and the caller spins for up to kCallerSpin
+// on the workers still inside its job before it blocks. When no job comes
+// for kWorkerSpin the workers sleep on a condition variable, so an idle
+// process uses no CPU.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -16,6 +26,22 @@ namespace spiking {
 
 // The most threads a pool may have (setNumThreads, SPIKING_NUM_THREADS).
 constexpr std::size_t kMaxThreads = 1024;
+
+// How long a worker keeps polling for the next job after its last one
+// before it sleeps. Waking a sleeping worker costs the caller a futex call
+// and the job that worker's help for 30-60 us on the 2-core machine of
+// docs/performance.md (bench: fork/join, "asleep"), and within a run the
+// next stage's job comes within a few tens of microseconds. Spinning as long
+// as one wake-up costs is the classic 2-competitive choice (the spin never
+// wastes more than a wake-up would), rounded up to cover a step's serial
+// part; it is far below OpenMP's defaults (libgomp spins about 300,000
+// polls, LLVM's KMP_BLOCKTIME 200 ms) because this machine is shared.
+constexpr std::chrono::microseconds kWorkerSpin{200};
+// How long a caller polls for the workers still inside its job before it
+// blocks: their tasks are the same size as its own, so they are normally
+// done within a few microseconds; a worker that is preempted mid-task (a
+// busy machine) is not worth burning the caller's core for.
+constexpr std::chrono::microseconds kCallerSpin{50};
 
 // A thread count written as text: a whole number from 1 to kMaxThreads, or
 // 0 for anything else.
@@ -47,18 +73,40 @@ class ThreadPool {
 
  private:
   struct Job;
+  // One job's place in the pool. `job` is what workers see; `users` counts
+  // the workers that may be inside it (a worker counts itself in before it
+  // reads `job`, so the caller, which clears `job` and then waits for
+  // `users` to reach 0, knows when its job, on its stack, is free of them).
+  // `taken` keeps the slot for one caller from claim to release. Each slot
+  // has its own cache line.
+  struct alignas(64) Slot {
+    std::atomic<Job*> job{nullptr};
+    std::atomic<std::uint32_t> users{0};
+    std::atomic<bool> taken{false};
+    std::atomic<bool> waiting{false};  // the caller blocks on finished_ for users == 0
+  };
+  // Concurrent jobs (callers on several JS threads, nested jobs); a caller
+  // that finds every slot taken runs its job alone.
+  static constexpr std::size_t kSlots = 64;
+
   ThreadPool();
   void work();
   void stopWorkers();
-  static void drain(Job& job);
+  Slot* claim();
+  bool helpOnce();
+  void leave(Slot& slot);
+  static bool drain(Job& job);
 
-  std::mutex mutex_;
+  Slot slots_[kSlots];
+  alignas(64) std::atomic<std::uint64_t> epoch_{0};  // + 1 per job handed over
+  std::atomic<std::size_t> used_{0};                 // 1 + the highest slot ever taken: workers scan [0, used_)
+  std::atomic<std::size_t> sleepers_{0};             // workers waiting on wake_
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;                  // guards the sleeps on wake_ and finished_
   std::condition_variable wake_;      // workers: a job arrived, or stop
-  std::condition_variable finished_;  // callers: a worker left a job
-  std::vector<Job*> jobs_;            // capacity reserved once
+  std::condition_variable finished_;  // callers: the last worker left a job
   std::vector<std::thread> workers_;
-  std::atomic<std::size_t> threads_{1};  // workers_.size() + 1, read without the lock
-  bool stopping_ = false;
+  std::atomic<std::size_t> threads_{1};  // workers_.size() + 1
   std::mutex resize_;
 };
 
