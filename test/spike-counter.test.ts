@@ -164,6 +164,19 @@ test('the spike scans at every size from 1 to 130: single spikes at each positio
   spiking.setBlockSteps(0);
 });
 
+test('spike counts past 255 rounds of 32 bytes (rows of more than 8,160 inputs), every input spiking or every other', () => {
+  spiking.setNumThreads(1);
+  for (const n of [8160, 8161, 8192, 9000]) {
+    const net = fedNetwork(2, n);
+    const x = net.input('in');
+    for (let i = 0; i < x.length; i++) x[i] = i < n ? 1 : (i % 2) * 7; // sample 1: graded bytes, every other input
+    const counter = new spiking.SpikeCounter('in');
+    const counts = net.run(2, { recorders: [counter] }).spikeCounts.in;
+    expect([n, Array.from(counts)]).toEqual([n, [2 * n, 2 * Math.ceil(n / 2)]]);
+    expect(counter.counts.reduce((a, v) => a + v, 0)).toBe(counts[0] + counts[1]);
+  }
+});
+
 test('a long run in blocks equals stepping with one pattern per step (blocked arrivals over silent stretches)', () => {
   for (const threads of [1, 2, 3]) {
     spiking.setNumThreads(threads);
