@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "dispatch.hpp"
 #include "network.hpp"
 #include "runner.hpp"
+#include "split.hpp"
 #include "thread_pool.hpp"
 
 #if defined(_MSC_VER)
@@ -231,7 +233,10 @@ void BlockRunner::addBlocked(std::size_t c, std::size_t s, std::size_t e, float*
 // Step j of the block of layer k, on its input (encoded now, or the current
 // of step j); its spikes go to the kept row j + 1, the variables that taps
 // read (and the trace a FedeNeuron reads) straight to where they are kept.
-void BlockRunner::stepLayer(std::size_t k, std::size_t j) {
+// Neurons [begin, end) only, on this thread, when `part` (stepSplit), with
+// an input layer's samples [begin / perSample, end / perSample) encoded first;
+// else every neuron, split across the pool by split.hpp's rule.
+void BlockRunner::stepLayer(std::size_t k, std::size_t j, bool part, std::size_t begin, std::size_t end) {
   const PlanLayer& p = plan_.layers[k];
   const std::size_t n = p.layer.n;
   Layer at = p.layer;
@@ -244,7 +249,11 @@ void BlockRunner::stepLayer(std::size_t k, std::size_t j) {
   Drive drive;
   Segment x, preTrace;
   if (p.input) {
-    steps_.encode(steps_.context, k, t0_ + j);
+    if (part) {
+      steps_.encodeSamples(steps_.context, k, t0_ + j, begin / p.perSample, end / p.perSample);
+    } else {
+      steps_.encode(steps_.context, k, t0_ + j);
+    }
     drive.bytes = p.x;
   } else {
     x = Segment{current_[k].data() + j * n, 1};
@@ -255,7 +264,85 @@ void BlockRunner::stepLayer(std::size_t k, std::size_t j) {
       drive.preTrace = &preTrace;
     }
   }
-  stepLayerParallel(at, drive);
+  if (part) {
+    activeInstructionSet().step(at, drive, begin, end);
+  } else {
+    stepLayerParallel(at, drive);
+  }
+}
+
+// The arrivals of connection c at step j of the block for samples [b0, b1)
+// only, into their rows of `current`, listed into this thread's `events`.
+void BlockRunner::addSamples(std::size_t c, std::size_t j, std::size_t b0, std::size_t b1, float* current,
+                             std::vector<std::uint32_t>& events) const {
+  const Connection& L = plan_.connections[c].link;
+  Connection part = L;
+  part.batch = b1 - b0;
+  events.resize(2 * part.eventCapacity() + part.batch + 1);
+  part.events = events.data();
+  part.gathered = nullptr;
+  std::uint32_t* index = part.eventIndex();
+  std::uint32_t* start = part.eventStarts();
+  std::size_t count = 0;
+  for (std::size_t b = b0; b < b1; ++b) {
+    start[b - b0] = static_cast<std::uint32_t>(count);
+    count = listSpikes(sentRow(c, j, b), L.in, index, count);
+  }
+  start[part.batch] = static_cast<std::uint32_t>(count);
+  if (count == 0) return;
+  part.result = current + (j * L.batch + b0) * L.out;
+  part.oBegin = 0;
+  part.oEnd = L.out;
+  activeInstructionSet().connection(part);
+}
+
+// Layer k through steps [s, e) of the block in one fork/join instead of one
+// per stage and step, when each sample's inputs come from that sample alone
+// and are known in time: an input layer, or one whose incoming connections
+// are all blocked and either added for the whole chunk (`lead` of them) or
+// loops of the layer onto itself (they read its earlier steps' spikes of the
+// same samples). Each thread takes its own range of samples through the
+// chunk step by step: its samples' arrivals added into their currents (in
+// connection order), then its neurons stepped; or, for an input layer, its
+// samples encoded and stepped. Samples are independent within a
+// step and each output still adds its arrivals in the same order, so any
+// split gives the same bits. A thread reads every weight row its samples'
+// spikes select, once per step: only for weights that stay in a core's
+// cache (kSampleSplitWeightBytes); larger ones split by outputs
+// (addBlocked). Whether it ran the chunk.
+bool BlockRunner::splitChunk(std::size_t k, std::size_t s, std::size_t e, std::size_t lead) {
+  const PlanLayer& p = plan_.layers[k];
+  // Neuron updates (and draws), bytes listed: split.hpp's kParallelLayerBlock.
+  double work = static_cast<double>(e - s) * static_cast<double>(p.layer.n) * (p.input ? 2 : 1);
+  for (std::size_t i = 0; i < p.incoming.size(); ++i) {
+    const std::size_t c = p.incoming[i];
+    if (i >= lead && !(edges_[c].blocked && plan_.connections[c].from == k)) return false;
+    const Connection& L = plan_.connections[c].link;
+    if (static_cast<double>(L.in) * static_cast<double>(L.stride) * sizeof(float) > kSampleSplitWeightBytes) return false;
+    work += static_cast<double>(e - s) * static_cast<double>(L.batch) * static_cast<double>(L.in);
+  }
+  ThreadPool& pool = ThreadPool::instance();
+  const std::size_t threads = pool.threads();
+  if (p.batch < 2 || !splits(threads, work, kParallelLayerBlock)) return false;
+  if (p.input && (!steps_.encodeSamples || !steps_.encodeSamples(steps_.context, k, t0_ + s, 0, 0))) return false;
+  const std::size_t parts = std::min(p.batch, threads);
+  if (events_.size() < parts) events_.resize(parts);
+  const std::size_t n = p.layer.n;
+  const float zero = p.layer.model == Model::Fede ? -0.0f : 0.0f;
+  auto part = [&](std::size_t i) {
+    const std::size_t b0 = p.batch * i / parts, b1 = p.batch * (i + 1) / parts;
+    const std::size_t begin = b0 * p.perSample, end = b1 * p.perSample;
+    float* current = current_[k].data();
+    for (std::size_t j = s; j < e; ++j) {
+      if (!p.input) {
+        std::fill(current + j * n + begin, current + j * n + end, zero);
+        for (std::size_t c : p.incoming) addSamples(c, j, b0, b1, current, events_[i]);
+      }
+      stepLayer(k, j, true, begin, end);
+    }
+  };
+  pool.parallelFor(parts, part);
+  return true;
 }
 
 // Layer k through steps [s, e) of the block: the leading connections whose
@@ -264,17 +351,20 @@ void BlockRunner::stepLayer(std::size_t k, std::size_t j) {
 void BlockRunner::runLayer(std::size_t k, std::size_t s, std::size_t e) {
   const PlanLayer& p = plan_.layers[k];
   if (p.input) {
-    for (std::size_t j = s; j < e; ++j) stepLayer(k, j);
+    if (!splitChunk(k, s, e, 0)) {
+      for (std::size_t j = s; j < e; ++j) stepLayer(k, j);
+    }
     return;
   }
-  const std::size_t n = p.layer.n;
-  float* current = current_[k].data();
-  std::fill(current + s * n, current + e * n, p.layer.model == Model::Fede ? -0.0f : 0.0f);
   std::size_t lead = 0;
   for (; lead < p.incoming.size(); ++lead) {
     const Edge& edge = edges_[p.incoming[lead]];
     if (!edge.blocked || (!edge.forward && edge.lag < e - s)) break;
   }
+  if (splitChunk(k, s, e, lead)) return;
+  const std::size_t n = p.layer.n;
+  float* current = current_[k].data();
+  std::fill(current + s * n, current + e * n, p.layer.model == Model::Fede ? -0.0f : 0.0f);
   for (std::size_t i = 0; i < lead; ++i) addBlocked(p.incoming[i], s, e, current);
   for (std::size_t j = s; j < e; ++j) {
     for (std::size_t i = lead; i < p.incoming.size(); ++i) {

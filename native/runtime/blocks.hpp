@@ -76,6 +76,10 @@ struct BlockSteps {
   void* context = nullptr;
   // Writes step t's input of input layer k (its encoder; nothing without one) into its x.
   void (*encode)(void* context, std::size_t k, std::uint64_t t) = nullptr;
+  // The same for samples [b0, b1) only, on the calling thread (other threads
+  // encode other samples at once); false when layer k's encoder cannot
+  // (b0 == b1: only whether it can).
+  bool (*encodeSamples)(void* context, std::size_t k, std::uint64_t t, std::size_t b0, std::size_t b1) = nullptr;
   // The step of connection c as the step loop runs it: `sent` written into
   // its ring, the arrivals added into `result`, the ring moved on a row;
   // `trace`: the presynaptic trace at that moment (FedeNeuron targets).
@@ -104,7 +108,10 @@ class BlockRunner {
 
   const std::uint8_t* sentRow(std::size_t c, std::size_t j, std::size_t b) const;
   void addBlocked(std::size_t c, std::size_t s, std::size_t e, float* current);
-  void stepLayer(std::size_t k, std::size_t j);
+  void stepLayer(std::size_t k, std::size_t j, bool part = false, std::size_t begin = 0, std::size_t end = 0);
+  void addSamples(std::size_t c, std::size_t j, std::size_t b0, std::size_t b1, float* current,
+                  std::vector<std::uint32_t>& events) const;
+  bool splitChunk(std::size_t k, std::size_t s, std::size_t e, std::size_t lead);
   void runLayer(std::size_t k, std::size_t s, std::size_t e);
   void finish();
 
@@ -117,6 +124,7 @@ class BlockRunner {
   std::vector<std::vector<float>> traces_;         // per layer feeding a FedeNeuron: (max + 1) x n
   std::vector<std::vector<float>> current_;        // per neuron layer: max x n
   std::vector<std::vector<int>> primary_;          // per layer and RecordId: the tap it records into, or -1
+  std::vector<std::vector<std::uint32_t>> events_;  // per part of splitChunk: its arrival lists
   std::uint64_t t0_ = 0;
   std::size_t j0_ = 0, count_ = 0;
 };

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <tuple>
 #include <utility>
 
 #include "blocks.hpp"
@@ -68,28 +69,29 @@ void clearCurrent(const PlanLayer& p) {
 // dead blocks too once most are live (every input of bench:network is, and
 // there the listed kernel took 33% of a 250-neuron step against 12% for the
 // full one). Both give the same bits.
-void encodePoisson(const PlanLayer& p, const BernoulliLive& live, std::uint32_t step) {
+// Samples [b0, b1) on this thread.
+void encodePoissonSamples(const PlanLayer& p, const BernoulliLive& live, std::uint32_t step, std::size_t b0, std::size_t b1) {
   const PlanSource& s = p.source;
-  const BernoulliFn bernoulli = activeInstructionSet().bernoulli;
   const double blocks = static_cast<double>((s.perSample + 3) / 4) * static_cast<double>(s.shared ? 1 : p.batch);
-  const bool listed = 2.0 * static_cast<double>(live.block.size()) <= blocks;
-  const double work = static_cast<double>(p.layer.n);
-  splitSamples(p.batch, work, [&](std::size_t b0, std::size_t b1) {
-    BernoulliCall call;
-    call.out = p.x + b0 * s.perSample;
-    call.thresholds = s.thresholds + (s.shared ? 0 : b0 * s.perSample);
-    call.n = s.perSample;
-    call.batch = b1 - b0;
-    call.shared = s.shared;
-    call.key0 = s.key0;
-    call.key1 = s.key1;
-    call.step = step;
-    call.firstSample = s.firstSample + static_cast<std::uint32_t>(b0);
-    call.domain = s.domain;
-    call.live = listed ? &live : nullptr;
-    call.liveFirst = b0;
-    bernoulli(call);
-  });
+  BernoulliCall call;
+  call.out = p.x + b0 * s.perSample;
+  call.thresholds = s.thresholds + (s.shared ? 0 : b0 * s.perSample);
+  call.n = s.perSample;
+  call.batch = b1 - b0;
+  call.shared = s.shared;
+  call.key0 = s.key0;
+  call.key1 = s.key1;
+  call.step = step;
+  call.firstSample = s.firstSample + static_cast<std::uint32_t>(b0);
+  call.domain = s.domain;
+  call.live = 2.0 * static_cast<double>(live.block.size()) <= blocks ? &live : nullptr;
+  call.liveFirst = b0;
+  activeInstructionSet().bernoulli(call);
+}
+
+void encodePoisson(const PlanLayer& p, const BernoulliLive& live, std::uint32_t step) {
+  splitSamples(p.batch, static_cast<double>(p.layer.n),
+               [&](std::size_t b0, std::size_t b1) { encodePoissonSamples(p, live, step, b0, b1); });
 }
 
 // Latency: the offsets of one window (LatencyEncoder.layOut's arithmetic, in
@@ -276,6 +278,15 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     if (p.source.kind == SourceKind::Poisson) encodePoisson(p, poisson[k], static_cast<std::uint32_t>(t));
     if (p.source.kind == SourceKind::Latency) encodeLatency(p, latency[k], static_cast<std::uint32_t>(t));
   };
+  // Samples [b0, b1) of input layer k at step t, on this thread: Poisson
+  // sources (each sample's draws depend on its own counter only) and layers
+  // without a source; a latency encoder lays out a window for every sample at once.
+  auto encodeSamples = [&](std::size_t k, std::uint64_t t, std::size_t b0, std::size_t b1) {
+    const PlanLayer& p = plan.layers[k];
+    if (p.source.kind == SourceKind::Latency) return false;
+    if (p.source.kind == SourceKind::Poisson && b1 > b0) encodePoissonSamples(p, poisson[k], static_cast<std::uint32_t>(t), b0, b1);
+    return true;
+  };
   auto edge = [&](std::size_t c, const std::uint8_t* spikes, const float* trace, float* result) {
     stepEdge(plan.connections[c], spikes, trace, result, gather[c]);
   };
@@ -289,11 +300,15 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
   const std::size_t block = std::min(blockStepsFor(plan), steps);
   if (block > 0) {
     BlockSteps calls;
-    std::pair<decltype(encode)*, decltype(edge)*> both(&encode, &edge);
-    calls.context = &both;
-    calls.encode = [](void* c, std::size_t k, std::uint64_t t) { (*static_cast<decltype(both)*>(c)->first)(k, t); };
+    std::tuple<decltype(encode)*, decltype(edge)*, decltype(encodeSamples)*> all(&encode, &edge, &encodeSamples);
+    using All = decltype(all);
+    calls.context = &all;
+    calls.encode = [](void* c, std::size_t k, std::uint64_t t) { (*std::get<0>(*static_cast<All*>(c)))(k, t); };
     calls.edge = [](void* c, std::size_t i, const std::uint8_t* spikes, const float* trace, float* result) {
-      (*static_cast<decltype(both)*>(c)->second)(i, spikes, trace, result);
+      (*std::get<1>(*static_cast<All*>(c)))(i, spikes, trace, result);
+    };
+    calls.encodeSamples = [](void* c, std::size_t k, std::uint64_t t, std::size_t b0, std::size_t b1) {
+      return (*std::get<2>(*static_cast<All*>(c)))(k, t, b0, b1);
     };
     BlockRunner runner(plan, block, calls);
     while (j < steps && !(plan.control && loadShared(plan.control) != 0)) {

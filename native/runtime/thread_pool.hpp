@@ -28,14 +28,15 @@ namespace spiking {
 constexpr std::size_t kMaxThreads = 1024;
 
 // How long a worker keeps polling for the next job after its last one
-// before it sleeps. Waking a sleeping worker costs the caller a futex call
-// and the job that worker's help for 30-60 us on the 2-core machine of
-// docs/performance.md (bench: fork/join, "asleep"), and within a run the
-// next stage's job comes within a few tens of microseconds. Spinning as long
-// as one wake-up costs is the classic 2-competitive choice (the spin never
-// wastes more than a wake-up would), rounded up to cover a step's serial
-// part; it is far below OpenMP's defaults (libgomp spins about 300,000
-// polls, LLVM's KMP_BLOCKTIME 200 ms) because this machine is shared.
+// before it sleeps. Within a run, the serial stretches between two split
+// stages (listing arrivals, stepping a layer too small to split, counting
+// spikes) last up to about 100 us at 1,000 neurons, batch 32; 200 us covers
+// them, so a worker sleeps between runs, not between a run's stages, and a
+// run leaves at most 200 us of one core's spin behind it. A sleeping worker
+// costs a fork/join 3-7 us instead of 1-2 (bench:network's fork/join table,
+// 2026-12-04), and joins the job that much later. OpenMP's defaults spin far
+// longer (libgomp about 300,000 polls, LLVM's KMP_BLOCKTIME 200 ms); this
+// machine is shared, and the spin yields the core every poll check.
 constexpr std::chrono::microseconds kWorkerSpin{200};
 // How long a caller polls for the workers still inside its job before it
 // blocks: their tasks are the same size as its own, so they are normally
