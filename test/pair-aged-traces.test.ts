@@ -102,3 +102,44 @@ describe('PairSTDP nearest-spike traces by age', () => {
     expect(hand.rule.postTrace('hidden').some((v) => v > 0)).toBe(true);
   });
 });
+
+// The engine keeps the ages a call ended with for the next call on the same
+// traces (runtime/aged_trace.cpp, resume): only while the traces still hold
+// exactly what that call wrote. Changed in between (reset, loaded, stepped
+// in JavaScript), they are looked up again; kept while steps without
+// learning pass, they are shifted by those steps.
+test.each([1, 2])('ages kept across calls are dropped when the traces changed in between (%i thread(s))', (threads) => {
+  spiking.setNumThreads(threads);
+  const c = CASES[2][2];
+  const network = () => {
+    const p = parts(c);
+    const net = new Network();
+    net.addLayer('in', p.input, { source: p.encoder });
+    net.addLayer('hidden', p.neuron);
+    net.connect('in', 'hidden', p.linear, { learning: p.rule });
+    return { p, net };
+  };
+  const script = ({ p, net }: ReturnType<typeof network>, go: (net: Network, steps: number, learning?: boolean) => void) => {
+    go(net, 250);
+    go(net, 1);
+    go(net, 40, false); // the traces stay as they are while time goes on: the ages are kept, shifted
+    go(net, 30);
+    const saved = net.saveState();
+    go(net, 120);
+    p.rule.resetState();
+    go(net, 130);
+    net.loadState(saved);
+    go(net, 140);
+    net.step();
+    go(net, 60);
+  };
+  const engine = network();
+  script(engine, (net, steps, learning = true) => net.run(steps, { learning }));
+  const stepped = network();
+  script(stepped, (net, steps, learning = true) => {
+    for (let k = 0; k < steps; k++) net.step({ learning });
+  });
+  expectIdentical(engine.p.linear.weight, stepped.p.linear.weight, 'weights');
+  expectIdentical(engine.p.rule.preTrace('hidden'), stepped.p.rule.preTrace('hidden'), 'presynaptic traces');
+  expectIdentical(engine.p.rule.postTrace('hidden'), stepped.p.rule.postTrace('hidden'), 'postsynaptic traces');
+});

@@ -24,7 +24,7 @@ afterAll(() => {
 });
 
 /** The oracle: counts[layer][k] += spikes[k] of every step, summed in JavaScript. */
-function addSpikes(net: spiking.Network, sums: Record<string, Float64Array>): void {
+function addSpikes(net: { layerNames: string[]; layer(name: string): { spikes: ArrayLike<number> } }, sums: Record<string, Float64Array>): void {
   for (const name of net.layerNames) {
     const spikes = net.layer(name).spikes;
     sums[name] ??= new Float64Array(spikes.length);
@@ -164,6 +164,19 @@ test('the spike scans at every size from 1 to 130: single spikes at each positio
   spiking.setBlockSteps(0);
 });
 
+test('spike counts past 255 rounds of 32 bytes (rows of more than 8,160 inputs), every input spiking or every other', () => {
+  spiking.setNumThreads(1);
+  for (const n of [8160, 8161, 8192, 9000]) {
+    const net = fedNetwork(2, n);
+    const x = net.input('in');
+    for (let i = 0; i < x.length; i++) x[i] = i < n ? 1 : (i % 2) * 7; // sample 1: graded bytes, every other input
+    const counter = new spiking.SpikeCounter('in');
+    const counts = net.run(2, { recorders: [counter] }).spikeCounts.in;
+    expect([n, Array.from(counts)]).toEqual([n, [2 * n, 2 * Math.ceil(n / 2)]]);
+    expect(counter.counts.reduce((a, v) => a + v, 0)).toBe(counts[0] + counts[1]);
+  }
+});
+
 test('a long run in blocks equals stepping with one pattern per step (blocked arrivals over silent stretches)', () => {
   for (const threads of [1, 2, 3]) {
     spiking.setNumThreads(threads);
@@ -240,6 +253,31 @@ describe('SpikeCounter', () => {
     const other = new spiking.Network().addLayer('in', new spiking.Input({ cellsShape: [1, 3], dt: 1, alphaT: 1, tauT: 0 }));
     other.run(1, { recorders: [counter] });
     expect(Array.from(counter.counts)).toEqual([0, 0, 0]);
+  });
+
+  test('a network that steps in JavaScript counts through record(), the same counts', () => {
+    const build = () => {
+      const net = small();
+      const lif = net.layer('lif');
+      lif.forward = function (this: spiking.LIFNeuron, x: Float32Array) {
+        return spiking.LIFNeuron.prototype.forward.call(this, x); // an own method: no native form
+      } as typeof lif.forward;
+      net.connect('in', 'lif', new spiking.Linear({ inFeatures: 5, outFeatures: 4, batchSize: 2, dt: 1, weight: { init: 'uniform', low: 0, high: 0.5, seed: 3 } }));
+      net.input('in').set([1, 0, 1, 1, 0, 0, 1, 0, 1, 1]);
+      return net;
+    };
+    const net = build();
+    expect(net.engine).toBe('layer "lif" overrides forward');
+    const counter = new spiking.SpikeCounter('lif');
+    net.run(30, { recorders: [counter] });
+    const twin = build();
+    const sums: Record<string, Float64Array> = {};
+    for (let t = 0; t < 30; t++) {
+      twin.step();
+      addSpikes(twin, sums);
+    }
+    expect(sums.lif.reduce((a, v) => a + v, 0)).toBeGreaterThan(0);
+    expect(difference([counter], sums)).toBeNull();
   });
 
   test('a bad layer name, or a reset during a run, gets a clear error', async () => {

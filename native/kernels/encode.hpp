@@ -133,7 +133,11 @@ void bernoulliListed(const BernoulliCall& c) {
       bytes.store_aligned(packed);
       for (std::size_t l = 0; l < count; ++l) {
         const std::size_t first = 4 * static_cast<std::size_t>(L.block[k0 + l]);
-        std::memcpy(out + first, packed + l, std::min<std::size_t>(4, c.n - first));
+        if (first + 4 <= c.n) {
+          std::memcpy(out + first, packed + l, 4);  // a fixed size: one store, not a call
+        } else {
+          std::memcpy(out + first, packed + l, c.n - first);
+        }
       }
     }
   }

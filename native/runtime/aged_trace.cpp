@@ -7,30 +7,53 @@
 namespace spiking {
 namespace {
 
-// Ages up by one, held from `last` on; 0 where a spike came; the trace and
-// its scaled products from the table.
-void stepRow(const DecayTable& table, const std::uint8_t* spikes, std::uint16_t* age, float* x, float* scaled,
-             std::size_t n) {
-  const std::uint16_t last = table.last();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint16_t a = spikes[i] ? 0 : (age[i] < last ? static_cast<std::uint16_t>(age[i] + 1) : age[i]);
-    age[i] = a;
-    x[i] = table.at(a);
-    scaled[i] = table.scaled(a);
-  }
-}
-
-bool agesOf(const DecayTable& table, const float* x, std::uint16_t* age, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!table.ageOf(x[i], age[i])) return false;
-  }
-  return true;
-}
-
 std::uint32_t bitsOf(float x) {
   std::uint32_t u;
   std::memcpy(&u, &x, sizeof u);
   return u;
+}
+
+constexpr std::int64_t kNeverFired = INT64_MIN;
+
+// The steps of the last spikes of n traces x, one step before `first`;
+// false when a value is not in the table.
+bool spikeStepsOf(const DecayTable& table, const float* x, std::size_t n, std::uint64_t first, std::int64_t* spike) {
+  const std::int64_t before = static_cast<std::int64_t>(first) - 1;  // the age is counted from here
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint16_t age = 0;
+    if (!table.ageOf(x[i], age)) return false;
+    spike[i] = age > table.last() ? kNeverFired : before - age;
+  }
+  return true;
+}
+
+// The table entry of a trace whose last spike was at `spike`, at step `now`:
+// held at the fixed point from `last` on; +0 (the entry after it) if it never fired.
+inline std::uint16_t ageAt(std::int64_t spike, std::int64_t now, std::int64_t last) {
+  return static_cast<std::uint16_t>(spike == kNeverFired ? last + 1 : std::min(now - spike, last));
+}
+
+// The n traces at step t, from the table (scaled: its products).
+void writeRow(const DecayTable& table, const std::int64_t* spike, std::size_t n, std::uint64_t t, bool scaled, float* x) {
+  const std::int64_t now = static_cast<std::int64_t>(t), last = table.last();
+  if (scaled) {
+    for (std::size_t i = 0; i < n; ++i) x[i] = table.scaled(ageAt(spike[i], now, last));
+  } else {
+    for (std::size_t i = 0; i < n; ++i) x[i] = table.at(ageAt(spike[i], now, last));
+  }
+}
+
+// Whether any of the n bytes is nonzero, eight at a time.
+bool anyNonzero(const std::uint8_t* bytes, std::size_t n) {
+  std::uint64_t any = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes + i, 8);
+    any |= word;
+  }
+  for (; i < n; ++i) any |= bytes[i];
+  return any != 0;
 }
 
 }  // namespace
@@ -98,53 +121,129 @@ bool DecayTable::ageOf(float x, std::uint16_t& age) const {
   return true;
 }
 
-bool AgedPairTraces::start(const Synapses& S, float decayPre, float decayPost, float aMinus, const float* pre,
-                           const float* post, std::uint64_t first) {
-  pre_ = DecayTable::of(decayPre, 1.0f);
-  post_ = DecayTable::of(decayPost, aMinus);
-  if (!pre_ || !post_) return false;
-  preSpike_.resize(S.batch * S.in);
-  postAge_.resize(S.batch * S.out);
-  depression_.assign(S.batch * S.stride, 0.0f);
-  const std::int64_t before = static_cast<std::int64_t>(first) - 1;  // the age is counted from here
-  for (std::size_t k = 0; k < S.batch * S.in; ++k) {
-    std::uint16_t age = 0;
-    if (!pre_->ageOf(pre[k], age)) return false;
-    preSpike_[k] = age > pre_->last() ? kNever : before - age;
-  }
-  for (std::size_t b = 0; b < S.batch; ++b) {
-    if (!agesOf(*post_, post + b * S.stride, postAge_.data() + b * S.out, S.out)) return false;
+namespace {
+
+// The traces and ages the last calls ended with (AgedPairTraces::finish),
+// a few of them, process-wide: the next call on the same traces takes the
+// ages over when the values are still exactly those (nobody changed them).
+struct Ended {
+  const float* pre = nullptr;
+  const float* post = nullptr;
+  std::uint32_t key[3] = {0, 0, 0};
+  std::size_t batch = 0, in = 0, out = 0, stride = 0;
+  std::uint64_t next = 0;          // the step after the call's last
+  std::vector<float> preValues;    // [batch][in], as finish wrote them
+  std::vector<float> postValues;   // [batch][out]
+  std::vector<std::int64_t> preSpike, postSpike;
+};
+
+std::mutex endedLock;
+std::vector<Ended>& ended() {
+  static std::vector<Ended> list;
+  return list;
+}
+constexpr std::size_t kEndedKept = 8;
+
+bool samePost(const Ended& e, const float* post) {
+  for (std::size_t b = 0; b < e.batch; ++b) {
+    if (std::memcmp(post + b * e.stride, e.postValues.data() + b * e.out, e.out * sizeof(float)) != 0) return false;
   }
   return true;
 }
 
-void AgedPairTraces::writePre(float* pre, std::size_t b, std::size_t in, std::uint64_t t) const {
-  const std::int64_t now = static_cast<std::int64_t>(t);
-  const std::int64_t last = pre_->last();
-  const std::int64_t* spike = preSpike_.data() + b * in;
-  float* x = pre + b * in;
-  for (std::size_t i = 0; i < in; ++i) {
-    const std::int64_t age = spike[i] == kNever ? last + 1 : std::min(now - spike[i], last);
-    x[i] = pre_->at(static_cast<std::uint16_t>(age));
+// Takes over the ages of the call that ended on these traces, shifted to
+// start at `first`, when the values are still the ones it wrote.
+bool resume(const std::uint32_t key[3], const Synapses& S, const float* pre, const float* post, std::uint64_t first,
+            std::vector<std::int64_t>& preSpike, std::vector<std::int64_t>& postSpike) {
+  std::lock_guard<std::mutex> hold(endedLock);
+  for (const Ended& e : ended()) {
+    if (e.pre != pre || e.post != post || std::memcmp(e.key, key, sizeof e.key) != 0 || e.batch != S.batch ||
+        e.in != S.in || e.out != S.out || e.stride != S.stride) {
+      continue;
+    }
+    if (std::memcmp(pre, e.preValues.data(), e.preValues.size() * sizeof(float)) != 0 || !samePost(e, post)) return false;
+    // The same ages: t - spike is kept, with t counted from `first` on.
+    const std::int64_t shift = static_cast<std::int64_t>(first) - static_cast<std::int64_t>(e.next);
+    auto shifted = [shift](const std::vector<std::int64_t>& from, std::vector<std::int64_t>& to) {
+      for (std::size_t k = 0; k < from.size(); ++k) to[k] = from[k] == kNeverFired ? kNeverFired : from[k] + shift;
+    };
+    shifted(e.preSpike, preSpike);
+    shifted(e.postSpike, postSpike);
+    return true;
   }
+  return false;
 }
 
-void AgedPairTraces::step(const Synapses& S, const std::uint32_t* arrivals, const std::uint8_t* postSpikes, float* pre,
-                          float* post, std::uint64_t t) {
-  const std::uint32_t* starts = arrivals + S.batch * S.in;
+}  // namespace
+
+bool AgedPairTraces::start(const Synapses& S, float decayPre, float decayPost, float aMinus, const float* pre,
+                           const float* post, std::uint64_t first) {
+  static_assert(kNever == kNeverFired, "one marker for a trace that never fired");
+  pre_ = DecayTable::of(decayPre, 1.0f);
+  post_ = DecayTable::of(decayPost, aMinus);
+  if (!pre_ || !post_) return false;
+  preSpike_.resize(S.batch * S.in);
+  postSpike_.resize(S.batch * S.out);
+  depression_.assign(S.batch * S.stride, 0.0f);
+  key_[0] = bitsOf(decayPre);
+  key_[1] = bitsOf(decayPost);
+  key_[2] = bitsOf(aMinus);
+  if (resume(key_, S, pre, post, first, preSpike_, postSpike_)) return true;
+  if (!spikeStepsOf(*pre_, pre, S.batch * S.in, first, preSpike_.data())) return false;
+  for (std::size_t b = 0; b < S.batch; ++b) {
+    if (!spikeStepsOf(*post_, post + b * S.stride, S.out, first, postSpike_.data() + b * S.out)) return false;
+  }
+  return true;
+}
+
+void AgedPairTraces::step(const Synapses& S, const std::uint32_t* arrivals, const std::uint32_t* starts,
+                          const std::uint8_t* postSpikes, float* pre, std::uint64_t t) {
   for (std::size_t b = 0; b < S.batch; ++b) {
     std::int64_t* spike = preSpike_.data() + b * S.in;
     for (std::uint32_t e = starts[b]; e < starts[b + 1]; ++e) spike[arrivals[e]] = static_cast<std::int64_t>(t);
     const std::uint8_t* fired = postSpikes + b * S.out;
-    stepRow(*post_, fired, postAge_.data() + b * S.out, post + b * S.stride, depression_.data() + b * S.stride, S.out);
-    bool any = false;
-    for (std::size_t o = 0; o < S.out; ++o) any = any || fired[o] != 0;
-    if (any) writePre(pre, b, S.in, t);
+    std::int64_t* post = postSpike_.data() + b * S.out;
+    const bool any = anyNonzero(fired, S.out);
+    if (any) {
+      for (std::size_t o = 0; o < S.out; ++o) {
+        if (fired[o]) post[o] = static_cast<std::int64_t>(t);
+      }
+    }
+    if (starts[b + 1] > starts[b]) writeRow(*post_, post, S.out, t, true, depression_.data() + b * S.stride);
+    if (any) writeRow(*pre_, spike, S.in, t, false, pre + b * S.in);
   }
 }
 
-void AgedPairTraces::finish(const Synapses& S, float* pre, std::uint64_t t) const {
-  for (std::size_t b = 0; b < S.batch; ++b) writePre(pre, b, S.in, t);
+void AgedPairTraces::finish(const Synapses& S, float* pre, float* post, std::uint64_t t) {
+  Ended e;
+  e.pre = pre;
+  e.post = post;
+  std::memcpy(e.key, key_, sizeof e.key);
+  e.batch = S.batch;
+  e.in = S.in;
+  e.out = S.out;
+  e.stride = S.stride;
+  e.next = t + 1;
+  e.preValues.resize(S.batch * S.in);
+  e.postValues.resize(S.batch * S.out);
+  for (std::size_t b = 0; b < S.batch; ++b) {
+    writeRow(*pre_, preSpike_.data() + b * S.in, S.in, t, false, pre + b * S.in);
+    writeRow(*post_, postSpike_.data() + b * S.out, S.out, t, false, post + b * S.stride);
+    std::memcpy(e.postValues.data() + b * S.out, post + b * S.stride, S.out * sizeof(float));
+  }
+  std::memcpy(e.preValues.data(), pre, S.batch * S.in * sizeof(float));
+  e.preSpike = preSpike_;
+  e.postSpike = postSpike_;
+  std::lock_guard<std::mutex> hold(endedLock);
+  std::vector<Ended>& list = ended();
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    if (list[k].pre == pre && list[k].post == post) {
+      list.erase(list.begin() + static_cast<std::ptrdiff_t>(k));
+      break;
+    }
+  }
+  if (list.size() == kEndedKept) list.erase(list.begin());
+  list.push_back(std::move(e));
 }
 
 }  // namespace spiking

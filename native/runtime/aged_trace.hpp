@@ -50,39 +50,46 @@ class DecayTable {
 };
 
 // A rule's [batch][in] presynaptic and [batch][stride] postsynaptic traces
-// (only the first `out` of each stride row) through their tables. The
-// postsynaptic traces (and the depression's products) are written every
-// step; a presynaptic trace only keeps the step of its last spike, and the
-// values are written where they are read: a sample's row on the steps where
-// one of its neurons spiked (the potentiation reads it), and all of them
-// after the call's last step. A step then costs O(arrivals + out), not O(in).
+// (only the first `out` of each stride row) through their tables. Each trace
+// only keeps the step of its last spike, and the values are written where
+// they are read: a sample's presynaptic row on the steps where one of its
+// neurons spiked (the potentiation reads it), its depression row (the
+// postsynaptic trace times aMinus) on the steps where an input arrived in it
+// (the depression reads it), and every trace after the call's last step. A
+// step then costs O(arrivals + out) where something happens, and a scan of
+// the postsynaptic spikes where nothing does.
 class AgedPairTraces {
  public:
   // Tables for both decays and the age of every trace value before step
   // `first`; false (the caller multiplies instead) when a decay has no table
   // or a value is not in it (a trace set by hand, or one added to rather
-  // than set).
+  // than set). When the traces still hold exactly what the last call on
+  // them wrote (finish), its ages are taken over instead of being looked up
+  // in the tables again (a search per trace: a fifth of a silent step).
   bool start(const Synapses& S, float decayPre, float decayPost, float aMinus, const float* pre, const float* post,
              std::uint64_t first);
   // After step t, pairTraces(S, postSpikes, pre, post, decayPre, decayPost,
-  // true) as far as it is read: the postsynaptic traces and depression(),
+  // true) as far as it is read: depression() of the samples with an arrival,
   // the presynaptic rows of the samples with a postsynaptic spike.
-  // `arrivals`: the step's, as listPairArrivals (learning_steps.hpp) lists them.
-  void step(const Synapses& S, const std::uint32_t* arrivals, const std::uint8_t* postSpikes, float* pre, float* post,
-            std::uint64_t t);
-  // After the call's last step t: every presynaptic trace.
-  void finish(const Synapses& S, float* pre, std::uint64_t t) const;
-  // [batch][stride]: PairCall::depression of the step (0 past `out`).
+  // `arrivals`, `starts`: the step's, per sample in increasing order, as
+  // listPairArrivals (learning_steps.hpp) lists them.
+  void step(const Synapses& S, const std::uint32_t* arrivals, const std::uint32_t* starts,
+            const std::uint8_t* postSpikes, float* pre, std::uint64_t t);
+  // After the call's last step t: every presynaptic and postsynaptic trace,
+  // and their ages kept for the next call's start.
+  void finish(const Synapses& S, float* pre, float* post, std::uint64_t t);
+  // [batch][stride]: PairCall::depression of the step, for the samples with
+  // an arrival (0 past `out`).
   const float* depression() const { return depression_.data(); }
 
  private:
   static constexpr std::int64_t kNever = INT64_MIN;  // +0 past the powers' fixed point: never fired
-  void writePre(float* pre, std::size_t b, std::size_t in, std::uint64_t t) const;
 
   std::shared_ptr<const DecayTable> pre_, post_;
   std::vector<std::int64_t> preSpike_;   // [batch][in]: the step of the last spike (the age is t - it), or kNever
-  std::vector<std::uint16_t> postAge_;   // [batch][out]
+  std::vector<std::int64_t> postSpike_;  // [batch][out], the same
   std::vector<float> depression_;
+  std::uint32_t key_[3] = {0, 0, 0};  // the bits of decayPre, decayPost, aMinus
 };
 
 }  // namespace spiking

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "blocks.hpp"
+#include "network.hpp"
 #include "dispatch.hpp"
 #include "split.hpp"
 #include "../kernels/learning/fede_stdp.hpp"
@@ -64,20 +65,21 @@ std::size_t listPairArrivals(const Synapses& S, std::uint32_t* arrivals) {
   return listRows(S.sent(S.delay, 0), S.batch, S.in, arrivals, arrivals + S.batch * S.in);
 }
 
-void learnPairListed(PairCall C, std::uint32_t* arrivals, std::size_t events) {
+void learnPairListed(const PairCall& C, std::size_t events) {
   const Synapses& S = C.syn;
-  C.arrivals = arrivals;
-  C.starts = arrivals + S.batch * S.in;
-  std::size_t fired = 0;
-  for (std::size_t k = 0; k < S.batch * S.out; ++k) fired += C.postSpikes[k] != 0;
+  double fired = 0;  // the postsynaptic spikes, by the engine's scan (silent stretches skipped)
+  countSpikes(C.postSpikes, S.batch * S.out, &fired, 1);
   if (events == 0 && fired == 0) return;
   const double work = static_cast<double>(events) * static_cast<double>(S.out) +
-                      static_cast<double>(fired) * static_cast<double>(S.in);
+                      fired * static_cast<double>(S.in);
   splitOver(C, &PairCall::oBegin, &PairCall::oEnd, S.out, work, activeLearningKernels().pairStdp);
 }
 
 void learnPair(PairCall C, std::uint32_t* arrivals) {
-  learnPairListed(C, arrivals, listPairArrivals(C.syn, arrivals));
+  const std::size_t events = listPairArrivals(C.syn, arrivals);
+  C.arrivals = arrivals;
+  C.starts = arrivals + C.syn.batch * C.syn.in;
+  learnPairListed(C, events);
 }
 
 void learnNormalize(const NormalizeCall& C) {

@@ -34,9 +34,10 @@ bool learnFede(const FedeCall& C);
 void learnPair(PairCall C, std::uint32_t* arrivals);
 // learnPair in two: the arrivals of the last step, per sample in increasing
 // order (arrivals[0, events), then the batch + 1 sample starts); returns
-// events. Then the update from that list.
+// events. Then the update from a list of `events` arrivals in C.arrivals
+// and C.starts (that one, or the same list made by the connection's step).
 std::size_t listPairArrivals(const Synapses& S, std::uint32_t* arrivals);
-void learnPairListed(PairCall C, std::uint32_t* arrivals, std::size_t events);
+void learnPairListed(const PairCall& C, std::size_t events);
 
 // Weight normalisation over every output.
 void learnNormalize(const NormalizeCall& C);

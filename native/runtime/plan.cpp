@@ -213,12 +213,13 @@ void stepEdge(PlanConnection& c, const std::uint8_t* spikes, const float* trace,
     const auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     std::size_t events = 0;
     if (gathers(L) && g.byInput()) {
-      events = gatherArrivals(L, g);
+      events = gatherArrivals(L, g);  // listed by sample first (listBySample), then regrouped
       L.gathered = &g.list;
     } else {
       events = L.delays ? L.listArrivals() : listBySample(L);
       L.gathered = nullptr;
     }
+    c.listed = L.delays ? PlanConnection::kNotListed : events;
     work = static_cast<double>(events) * static_cast<double>(L.out);
     runConnectionKernel(L, work);
     if (timed) {

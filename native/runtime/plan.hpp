@@ -69,6 +69,12 @@ struct PlanConnection {
   // When set ([batch][in]): the presynaptic trace is copied here each time
   // the connection steps, as forward() and difference() carry it for a rule.
   float* keptTrace = nullptr;
+  // The arrivals of the step that ran last, as the connection listed them
+  // (by sample, in increasing order, in its slab's event scratch: eventIndex
+  // and eventStarts), for a learning rule to read instead of listing them
+  // again; kNotListed when it did not list them so (per-synapse delays, Fede).
+  static constexpr std::size_t kNotListed = ~std::size_t(0);
+  std::size_t listed = kNotListed;
 };
 
 // Variables a tap copies after each step; SpikeCounts adds instead.

@@ -29,9 +29,14 @@ void stepRule(const PlanLearning& learning, const PlanRule& r, AgedPairTraces* a
   const Layer& post = plan.layers[r.target].layer;
   switch (r.kind) {
     case RuleKind::Pair: {
-      const std::size_t events = listPairArrivals(S, r.arrivals);
+      // The arrivals as the connection's step listed them, or listed here.
+      const PlanConnection& pc = plan.connections[r.connection];
+      const bool shared = pc.listed != PlanConnection::kNotListed;
+      const std::size_t events = shared ? pc.listed : listPairArrivals(S, r.arrivals);
+      const std::uint32_t* arrivals = shared ? pc.link.eventIndex() : r.arrivals;
+      const std::uint32_t* starts = shared ? pc.link.eventStarts() : r.arrivals + S.batch * S.in;
       if (aged) {
-        aged->step(S, r.arrivals, post.spikes, r.preTrace, r.postTrace, step);
+        aged->step(S, arrivals, starts, post.spikes, r.preTrace, step);
       } else {
         kernel::pairTraces(S, post.spikes, r.preTrace, r.postTrace, r.decayPre, r.decayPost, r.set);
       }
@@ -46,7 +51,9 @@ void stepRule(const PlanLearning& learning, const PlanRule& r, AgedPairTraces* a
       C.wMin = r.wMin;
       C.wMax = r.wMax;
       C.multiplicative = r.multiplicative;
-      learnPairListed(C, r.arrivals, events);
+      C.arrivals = arrivals;
+      C.starts = starts;
+      learnPairListed(C, events);
       break;
     }
     case RuleKind::Mstdpet: {
@@ -115,7 +122,8 @@ void finish(void* context, const NetworkPlan& plan, std::size_t steps) {
   for (std::size_t k = 0; k < learning.rules.size(); ++k) {
     if (!learning.aged[k]) continue;
     const PlanRule& r = learning.rules[k];
-    learning.aged[k]->finish(synapsesOf(plan.connections[r.connection].link), r.preTrace, learning.first + steps - 1);
+    learning.aged[k]->finish(synapsesOf(plan.connections[r.connection].link), r.preTrace, r.postTrace,
+                             learning.first + steps - 1);
   }
 }
 
