@@ -274,12 +274,11 @@ void BlockRunner::stepLayer(std::size_t k, std::size_t j, bool part, std::size_t
 // The arrivals of connection c at step j of the block for samples [b0, b1)
 // only, into their rows of `current`, listed into this thread's `events`.
 void BlockRunner::addSamples(std::size_t c, std::size_t j, std::size_t b0, std::size_t b1, float* current,
-                             std::vector<std::uint32_t>& events) const {
+                             std::uint32_t* events) const {
   const Connection& L = plan_.connections[c].link;
   Connection part = L;
   part.batch = b1 - b0;
-  events.resize(2 * part.eventCapacity() + part.batch + 1);
-  part.events = events.data();
+  part.events = events;  // sized by splitChunk for its widest part
   part.gathered = nullptr;
   std::uint32_t* index = part.eventIndex();
   std::uint32_t* start = part.eventStarts();
@@ -326,7 +325,18 @@ bool BlockRunner::splitChunk(std::size_t k, std::size_t s, std::size_t e, std::s
   if (p.batch < 2 || !splits(threads, work, kParallelLayerBlock)) return false;
   if (p.input && (!steps_.encodeSamples || !steps_.encodeSamples(steps_.context, k, t0_ + s, 0, 0))) return false;
   const std::size_t parts = std::min(p.batch, threads);
+  // Each part's arrival lists, sized here (a task allocates nothing): the
+  // widest part has ceil(batch / parts) samples.
+  std::size_t need = 0;
+  for (std::size_t c : p.incoming) {
+    Connection widest = plan_.connections[c].link;
+    widest.batch = (p.batch + parts - 1) / parts;
+    need = std::max(need, 2 * widest.eventCapacity() + widest.batch + 1);
+  }
   if (events_.size() < parts) events_.resize(parts);
+  for (std::size_t i = 0; i < parts; ++i) {
+    if (events_[i].size() < need) events_[i].resize(need);
+  }
   const std::size_t n = p.layer.n;
   const float zero = p.layer.model == Model::Fede ? -0.0f : 0.0f;
   auto part = [&](std::size_t i) {
@@ -336,7 +346,7 @@ bool BlockRunner::splitChunk(std::size_t k, std::size_t s, std::size_t e, std::s
     for (std::size_t j = s; j < e; ++j) {
       if (!p.input) {
         std::fill(current + j * n + begin, current + j * n + end, zero);
-        for (std::size_t c : p.incoming) addSamples(c, j, b0, b1, current, events_[i]);
+        for (std::size_t c : p.incoming) addSamples(c, j, b0, b1, current, events_[i].data());
       }
       stepLayer(k, j, true, begin, end);
     }

@@ -110,7 +110,7 @@ class BlockRunner {
   void addBlocked(std::size_t c, std::size_t s, std::size_t e, float* current);
   void stepLayer(std::size_t k, std::size_t j, bool part = false, std::size_t begin = 0, std::size_t end = 0);
   void addSamples(std::size_t c, std::size_t j, std::size_t b0, std::size_t b1, float* current,
-                  std::vector<std::uint32_t>& events) const;
+                  std::uint32_t* events) const;
   bool splitChunk(std::size_t k, std::size_t s, std::size_t e, std::size_t lead);
   void runLayer(std::size_t k, std::size_t s, std::size_t e);
   void finish();
