@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 
 import * as spiking from '../lib';
+import { restoreRuntimeAfterAll } from './helpers';
 import {
   buildNetwork,
   applyCommonOp,
@@ -29,13 +30,7 @@ import {
 
 fc.configureGlobal({ seed: PROPERTY_SEED });
 const ISAS = spiking.instructionSets();
-const THREADS = spiking.numThreads();
-afterAll(() => {
-  spiking.setInstructionSet(ISAS[0]);
-  spiking.setNumThreads(THREADS);
-  spiking.setBlockSteps(0);
-  spiking.setSplitting('auto');
-});
+restoreRuntimeAfterAll();
 
 /**
  * Whether each stage goes across the pool (docs/engine.md, "One step of the

@@ -7,6 +7,24 @@ import { createReferenceState, referenceStep, type ReferenceKind, type Reference
 
 export const f32 = Math.fround;
 
+/**
+ * Puts the process-wide engine settings a test file changes (instruction
+ * set, threads, steps per block, splitting) back as they were when the file
+ * started, after its last test: registers the afterAll.
+ */
+export function restoreRuntimeAfterAll(): void {
+  const isa = spiking.instructionSet();
+  const threads = spiking.numThreads();
+  const blockSteps = spiking.blockSteps();
+  const splitting = spiking.splitting();
+  afterAll(() => {
+    spiking.setInstructionSet(isa);
+    spiking.setNumThreads(threads);
+    spiking.setBlockSteps(blockSteps);
+    spiking.setSplitting(splitting);
+  });
+}
+
 /** Plain numbers, for toEqual. */
 export function arr(a: ArrayLike<number>): number[] {
   return Array.from(a);

@@ -11,17 +11,13 @@ import fc from 'fast-check';
 
 import * as spiking from '../lib';
 import { buildNetwork, networkArbOf, networkStateOf, PROPERTY_SEED, prng, runs, stateDifference, timeout, type NetworkConfig } from './arbitraries';
+import { restoreRuntimeAfterAll } from './helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mnist = require('../examples/mnist-stdp');
 
 fc.configureGlobal({ seed: PROPERTY_SEED });
 const ISAS = spiking.instructionSets();
-const THREADS = spiking.numThreads();
-afterAll(() => {
-  spiking.setInstructionSet(ISAS[0]);
-  spiking.setNumThreads(THREADS);
-  spiking.setBlockSteps(0);
-});
+restoreRuntimeAfterAll();
 
 /** The oracle: counts[layer][k] += spikes[k] of every step, summed in JavaScript. */
 function addSpikes(net: { layerNames: string[]; layer(name: string): { spikes: ArrayLike<number> } }, sums: Record<string, Float64Array>): void {
