@@ -61,7 +61,11 @@
           "dependencies": ["spiking_avx2", "spiking_avx512"]
         }],
         ["target_arch=='arm64'", {
-          "sources": ["native/isa/neon64.cpp"]
+          "sources": ["native/isa/neon64.cpp"],
+          # GCC's note that passing a pair of NEON vectors changed ABI in
+          # GCC 10.1: it concerns functions called across compiler versions,
+          # and the kernels' helpers are inline, internal to this addon.
+          "cflags_cc": ["-Wno-psabi"]
         }]
       ]
     }
