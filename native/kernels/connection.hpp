@@ -105,13 +105,16 @@ inline void overOutputs(std::size_t begin, std::size_t end, Tile tile) {
   if (o < end) tile(std::integral_constant<std::size_t, 1>{}, o, end - o);
 }
 
-// Runs body on `count` floats at row: in place for whole vectors; a partial
-// vector works on a zero-padded copy, so no second, scalar version exists.
-template <class A, class Body>
+// Runs body, a tile of K vectors, on `count` floats at row: in place for
+// whole vectors; a partial vector works on a zero-padded copy, so no second,
+// scalar version exists. Only a single-vector tile is ever partial
+// (overOutputs), but the copy holds K vectors: the compiler sees every
+// instantiation's loads within it (GCC's -Warray-bounds in the ASan build).
+template <class A, std::size_t K, class Body>
 inline void withRow(float* row, std::size_t count, Body body) {
   constexpr std::size_t W = Batch<A>::size;
   if (count % W == 0) return body(row);
-  alignas(64) float padded[W] = {};
+  alignas(64) float padded[K * W] = {};
   std::memcpy(padded, row, count * sizeof(float));
   body(padded);
   std::memcpy(row, padded, count * sizeof(float));
@@ -175,7 +178,7 @@ inline void currentTile(const Connection& L, std::size_t o0, std::size_t count, 
   const std::uint32_t* index = L.eventIndex();
   const std::uint32_t* lag = L.eventLag();
   auto add = [&](std::size_t b, std::uint32_t e0, std::uint32_t e1) {
-    withRow<A>(L.result + b * L.out + o0, count, [&](float* dst) {
+    withRow<A, K>(L.result + b * L.out + o0, count, [&](float* dst) {
       accumulateTile<A, K>(L, dst, o0, index + e0, lag + e0, e1 - e0);
     });
   };
@@ -229,7 +232,7 @@ template <class A>
 inline void connectionDifference(const Connection& L) {
   for (std::size_t b = 0; b < L.batch; ++b) {
     overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
-      withRow<A>(L.result + b * L.out + o0, count, [&](float* dst) { differenceTile<A, decltype(k)::value>(L, b, dst, o0); });
+      withRow<A, decltype(k)::value>(L.result + b * L.out + o0, count, [&](float* dst) { differenceTile<A, decltype(k)::value>(L, b, dst, o0); });
     });
   }
 }

@@ -73,7 +73,10 @@ const Candidate kCompiled[] = {
 constexpr std::size_t kCompiledCount = sizeof(kCompiled) / sizeof(kCompiled[0]);
 
 struct Registry {
-  const InstructionSet* usable[kCompiledCount];
+  // The last candidate is the architecture's baseline (SSE2, NEON), always
+  // usable, so usable[0] is always set; the initialiser says so to GCC, which
+  // cannot see through always() on arm64 (-Wmaybe-uninitialized).
+  const InstructionSet* usable[kCompiledCount] = {};
   std::size_t count = 0;
   std::atomic<const InstructionSet*> active{nullptr};
 
