@@ -4,12 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <tuple>
 #include <utility>
 
 #include "blocks.hpp"
 #include "dispatch.hpp"
 #include "network.hpp"
+#include "plan_samples.hpp"
 #include "poisson_live.hpp"
 #include "runner.hpp"
 #include "split.hpp"
@@ -298,18 +300,18 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
   std::size_t j = 0;
   // Blocks of steps, layer by layer (blocks.hpp), where the plan allows them.
   const std::size_t block = std::min(blockStepsFor(plan), steps);
+  BlockSteps calls;
+  std::tuple<decltype(encode)*, decltype(edge)*, decltype(encodeSamples)*> all(&encode, &edge, &encodeSamples);
+  using All = decltype(all);
+  calls.context = &all;
+  calls.encode = [](void* c, std::size_t k, std::uint64_t t) { (*std::get<0>(*static_cast<All*>(c)))(k, t); };
+  calls.edge = [](void* c, std::size_t i, const std::uint8_t* spikes, const float* trace, float* result) {
+    (*std::get<1>(*static_cast<All*>(c)))(i, spikes, trace, result);
+  };
+  calls.encodeSamples = [](void* c, std::size_t k, std::uint64_t t, std::size_t b0, std::size_t b1) {
+    return (*std::get<2>(*static_cast<All*>(c)))(k, t, b0, b1);
+  };
   if (block > 0) {
-    BlockSteps calls;
-    std::tuple<decltype(encode)*, decltype(edge)*, decltype(encodeSamples)*> all(&encode, &edge, &encodeSamples);
-    using All = decltype(all);
-    calls.context = &all;
-    calls.encode = [](void* c, std::size_t k, std::uint64_t t) { (*std::get<0>(*static_cast<All*>(c)))(k, t); };
-    calls.edge = [](void* c, std::size_t i, const std::uint8_t* spikes, const float* trace, float* result) {
-      (*std::get<1>(*static_cast<All*>(c)))(i, spikes, trace, result);
-    };
-    calls.encodeSamples = [](void* c, std::size_t k, std::uint64_t t, std::size_t b0, std::size_t b1) {
-      return (*std::get<2>(*static_cast<All*>(c)))(k, t, b0, b1);
-    };
     BlockRunner runner(plan, block, calls);
     while (j < steps && !(plan.control && loadShared(plan.control) != 0)) {
       const std::size_t count = std::min(block, steps - j);
@@ -317,9 +319,24 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
       progress(j += count);
     }
   }
+  // Step by step: each step in one fork/join by samples where it pays (plan_samples.hpp).
+  const std::size_t threads = ThreadPool::instance().threads();
+  std::unique_ptr<SampleSplitStep> split;
+  if (block == 0 && steps > 0 && SampleSplitStep::suits(plan, calls, threads)) {
+    split = std::make_unique<SampleSplitStep>(plan, calls, threads);
+  }
   for (; j < steps && block == 0; ++j) {
     if (plan.control && loadShared(plan.control) != 0) break;
     const std::uint64_t t = first + j;
+    if (split) {
+      split->step(t);
+      for (const PlanTap& tap : plan.taps) {
+        if (tap.variable != TapVariable::SpikeCounts) copyTap(plan, tap, j);
+      }
+      if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
+      progress(j + 1);
+      continue;
+    }
     for (std::size_t k = 0; k < plan.layers.size(); ++k) {
       PlanLayer& p = plan.layers[k];
       Drive drive;
