@@ -11,6 +11,12 @@
 // nearest-spike traces and normalisation, lateral inhibition as a feedback
 // edge) and with MSTDPET, which reads the presynaptic trace each connection
 // carried (kept by the parts).
+//
+// The same tests pin the input layers stepped by their lists of spikes
+// (native/runtime/listed_input.cpp: tauT 0, a linear trace, alphaT >= 0;
+// the connection's arrivals and the spike counts from the same lists) on 1
+// thread too: the reference steps one step per call, and the first step of
+// a call always runs the layer's kernel.
 import * as spiking from '../lib';
 
 const THREADS = spiking.numThreads();
@@ -22,10 +28,11 @@ afterEach(() => {
 
 type Kind = 'pair' | 'mstdpet';
 
-function network(kind: Kind, batch: number, nIn: number, nOut: number) {
+function network(kind: Kind, batch: number, nIn: number, nOut: number, inputTrace?: (trace: Float32Array) => void) {
   const dt = 1;
   const rates = Float64Array.from({ length: batch * nIn }, (_, k) => ((k * 53) % 7 === 0 ? 0 : 40 + ((k * 37) % 500)));
-  const input = new spiking.Input({ cellsShape: [batch, nIn], dt, alphaT: 1, tauT: kind === 'pair' ? 0 : 0.7 });
+  const input = new spiking.Input({ cellsShape: [batch, nIn], dt, alphaT: kind === 'pair' ? 0.75 : 1, tauT: kind === 'pair' ? 0 : 0.7 });
+  inputTrace?.(input.trace);
   const encoder = new spiking.PoissonEncoder({ cellsShape: [batch, nIn], rates, dt, seed: 3 });
   const exc = new spiking.AdaptiveThresholdLIFNeuron({
     cellsShape: [batch, nOut],
@@ -52,7 +59,7 @@ function network(kind: Kind, batch: number, nIn: number, nOut: number) {
     .addLayer('exc', exc)
     .connect('in', 'exc', linear, { learning: rule, ...(kind === 'pair' ? { normalize: { total: nIn * 0.2, every: 9 } } : {}) })
     .connect('exc', 'exc', inhibition);
-  return { net, linear, counter: new spiking.SpikeCounter('exc') };
+  return { net, linear, input, counter: new spiking.SpikeCounter('exc') };
 }
 
 const STEPS = 40;
@@ -60,26 +67,49 @@ const reward = Float64Array.from({ length: STEPS }, (_, t) => (t % 5 === 2 ? 1 :
 
 describe.each<Kind>(['pair', 'mstdpet'])('%s', (kind) => {
   describe.each([2, 3, 5])('batch %i', (batch) => {
-    test.each([1, 15, 17, 33, 65])('%i outputs: split by samples on 2 and 3 threads equals stepping on one', (nOut) => {
+    test.each([1, 15, 17, 33, 65])('%i outputs: one run on 1, 2 and 3 threads (split by samples) equals stepping on one', (nOut) => {
       const nIn = 2 * nOut + 7;
       const options = (t: number, n: number) => (kind === 'mstdpet' ? { reward: reward.subarray(t, t + n) } : {});
       spiking.setNumThreads(1);
       const stepped = network(kind, batch, nIn, nOut);
-      for (let t = 0; t < STEPS; t++) stepped.net.run(1, { ...options(t, 1), recorders: [stepped.counter] });
+      const spikes = { in: new Array<number>(batch).fill(0), exc: new Array<number>(batch).fill(0) };
+      for (let t = 0; t < STEPS; t++) {
+        const counts = stepped.net.run(1, { ...options(t, 1), recorders: [stepped.counter] }).spikeCounts;
+        for (const layer of ['in', 'exc'] as const) counts[layer].forEach((c, b) => (spikes[layer][b] += c));
+      }
       const expected = Buffer.from(stepped.net.saveState());
       const initial = network(kind, batch, nIn, nOut).linear.weight;
       expect(stepped.linear.weight).not.toEqual(initial); // it learned
       expect(stepped.counter.counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-      for (const threads of [2, 3]) {
+      for (const threads of [1, 2, 3]) {
         spiking.setNumThreads(threads);
         spiking.setSplitting('always');
         const engine = network(kind, batch, nIn, nOut);
-        engine.net.run(STEPS, { ...options(0, STEPS), recorders: [engine.counter] });
+        const counts = engine.net.run(STEPS, { ...options(0, STEPS), recorders: [engine.counter] }).spikeCounts;
+        expect({ in: [...counts.in], exc: [...counts.exc] }).toEqual(spikes);
         expect([threads, Buffer.from(engine.net.saveState()).equals(expected)]).toEqual([threads, true]);
         expect(engine.counter.counts).toEqual(stepped.counter.counts);
       }
     });
   });
+});
+
+test.each([
+  ['non-finite', (t: Float32Array) => t.set([NaN, Infinity, -Infinity], 1)],
+  ['negative and -0', (t: Float32Array) => t.set([-3, -0, -1e-40], 1)],
+])('input traces set by hand (%s) before a run: one run equals stepping', (_, set) => {
+  const batch = 3, nOut = 17, nIn = 41;
+  spiking.setNumThreads(1);
+  const stepped = network('pair', batch, nIn, nOut, set);
+  for (let t = 0; t < STEPS; t++) stepped.net.run(1);
+  const expected = Buffer.from(stepped.net.saveState());
+  for (const threads of [1, 2]) {
+    spiking.setNumThreads(threads);
+    spiking.setSplitting('always');
+    const engine = network('pair', batch, nIn, nOut, set);
+    engine.net.run(STEPS);
+    expect([threads, Buffer.from(engine.net.saveState()).equals(expected)]).toEqual([threads, true]);
+  }
 });
 
 test('the MNIST network of examples/mnist-stdp.js trains to the same bits on 1 and 2 threads (automatic split at batch 16)', () => {

@@ -32,8 +32,10 @@ bool SampleSplitStep::suits(const NetworkPlan& plan, const BlockSteps& steps, st
   return splits(threads, work, kParallelLayerBlock);
 }
 
-SampleSplitStep::SampleSplitStep(NetworkPlan& plan, BlockSteps steps, std::size_t threads)
-    : plan_(plan), steps_(steps), batch_(plan.layers[0].batch), parts_(std::min(plan.layers[0].batch, threads)) {
+SampleSplitStep::SampleSplitStep(NetworkPlan& plan, BlockSteps steps, std::size_t threads,
+                                 const std::vector<std::unique_ptr<ListedInput>>& listed,
+                                 const std::vector<const ListedInput*>& given)
+    : plan_(plan), steps_(steps), listed_(listed), given_(given), batch_(plan.layers[0].batch), parts_(std::min(plan.layers[0].batch, threads)) {
   // The widest part has ceil(batch / parts) samples.
   std::size_t need = 0;
   for (const PlanConnection& c : plan.connections) {
@@ -46,7 +48,7 @@ SampleSplitStep::SampleSplitStep(NetworkPlan& plan, BlockSteps steps, std::size_
 }
 
 // Samples [b0, b1) of step t through every layer, on this thread.
-void SampleSplitStep::part(std::size_t i, std::uint64_t t) {
+void SampleSplitStep::part(std::size_t i, std::uint64_t t, std::size_t j) {
   const std::size_t b0 = batch_ * i / parts_, b1 = batch_ * (i + 1) / parts_;
   for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
     const PlanLayer& p = plan_.layers[k];
@@ -55,6 +57,10 @@ void SampleSplitStep::part(std::size_t i, std::uint64_t t) {
     Segment x, preTrace;
     if (p.input) {
       steps_.encodeSamples(steps_.context, k, t, b0, b1);
+      if (listed_[k]) {
+        listed_[k]->step(p, j, b0, b1);
+        continue;
+      }
       drive.bytes = p.x;
     } else {
       std::fill(p.current + begin, p.current + end, p.layer.model == Model::Fede ? -0.0f : 0.0f);
@@ -71,7 +77,8 @@ void SampleSplitStep::part(std::size_t i, std::uint64_t t) {
         part.gathered = nullptr;
         std::uint32_t* index = part.eventIndex();
         std::uint32_t* starts = part.eventStarts();
-        const std::size_t count = listRows(L.sent(L.delay, b0), b1 - b0, L.in, index, starts);
+        const std::size_t count = given_[c] ? given_[c]->copyLists(j, b0, b1, index, starts)
+                                            : listRows(L.sent(L.delay, b0), b1 - b0, L.in, index, starts);
         if (count > 0) {
           part.result = p.current + begin;
           part.oBegin = 0;
@@ -95,7 +102,14 @@ void SampleSplitStep::part(std::size_t i, std::uint64_t t) {
     }
     activeInstructionSet().step(p.layer, drive, begin, end);
   }
-  for (const PlanLayer& p : plan_.layers) countSpikes(p.layer.spikes + b0 * p.perSample, p.perSample, p.counts + b0, b1 - b0);
+  for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
+    const PlanLayer& p = plan_.layers[k];
+    if (listed_[k]) {
+      for (std::size_t b = b0; b < b1; ++b) p.counts[b] += static_cast<double>(listed_[k]->count(j, b));
+    } else {
+      countSpikes(p.layer.spikes + b0 * p.perSample, p.perSample, p.counts + b0, b1 - b0);
+    }
+  }
   for (const PlanTap& tap : plan_.taps) {
     if (tap.variable != TapVariable::SpikeCounts) continue;
     const PlanLayer& p = plan_.layers[tap.layer];
@@ -125,8 +139,8 @@ void SampleSplitStep::gatherLists(std::size_t c) {
   L.head = (L.head + 1) % L.rows;
 }
 
-void SampleSplitStep::step(std::uint64_t t) {
-  auto run = [&](std::size_t i) { part(i, t); };
+void SampleSplitStep::step(std::uint64_t t, std::size_t j) {
+  auto run = [&](std::size_t i) { part(i, t, j); };
   ThreadPool::instance().parallelFor(parts_, run);
   for (std::size_t c = 0; c < plan_.connections.size(); ++c) gatherLists(c);
 }

@@ -17,9 +17,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "blocks.hpp"
+#include "listed_input.hpp"
 #include "plan.hpp"
 
 namespace spiking {
@@ -34,19 +36,24 @@ class SampleSplitStep {
   // to encode a range of samples (steps.encodeSamples).
   static bool suits(const NetworkPlan& plan, const BlockSteps& steps, std::size_t threads);
 
-  // Scratch for `threads` parts (allocated here, once).
-  SampleSplitStep(NetworkPlan& plan, BlockSteps steps, std::size_t threads);
+  // Scratch for `threads` parts (allocated here, once). `listed`: per
+  // layer, its lists of spikes or null; `given`: per connection, the source
+  // list that is its arrivals or null (runPlan's, which outlive this).
+  SampleSplitStep(NetworkPlan& plan, BlockSteps steps, std::size_t threads,
+                  const std::vector<std::unique_ptr<ListedInput>>& listed, const std::vector<const ListedInput*>& given);
 
-  // Step t, then every layer's spike counts and the SpikeCounts taps; the
-  // other taps and the hook are the caller's.
-  void step(std::uint64_t t);
+  // Step t (step j of the call), then every layer's spike counts and the
+  // SpikeCounts taps; the other taps and the hook are the caller's.
+  void step(std::uint64_t t, std::size_t j);
 
  private:
-  void part(std::size_t i, std::uint64_t t);
+  void part(std::size_t i, std::uint64_t t, std::size_t j);
   void gatherLists(std::size_t c);
 
   NetworkPlan& plan_;
   BlockSteps steps_;
+  const std::vector<std::unique_ptr<ListedInput>>& listed_;
+  const std::vector<const ListedInput*>& given_;
   std::size_t batch_ = 0, parts_ = 0;
   std::vector<std::vector<std::uint32_t>> events_;  // per part: a connection's lists for its samples
   std::vector<std::size_t> counts_;                 // [connection][part]: arrivals listed
