@@ -53,15 +53,15 @@ void SampleSplitStep::part(std::size_t i, std::uint64_t t, std::size_t j) {
   for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
     const PlanLayer& p = plan_.layers[k];
     const std::size_t begin = b0 * p.perSample, end = b1 * p.perSample;
-    Drive drive;
-    Segment x, preTrace;
     if (p.input) {
       steps_.encodeSamples(steps_.context, k, t, b0, b1);
       if (listed_[k]) {
         listed_[k]->step(p, j, b0, b1);
         continue;
       }
+      Drive drive;
       drive.bytes = p.x;
+      activeInstructionSet().step(p.layer, drive, begin, end);
     } else {
       std::fill(p.current + begin, p.current + end, p.layer.model == Model::Fede ? -0.0f : 0.0f);
       for (std::size_t c : p.incoming) {
@@ -92,15 +92,9 @@ void SampleSplitStep::part(std::size_t i, std::uint64_t t, std::size_t j) {
         counts_[c * parts_ + i] = count;
         if (pc.keptTrace) std::memcpy(pc.keptTrace + b0 * L.in, from.trace + b0 * L.in, (b1 - b0) * L.in * sizeof(float));
       }
-      x = Segment{p.current, 1};
-      drive.x = &x;
-      drive.segments = 1;
-      if (p.layer.model == Model::Fede) {
-        preTrace = Segment{p.zeros, 1};
-        drive.preTrace = &preTrace;
-      }
+      const CurrentDrive drive(p, p.current);
+      activeInstructionSet().step(p.layer, drive.drive, begin, end);
     }
-    activeInstructionSet().step(p.layer, drive, begin, end);
   }
   for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
     const PlanLayer& p = plan_.layers[k];
