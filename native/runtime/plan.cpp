@@ -329,7 +329,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
   std::vector<std::unique_ptr<ListedInput>> listed(plan.layers.size());
   std::vector<const ListedInput*> given(plan.connections.size(), nullptr);  // a connection's arrivals: its source's list
   for (std::size_t k = 0; k < plan.layers.size() && block == 0 && steps > 0; ++k) {
-    if (ListedInput::suits(plan.layers[k])) listed[k] = std::make_unique<ListedInput>(plan.layers[k]);
+    if (ListedInput::suits(plan.layers[k])) listed[k] = std::make_unique<ListedInput>(plan.layers[k], poisson[k]);
   }
   for (std::size_t c = 0; c < plan.connections.size(); ++c) {
     const Connection& L = plan.connections[c].link;
