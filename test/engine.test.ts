@@ -407,6 +407,42 @@ describe('blocks, callbacks and recorders', () => {
     custom.run(3);
     expect(Array.from(custom.layer('in').spikes)).toEqual([0, 0]);
   });
+
+  test('every run sees a method overridden since the last one: on an instance, a subclass, an accessor, a connection, an encoder', () => {
+    const source = new spiking.PoissonEncoder({ cellsShape: [1, 3], rates: 500, dt: 1, seed: 1 });
+    const lif = new spiking.LIFNeuron({ cellsShape: [1, 2], thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 1, tauV: 0.9, tauT: 0.8 });
+    const linear = new spiking.Linear({ inFeatures: 3, outFeatures: 2, batchSize: 1, dt: 1, weight: { init: 'constant', value: 0.6 } });
+    const net = new spiking.Network()
+      .addLayer('in', new spiking.Input({ cellsShape: [1, 3], dt: 1, alphaT: 1, tauT: 0.5 }), { source })
+      .addLayer('lif', lif)
+      .connect('in', 'lif', linear);
+    net.run(2);
+    expect(net.engine).toBe('native');
+    lif.resetState = () => {}; // patched after a run: the next one must see it
+    expect(net.engine).toBe('layer "lif" overrides resetState');
+    delete (lif as { resetState?: unknown }).resetState;
+    expect(net.engine).toBe('native');
+    Object.defineProperty(lif, 'thresh', { get: () => 2, configurable: true }); // an accessor counts too
+    expect(net.engine).toBe('layer "lif" overrides thresh');
+    delete (lif as { thresh?: unknown }).thresh;
+    linear.forward = linear.forward.bind(linear);
+    expect(net.engine).toBe('connection "in_lif" overrides forward');
+    delete (linear as { forward?: unknown }).forward;
+    source.encode = source.encode.bind(source);
+    expect(net.engine).toBe('the source of layer "in" overrides encode');
+    delete (source as { encode?: unknown }).encode;
+    expect(net.engine).toBe('native');
+
+    class Quiet extends spiking.LIFNeuron {}
+    class Loud extends Quiet {}
+    const sub = new spiking.Network().addLayer('lif', new Loud({ cellsShape: [1, 2], thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 1, tauV: 0.9, tauT: 0.8 }));
+    expect(sub.engine).toBe('native'); // subclasses that redefine nothing run natively
+    (Quiet.prototype as unknown as { updateVoltage: unknown }).updateVoltage = function updateVoltage() {};
+    expect(sub.engine).toBe('layer "lif" overrides updateVoltage'); // a class between the instance and the library's
+    delete (Quiet.prototype as unknown as { updateVoltage?: unknown }).updateVoltage;
+    (Loud.prototype as unknown as { toString: unknown }).toString = () => 'loud';
+    expect(sub.engine).toBe('layer "lif" overrides toString'); // Object.prototype's methods are the library's too
+  });
 });
 
 // ---- runAsync ----------------------------------------------------------------------
