@@ -100,6 +100,8 @@ export interface NativeBinding {
     listed?: boolean,
   ): void;
   countSpikes(spikes: Uint8Array, counts: Float64Array): void;
+  /** The engine's arrival lists (native/runtime/blocks.hpp listRows): the indices of rows' nonzero bytes, row b's from starts[b] on (starts.length = batch + 1); returns the total. */
+  listSpikes(rows: Uint8Array, starts: Uint32Array, index: Uint32Array): number;
   // Learning rules (learning.cpp): each takes a connection's Synapses first
   mstdpetUpdate(
     ...args: [...Synapses, preTrace: Float32Array, postSpikes: Uint8Array, postTrace: Float32Array, eTrace: Float32Array,

@@ -81,6 +81,25 @@ describe.each(instructionSets())('Linear under %s', (isa) => {
     }
   });
 
+  // kernels/connection.hpp's overOutputs: whole tiles of 4 vectors, one tile of the 1-3 whole vectors left (the
+  // partial vector merged into it for this kernel), the partial vector: every class at widths 4, 8 and 16.
+  test('every output count from 1 to 129: whole tiles, the vectors left, the partial vector', () => {
+    const random = rng(4099);
+    for (let outF = 1; outF <= 129; outF++) {
+      const s: Shape = { batch: 2, inF: 9, outF };
+      const W = wideWeights(s.outF * s.inF, random);
+      const link = new Linear({ inFeatures: s.inF, outFeatures: s.outF, batchSize: s.batch, dt: 1, weight: { init: 'values', values: W } });
+      const trains = spikeTrains(3, s.batch * s.inF, 0.5, random);
+      trains.forEach((pre, t) => {
+        const got = new Float32Array(s.batch * s.outF).map(() => random() - 0.5);
+        const want = Float32Array.from(got);
+        link.current(pre, got);
+        referenceCurrent(W, () => 0, trains, t, s, want);
+        sameBits(got, want, `${outF} outputs, step ${t}`);
+      });
+    }
+  });
+
   test.each(shapes)('per-synapse delays reach each synapse at its own lag (%o)', (s) => {
     const random = rng(s.inF * 7 + s.outF * 3);
     const W = wideWeights(s.outF * s.inF, random);

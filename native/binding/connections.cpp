@@ -14,6 +14,7 @@
 #include "layout.hpp"
 #include "../abi/connection_layout.hpp"
 #include "../kernels/philox.hpp"
+#include "../runtime/blocks.hpp"
 #include "../runtime/dispatch.hpp"
 #include "../runtime/poisson_live.hpp"
 #include "../runtime/network.hpp"
@@ -141,6 +142,25 @@ Napi::Value CountSpikes(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// listSpikes(rows: Uint8Array [batch][in], starts: Uint32Array [batch + 1],
+// index: Uint32Array of rows.length) -> count: the engine's arrival lists
+// (runtime/blocks.hpp's listRows, the active instruction set's scanner).
+Napi::Value ListSpikes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const TypedView rows = typedArg(env, info[0], napi_uint8_array, "rows");
+  const TypedView starts = typedArg(env, info[1], napi_uint32_array, "starts");
+  if (starts.length < 2) fail(env, "Expected starts to hold at least 2 entries (batch + 1) but it holds " + std::to_string(starts.length));
+  const std::size_t batch = starts.length - 1;
+  if (rows.length % batch != 0 || rows.length > 4294967295.0) {
+    fail(env, "Expected rows to hold batch = " + std::to_string(batch) + " whole rows (fewer than 2^32 bytes) but it holds " +
+                  std::to_string(rows.length) + " bytes");
+  }
+  const TypedView index = typedArg(env, info[2], napi_uint32_array, "index", rows.length);
+  const std::size_t count = listRows(static_cast<const std::uint8_t*>(rows.data), batch, rows.length / batch,
+                                     static_cast<std::uint32_t*>(index.data), static_cast<std::uint32_t*>(starts.data));
+  return Napi::Number::New(env, static_cast<double>(count));
+}
+
 }  // namespace
 
 void registerNetwork(Napi::Env env, Napi::Object exports) {
@@ -149,7 +169,8 @@ void registerNetwork(Napi::Env env, Napi::Object exports) {
       {"connectionStep", ConnectionStep},
       {"philox", Philox},
       {"bernoulli", Bernoulli},
-      {"countSpikes", CountSpikes}
+      {"countSpikes", CountSpikes},
+      {"listSpikes", ListSpikes}
   });
 }
 

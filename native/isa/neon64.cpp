@@ -1,4 +1,5 @@
 // NEON on AArch64: compiled with that instruction set's flags only (see CMakeLists.txt).
+#include "../kernels/arrivals.hpp"
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
 #include "../kernels/learning/mstdpet.hpp"
@@ -11,6 +12,7 @@ template void spiking::stepLayer<xsimd::neon64>(const Layer&, const Drive&, std:
 template void spiking::streamLayer<xsimd::neon64>(const Layer&, const float*, std::size_t, std::size_t);
 template void spiking::connectionStep<xsimd::neon64>(const Connection&);
 template void spiking::bernoulliStep<xsimd::neon64>(const BernoulliCall&);
+template std::size_t spiking::scanSpikes<xsimd::neon64>(const std::uint8_t*, std::size_t, std::uint32_t*, std::size_t);
 template void spiking::mstdpetUpdate<xsimd::neon64>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::neon64>(const MstdpetCall&);
 template void spiking::pairStdp<xsimd::neon64>(const PairCall&);

@@ -92,16 +92,39 @@ inline void differenceTile(const Connection& L, std::size_t b, float* dst, std::
 }
 
 // Splits the outputs [begin, end) into whole tiles of kTile vectors, then
-// single vectors, then a last partial vector; calls tile(K, o0, count) for
-// each, where K is the tile's vector count and count the outputs it covers
-// (< K * W only for the partial vector, which only the layer's end has).
-template <class A, class Tile>
+// one tile of the 1 to kTile - 1 whole vectors left, then a last partial
+// vector; calls tile(K, o0, count) for each, where K is the tile's vector
+// count and count the outputs it covers (< K * W only for the partial
+// vector, which only the layer's end has). The whole vectors left go as one
+// tile, not one by one: a pass over the arrivals costs about the same for 1
+// vector as for 4 (at 250 outputs and 16 lanes, 3 single-vector passes took
+// 15% of a one-thread step). With Merge, the partial vector joins the
+// tile of whole vectors before it (count < K * W for that tile then).
+template <class A, bool Merge = false, class Tile>
 inline void overOutputs(std::size_t begin, std::size_t end, Tile tile) {
   constexpr std::size_t W = Batch<A>::size;
   constexpr std::size_t kTile = 4;
+  static_assert(kTile == 4, "the tiles of the vectors left are written out below");
   std::size_t o = begin;
   for (; o + kTile * W <= end; o += kTile * W) tile(std::integral_constant<std::size_t, kTile>{}, o, kTile * W);
-  for (; o + W <= end; o += W) tile(std::integral_constant<std::size_t, 1>{}, o, W);
+  const std::size_t left = Merge ? end - o : (end - o) / W * W;
+  switch ((left + W - 1) / W) {
+    case 4:
+      tile(std::integral_constant<std::size_t, 4>{}, o, left);
+      break;
+    case 3:
+      tile(std::integral_constant<std::size_t, 3>{}, o, left);
+      break;
+    case 2:
+      tile(std::integral_constant<std::size_t, 2>{}, o, left);
+      break;
+    case 1:
+      tile(std::integral_constant<std::size_t, 1>{}, o, left);
+      break;
+    default:
+      break;
+  }
+  o += left;
   if (o < end) tile(std::integral_constant<std::size_t, 1>{}, o, end - o);
 }
 
@@ -223,7 +246,7 @@ inline void connectionCurrent(const Connection& L) {
   // Each list's place in the chunks (a thread's own scratch; kept between calls).
   thread_local std::vector<std::uint32_t> cursor;
   if (cursor.size() < L.batch) cursor.resize(L.batch);
-  overOutputs<A>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
+  overOutputs<A, true>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
     currentTile<A, decltype(k)::value>(L, o0, count, cursor.data());
   });
 }

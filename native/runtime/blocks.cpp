@@ -11,23 +11,8 @@
 #include "split.hpp"
 #include "thread_pool.hpp"
 
-#if defined(_MSC_VER)
-#include <intrin.h>
-#endif
-
 namespace spiking {
 namespace {
-
-// The index of the lowest set bit of x (x != 0).
-inline unsigned lowestBit(std::uint64_t x) {
-#if defined(_MSC_VER)
-  unsigned long i = 0;
-  _BitScanForward64(&i, x);
-  return static_cast<unsigned>(i);
-#else
-  return static_cast<unsigned>(__builtin_ctzll(x));
-#endif
-}
 
 // SPIKING_BLOCK_STEPS as a block size, 0 when unset or empty, -1 when invalid.
 long blockStepsVariable() {
@@ -100,34 +85,16 @@ std::size_t blockStepsFor(const NetworkPlan& plan) {
 }
 
 std::size_t listSpikes(const std::uint8_t* row, std::size_t in, std::uint32_t* index, std::size_t count) {
-  // The nonzero bytes of the word at i, in increasing order.
-  auto listWord = [&](std::size_t i) {
-    std::uint64_t word;
-    std::memcpy(&word, row + i, 8);
-    std::uint64_t nonzero = nonzeroBytes(word);
-    while (nonzero) {
-      index[count++] = static_cast<std::uint32_t>(i + (lowestBit(nonzero) >> 3));
-      nonzero &= nonzero - 1;
-    }
-  };
-  std::size_t i = 0;
-  for (; i + 32 <= in; i += 32) {
-    if (zero32(row + i)) continue;  // a silent stretch: one test
-    for (std::size_t k = i; k < i + 32; k += 8) listWord(k);
-  }
-  for (; i + 8 <= in; i += 8) listWord(i);
-  for (; i < in; ++i) {
-    if (row[i]) index[count++] = static_cast<std::uint32_t>(i);
-  }
-  return count;
+  return activeInstructionSet().scan(row, in, index, count);
 }
 
 std::size_t listRows(const std::uint8_t* rows, std::size_t batch, std::size_t in, std::uint32_t* index,
                      std::uint32_t* starts) {
+  const ScanFn scan = activeInstructionSet().scan;
   std::size_t count = 0;
   for (std::size_t b = 0; b < batch; ++b) {
     starts[b] = static_cast<std::uint32_t>(count);
-    count = listSpikes(rows + b * in, in, index, count);
+    count = scan(rows + b * in, in, index, count);
   }
   starts[batch] = static_cast<std::uint32_t>(count);
   return count;

@@ -63,8 +63,8 @@ void forceBlockSteps(std::size_t steps);  // 0: automatic; at most kMaxBlockStep
 std::size_t blockStepsFor(const NetworkPlan& plan);
 
 // Lists the nonzero bytes of row[0, in) into index from `count` on, in
-// increasing order, eight bytes at a time (no branch per silent input);
-// returns the new count.
+// increasing order (index has room for count + in entries), with the active
+// instruction set's scanner (kernels/arrivals.hpp); returns the new count.
 std::size_t listSpikes(const std::uint8_t* row, std::size_t in, std::uint32_t* index, std::size_t count);
 // listSpikes over `batch` consecutive rows of `in` bytes (a ring row's
 // samples): row b's indices from starts[b] on, starts[batch] the total.

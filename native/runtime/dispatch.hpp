@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "../abi/layer_view.hpp"
 #include "../kernels/encode_call.hpp"
@@ -34,12 +35,21 @@ void bernoulliStep(const BernoulliCall& call);
 
 using BernoulliFn = void (*)(const BernoulliCall&);
 
+// The arrival scanner (arrivals.hpp): the indices of the nonzero bytes of
+// row[0, in) appended to index from `count` (room for count + in entries),
+// in increasing order; returns the new count. Never allocates, never throws.
+template <class Arch>
+std::size_t scanSpikes(const std::uint8_t* row, std::size_t in, std::uint32_t* index, std::size_t count);
+
+using ScanFn = std::size_t (*)(const std::uint8_t*, std::size_t, std::uint32_t*, std::size_t);
+
 struct InstructionSet {
   const char* name;
   StepFn step;
   StreamFn stream;
   ConnectionFn connection;
   BernoulliFn bernoulli;
+  ScanFn scan;
 };
 
 // Learning rules (kernels/learning/), over a call's presynaptic rows.
