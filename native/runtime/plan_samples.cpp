@@ -29,7 +29,14 @@ bool SampleSplitStep::suits(const NetworkPlan& plan, const BlockSteps& steps, st
     if (static_cast<double>(L.in) * static_cast<double>(L.stride) * sizeof(float) > kSampleSplitWeightBytes) return false;
     work += static_cast<double>(L.batch) * static_cast<double>(L.in);
   }
-  return splits(threads, work, kParallelLayerBlock);
+  // Only when forced (setSplitting('always')): measured on the 2-core
+  // machine (2026-12-04 13:03 UTC, docs/engine.md), MNIST training with
+  // batch 16 and 64 ran 1.46x and 1.14x slower so than on one thread. The
+  // rule's update runs on the caller after the join and writes the weight
+  // rows of the step's arrivals, which the other core reads back the next
+  // step, and it reads back that core's traces and lists: more than the
+  // half of the step's forward work the second core takes over.
+  return splitting() == Splitting::Always && splits(threads, work, kParallelLayerBlock);
 }
 
 SampleSplitStep::SampleSplitStep(NetworkPlan& plan, BlockSteps steps, std::size_t threads,
