@@ -80,4 +80,14 @@ std::size_t ListedInput::copyLists(std::size_t j, std::size_t b0, std::size_t b1
   return at;
 }
 
+void ListedInput::moveRows(std::size_t j, std::size_t b0, std::size_t b1, std::uint8_t* rows) const {
+  for (std::size_t b = b0; b < b1; ++b) {
+    std::uint8_t* row = rows + b * perSample_;
+    const std::uint32_t* last = list(j - 1, b);
+    for (std::size_t e = 0, c = count(j - 1, b); e < c; ++e) row[last[e]] = 0;
+    const std::uint32_t* now = list(j, b);
+    for (std::size_t e = 0, c = count(j, b); e < c; ++e) row[now[e]] = 1;
+  }
+}
+
 }  // namespace spiking

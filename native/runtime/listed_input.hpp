@@ -48,6 +48,12 @@ class ListedInput {
   // listRows gives for the same spike rows. Returns the total.
   std::size_t copyLists(std::size_t j, std::size_t b0, std::size_t b1, std::uint32_t* index, std::uint32_t* starts) const;
 
+  // The layer's spike rows of samples [b0, b1) at step j (j >= 1) in `rows`
+  // ([batch][perSample], e.g. a delay-0 connection's one-row ring), which
+  // hold the rows of step j - 1: step j - 1's spikes cleared, step j's set,
+  // instead of copying every byte.
+  void moveRows(std::size_t j, std::size_t b0, std::size_t b1, std::uint8_t* rows) const;
+
  private:
   const BernoulliLive& live_;
   bool shared_ = true;

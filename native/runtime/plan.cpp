@@ -205,12 +205,17 @@ bool gathers(const Connection& L) { return L.mode == ConnectionMode::Current && 
 // this step's presynaptic spikes (`spikes`, `trace`: the source's as they are
 // now) into the ring, the arrivals listed, the kernel over the outputs split
 // across the pool, the ring moved on a row. `given`: the source's list of
-// step j (listed_input.hpp), which is what arrives when the delay is 0.
+// step j (listed_input.hpp), which is what arrives when the delay is 0, and
+// (after a call's first step) what a one-row ring changes by.
 void stepEdge(PlanConnection& c, const std::uint8_t* spikes, const float* trace, float* result, GatherState& g,
               const ListedInput* given = nullptr, std::size_t j = 0) {
   Connection& L = c.link;
   const std::size_t sent = L.batch * L.in;
-  std::memcpy(c.ring + L.head * sent, spikes, sent);
+  if (given && L.rows == 1 && j > 0) {
+    given->moveRows(j, 0, L.batch, c.ring);  // the one row holds step j - 1's spikes, written here
+  } else {
+    std::memcpy(c.ring + L.head * sent, spikes, sent);
+  }
   L.result = result;
   double work = static_cast<double>(sent) * static_cast<double>(L.out);
   if (L.mode == ConnectionMode::Current) {
