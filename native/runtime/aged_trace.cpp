@@ -185,6 +185,10 @@ bool AgedPairTraces::start(const Synapses& S, float decayPre, float decayPost, f
   preSpike_.resize(S.batch * S.in);
   postSpike_.resize(S.batch * S.out);
   depression_.assign(S.batch * S.stride, 0.0f);
+  ready_.assign(S.batch, 0);
+  isMoving_.assign(S.batch * S.out, 0);
+  moving_.resize(S.batch * S.out);
+  movingCount_.assign(S.batch, 0);
   key_[0] = bitsOf(decayPre);
   key_[1] = bitsOf(decayPost);
   key_[2] = bitsOf(aMinus);
@@ -205,13 +209,51 @@ void AgedPairTraces::step(const Synapses& S, const std::uint32_t* arrivals, cons
     std::int64_t* post = postSpike_.data() + b * S.out;
     const bool any = anyNonzero(fired, S.out);
     if (any) {
+      std::uint8_t* flagged = isMoving_.data() + b * S.out;
+      std::uint32_t* moving = moving_.data() + b * S.out;
       for (std::size_t o = 0; o < S.out; ++o) {
-        if (fired[o]) post[o] = static_cast<std::int64_t>(t);
+        if (!fired[o]) continue;
+        post[o] = static_cast<std::int64_t>(t);
+        if (ready_[b] && !flagged[o]) {
+          flagged[o] = 1;
+          moving[movingCount_[b]++] = static_cast<std::uint32_t>(o);
+        }
       }
     }
-    if (starts[b + 1] > starts[b]) writeRow(*post_, post, S.out, t, true, depression_.data() + b * S.stride);
+    if (starts[b + 1] > starts[b]) writeDepression(S, b, t);
     if (any) writeRow(*pre_, spike, S.in, t, false, pre + b * S.in);
   }
+}
+
+void AgedPairTraces::writeDepression(const Synapses& S, std::size_t b, std::uint64_t t) {
+  const std::int64_t* spike = postSpike_.data() + b * S.out;
+  float* row = depression_.data() + b * S.stride;
+  std::uint8_t* flagged = isMoving_.data() + b * S.out;
+  std::uint32_t* moving = moving_.data() + b * S.out;
+  const std::int64_t now = static_cast<std::int64_t>(t), last = post_->last();
+  if (!ready_[b]) {
+    writeRow(*post_, spike, S.out, t, true, row);
+    std::uint32_t count = 0;
+    for (std::size_t o = 0; o < S.out; ++o) {
+      flagged[o] = spike[o] != kNeverFired && now - spike[o] < last;
+      if (flagged[o]) moving[count++] = static_cast<std::uint32_t>(o);
+    }
+    movingCount_[b] = count;
+    ready_[b] = 1;
+    return;
+  }
+  std::uint32_t kept = 0;
+  for (std::uint32_t k = 0, count = movingCount_[b]; k < count; ++k) {
+    const std::uint32_t o = moving[k];
+    const std::int64_t age = std::min(now - spike[o], last);  // a moving trace has fired
+    row[o] = post_->scaled(static_cast<std::uint16_t>(age));
+    if (age < last) {
+      moving[kept++] = o;
+    } else {
+      flagged[o] = 0;  // at the fixed point from now on: its value stays
+    }
+  }
+  movingCount_[b] = kept;
 }
 
 void AgedPairTraces::finish(const Synapses& S, float* pre, float* post, std::uint64_t t) {

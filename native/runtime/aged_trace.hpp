@@ -89,6 +89,16 @@ class AgedPairTraces {
   std::vector<std::int64_t> preSpike_;   // [batch][in]: the step of the last spike (the age is t - it), or kNever
   std::vector<std::int64_t> postSpike_;  // [batch][out], the same
   std::vector<float> depression_;
+  // The depression rows written only where they change: an entry whose
+  // trace sits at its table's end (the fixed point, or +0: never fired)
+  // keeps its value, so after a sample's first row (ready_) only its moving
+  // outputs (moving_, count in movingCount_, flagged in isMoving_) are
+  // rewritten, and a postsynaptic spike makes an output move again.
+  void writeDepression(const Synapses& S, std::size_t b, std::uint64_t t);
+  std::vector<std::uint8_t> ready_;       // [batch]
+  std::vector<std::uint8_t> isMoving_;    // [batch][out]
+  std::vector<std::uint32_t> moving_;     // [batch][out]: sample b's from b * out
+  std::vector<std::uint32_t> movingCount_;  // [batch]
   std::uint32_t key_[3] = {0, 0, 0};  // the bits of decayPre, decayPost, aMinus
 };
 
