@@ -322,6 +322,26 @@ bool BlockRunner::splitChunk(std::size_t k, std::size_t s, std::size_t e, std::s
   return true;
 }
 
+// Neuron layer k through steps [s, e) of the block, its currents for them all
+// added already, in one fork/join instead of one per step (or none: a layer
+// of a few tens of thousands of neurons steps on one thread): each thread
+// takes its own range of samples through the chunk, step by step. Neurons
+// are independent within a step, so any split gives the same bits. Whether
+// it ran the chunk.
+bool BlockRunner::stepChunk(std::size_t k, std::size_t s, std::size_t e) {
+  const PlanLayer& p = plan_.layers[k];
+  ThreadPool& pool = ThreadPool::instance();
+  const double work = static_cast<double>(e - s) * static_cast<double>(p.layer.n);
+  if (p.batch < 2 || !splits(pool.threads(), work, kParallelLayerBlock)) return false;
+  const std::size_t parts = std::min(p.batch, pool.threads());
+  auto part = [&](std::size_t i) {
+    const std::size_t begin = p.batch * i / parts * p.perSample, end = p.batch * (i + 1) / parts * p.perSample;
+    for (std::size_t j = s; j < e; ++j) stepLayer(k, j, true, begin, end);
+  };
+  pool.parallelFor(parts, part);
+  return true;
+}
+
 // Layer k through steps [s, e) of the block: the leading connections whose
 // arrivals are all known add the whole chunk at once; then, step by step,
 // the others add theirs (in connection order) and the layer steps.
@@ -343,6 +363,7 @@ void BlockRunner::runLayer(std::size_t k, std::size_t s, std::size_t e) {
   float* current = current_[k].data();
   std::fill(current + s * n, current + e * n, p.layer.model == Model::Fede ? -0.0f : 0.0f);
   for (std::size_t i = 0; i < lead; ++i) addBlocked(p.incoming[i], s, e, current);
+  if (lead == p.incoming.size() && stepChunk(k, s, e)) return;
   for (std::size_t j = s; j < e; ++j) {
     for (std::size_t i = lead; i < p.incoming.size(); ++i) {
       const std::size_t c = p.incoming[i];

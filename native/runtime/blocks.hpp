@@ -112,6 +112,7 @@ class BlockRunner {
   void addSamples(std::size_t c, std::size_t j, std::size_t b0, std::size_t b1, float* current,
                   std::uint32_t* events) const;
   bool splitChunk(std::size_t k, std::size_t s, std::size_t e, std::size_t lead);
+  bool stepChunk(std::size_t k, std::size_t s, std::size_t e);
   void runLayer(std::size_t k, std::size_t s, std::size_t e);
   void finish();
 
