@@ -121,6 +121,7 @@ BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps s
     e.forward = pc.from < target[c];
     e.lag = (pc.link.delays ? 0 : pc.link.delay) + (e.forward ? 0 : 1);
     if (pc.link.mode == ConnectionMode::Difference) needsTrace[pc.from] = true;
+    e.packs = e.blocked && static_cast<double>(pc.link.in) * static_cast<double>(pc.link.stride) * sizeof(float) > kPackFromBytes;
     if (e.blocked) {
       Connection lists = pc.link;
       lists.batch = max_ * pc.link.batch;
@@ -194,7 +195,28 @@ void BlockRunner::addBlocked(std::size_t c, std::size_t s, std::size_t e, float*
   }
   start[list] = static_cast<std::uint32_t>(count);
   part.result = current + s * pc.link.batch * pc.link.out;
-  runConnectionKernel(part, static_cast<double>(count) * static_cast<double>(pc.link.out));
+  const std::vector<float>& packed = edges_[c].packed;
+  if (packed.empty()) return runConnectionKernel(part, static_cast<double>(count) * static_cast<double>(pc.link.out));
+  if (count == 0) return;
+  // The packed weights: one kernel call per column of kPackWidth outputs, on
+  // that column's own rows (stride kPackWidth); the same adds in the same order.
+  const ConnectionFn step = activeInstructionSet().connection;
+  const std::size_t columns = (part.out + kPackWidth - 1) / kPackWidth;
+  auto column = [&](std::size_t t) {
+    Connection view = part;
+    view.weights = packed.data() + t * part.in * kPackWidth;
+    view.stride = kPackWidth;
+    view.result = part.result + t * kPackWidth;
+    view.oBegin = 0;
+    view.oEnd = std::min(kPackWidth, part.out - t * kPackWidth);
+    step(view);
+  };
+  ThreadPool& pool = ThreadPool::instance();
+  if (splits(pool.threads(), static_cast<double>(count) * static_cast<double>(pc.link.out), kParallelAdds)) {
+    pool.parallelFor(columns, column);
+  } else {
+    for (std::size_t t = 0; t < columns; ++t) column(t);
+  }
 }
 
 // Step j of the block of layer k, on its input (encoded now, or the current
@@ -382,7 +404,28 @@ void BlockRunner::runLayer(std::size_t k, std::size_t s, std::size_t e) {
   }
 }
 
+// The weights of connection c by columns of kPackWidth outputs (the last
+// padded with zeros): column t's rows [in][kPackWidth] one after another.
+void BlockRunner::pack(std::size_t c) {
+  const Connection& L = plan_.connections[c].link;
+  std::vector<float>& packed = edges_[c].packed;
+  const std::size_t columns = (L.out + kPackWidth - 1) / kPackWidth;
+  packed.assign(columns * L.in * kPackWidth, 0.0f);
+  for (std::size_t t = 0; t < columns; ++t) {
+    const std::size_t width = std::min(kPackWidth, L.out - t * kPackWidth);
+    for (std::size_t i = 0; i < L.in; ++i) {
+      std::memcpy(packed.data() + (t * L.in + i) * kPackWidth, L.weights + i * L.stride + t * kPackWidth,
+                  width * sizeof(float));
+    }
+  }
+}
+
 void BlockRunner::run(std::uint64_t t0, std::size_t j0, std::size_t count) {
+  if (++blocks_ == kPackFromBlock) {
+    for (std::size_t c = 0; c < edges_.size(); ++c) {
+      if (edges_[c].packs) pack(c);
+    }
+  }
   t0_ = t0;
   j0_ = j0;
   count_ = count;

@@ -46,6 +46,19 @@ constexpr std::size_t kMaxBlockSteps = 64;
 constexpr std::size_t kAutoBlockSteps = 16;
 constexpr double kBlockScratchBytes = 64.0 * 1024 * 1024;
 
+// A blocked connection whose weights take more than kPackFromBytes (beyond a
+// core's L2) is added from a copy of its weights packed by columns of
+// kPackWidth outputs: the kernel walks one column of outputs at a time, and
+// the rows of a column then lie next to each other (kPackWidth floats each)
+// instead of one weight row (a page or more) apart. The copy is made from a
+// call's kPackFromBlock-th block on (it costs about one pass over the
+// weights, as much as a block reads; shorter calls never pay it) and is
+// dropped with the call; the weights cannot change during a call (a blocked
+// connection has no learning rule).
+constexpr std::size_t kPackWidth = 64;
+constexpr double kPackFromBytes = 2.0 * 1024 * 1024;
+constexpr std::size_t kPackFromBlock = 3;
+
 // SPIKING_BLOCK_STEPS forces the block size (tests, benchmarks): a whole
 // number from 1 to kMaxBlockSteps. What is wrong with it, or "" when it is
 // unset, empty or valid (the addon refuses to load while it is wrong).
@@ -104,6 +117,8 @@ class BlockRunner {
     bool forward = false;  // source added before the target: reads its spikes of the same step
     std::size_t lag = 0;   // steps between a spike and the step it is added in
     std::unique_ptr<std::uint32_t[]> events;  // blocked: the kernel's scratch for blockSteps x batch lists
+    bool packs = false;         // blocked, weights over kPackFromBytes: added from `packed` from block kPackFromBlock on
+    std::vector<float> packed;  // the weights by columns of kPackWidth outputs (pack)
   };
 
   const std::uint8_t* sentRow(std::size_t c, std::size_t j, std::size_t b) const;
@@ -113,6 +128,7 @@ class BlockRunner {
                   std::uint32_t* events) const;
   bool splitChunk(std::size_t k, std::size_t s, std::size_t e, std::size_t lead);
   bool stepChunk(std::size_t k, std::size_t s, std::size_t e);
+  void pack(std::size_t c);
   void runLayer(std::size_t k, std::size_t s, std::size_t e);
   void finish();
 
@@ -128,6 +144,7 @@ class BlockRunner {
   std::vector<std::vector<std::uint32_t>> events_;  // per part of splitChunk: its arrival lists
   std::uint64_t t0_ = 0;
   std::size_t j0_ = 0, count_ = 0;
+  std::size_t blocks_ = 0;  // blocks run so far by this runner (this call)
 };
 
 }  // namespace spiking
