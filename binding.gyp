@@ -54,7 +54,8 @@
                   "native/binding/run_async.cpp", "native/runtime/network.cpp", "native/runtime/runner.cpp", "native/runtime/thread_pool.cpp",
                   "native/runtime/traffic_floor.cpp", "native/runtime/fork_join_probe.cpp",
                   "native/binding/network.cpp", "native/runtime/plan.cpp", "native/runtime/blocks.cpp",
-                  "native/runtime/poisson_live.cpp", "native/runtime/aged_trace.cpp"],
+                  "native/runtime/poisson_live.cpp", "native/runtime/aged_trace.cpp",
+                  "native/runtime/plan_samples.cpp", "native/runtime/listed_input.cpp"],
       "conditions": [
         ["target_arch=='x64'", {
           "sources": ["native/isa/sse2.cpp"],

@@ -1,10 +1,12 @@
-"""The network of examples/mnist-stdp.js in Brian2, timed on one thread.
+"""The network of examples/mnist-stdp.js in Brian2, timed on N threads.
 
 Launched by scripts/bench-mnist.js (npm run bench:mnist), which finds a
 python3 that imports brian2 (Debian: apt-get install python3-brian) and
 passes: digits.npy (D x 784 pixels in [0, 1]), the number of excitatory
-neurons, the device ("standalone" or "cython") and a seed. Prints one JSON
-line: digits per second (wall and CPU), spikes, the device.
+neurons, the device ("standalone" or "cython"), a seed and the threads (the
+C++ standalone device's OpenMP threads, prefs.devices.cpp_standalone.
+openmp_threads; 1: no OpenMP; the Cython runtime takes only 1). Prints one
+JSON line: digits per second (wall and CPU), spikes, the device, the threads.
 
 Same network and protocol: Poisson inputs at pixel x 63.75 Hz, 350 ms of
 input then 150 ms of rest at dt = 0.5 ms; LIF neurons relative to rest
@@ -20,7 +22,7 @@ not the same bits.
   digits, as Diehl & Cook's own script: weights normalised to a sum of 78
   before each digit, a digit that drew fewer than 5 spikes shown again
   32 Hz brighter.
-- standalone: the C++ standalone device on one thread; the rates of every
+- standalone: the C++ standalone device on N threads; the rates of every
   digit in a TimedArray and the whole run in one binary, timed without its
   compilation. A standalone run cannot look at its spikes or weights
   between digits, so it neither normalises nor repeats: less work than the
@@ -39,13 +41,17 @@ import numpy as np
 import brian2 as b2
 
 digits_file, neurons, device, seed = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+threads = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+if threads < 1 or (device == "cython" and threads != 1):
+    sys.exit(f"threads: expected 1 or more (1 for cython) but received {threads}")
 pixels = np.load(digits_file).astype(np.float64)
 count = pixels.shape[0]
 
 b2.BrianLogger.log_level_error()
 if device == "standalone":
     b2.set_device("cpp_standalone", build_on_run=False, directory=tempfile.mkdtemp(prefix="brian-mnist-"))
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    # 0: compiled without OpenMP (one thread); N > 1: OpenMP with N threads.
+    b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
 else:
     b2.prefs.codegen.target = "cython"
 b2.seed(seed)
@@ -139,5 +145,5 @@ print(json.dumps({
     "device": device, "digits": count, "presentations": shown, "neurons": neurons,
     "seconds": seconds, "cpuSeconds": cpu, "digitsPerSecond": count / seconds,
     "digitsPerCpuSecond": count / cpu if cpu > 0 else None, "spikes": spikes,
-    "threads": 1, "brian2": b2.__version__,
+    "threads": threads, "brian2": b2.__version__,
 }))

@@ -4,12 +4,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <tuple>
 #include <utility>
 
 #include "blocks.hpp"
 #include "dispatch.hpp"
 #include "network.hpp"
+#include "listed_input.hpp"
+#include "plan_samples.hpp"
 #include "poisson_live.hpp"
 #include "runner.hpp"
 #include "split.hpp"
@@ -163,10 +166,11 @@ std::size_t listBySample(const Connection& L) {
   return listRows(L.sent(L.delay, 0), L.batch, L.in, L.eventIndex(), L.eventStarts());
 }
 
-// The arrivals listed by sample (listBySample), regrouped by input: a
-// counting sort that keeps each input's samples in increasing order.
-std::size_t gatherArrivals(const Connection& L, GatherState& g) {
-  const std::uint32_t count = static_cast<std::uint32_t>(listBySample(L));
+// The arrivals listed by sample (`count` of them, by listBySample or from
+// the source's list), regrouped by input: a counting sort that keeps each
+// input's samples in increasing order.
+std::size_t gatherArrivals(const Connection& L, std::size_t listed, GatherState& g) {
+  const std::uint32_t count = static_cast<std::uint32_t>(listed);
   const std::uint32_t* index = L.eventIndex();
   const std::uint32_t* begin = L.eventStarts();
   g.list.count = 0;
@@ -200,8 +204,10 @@ bool gathers(const Connection& L) { return L.mode == ConnectionMode::Current && 
 // One step of a connection (runtime/network.cpp's stepConnection, with the kernel choice):
 // this step's presynaptic spikes (`spikes`, `trace`: the source's as they are
 // now) into the ring, the arrivals listed, the kernel over the outputs split
-// across the pool, the ring moved on a row.
-void stepEdge(PlanConnection& c, const std::uint8_t* spikes, const float* trace, float* result, GatherState& g) {
+// across the pool, the ring moved on a row. `given`: the source's list of
+// step j (listed_input.hpp), which is what arrives when the delay is 0.
+void stepEdge(PlanConnection& c, const std::uint8_t* spikes, const float* trace, float* result, GatherState& g,
+              const ListedInput* given = nullptr, std::size_t j = 0) {
   Connection& L = c.link;
   const std::size_t sent = L.batch * L.in;
   std::memcpy(c.ring + L.head * sent, spikes, sent);
@@ -211,13 +217,13 @@ void stepEdge(PlanConnection& c, const std::uint8_t* spikes, const float* trace,
     // The clock is read only on the trial steps that time the two kernels.
     const bool timed = gathers(L) && g.trials < kTrialSteps;
     const auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
-    std::size_t events = 0;
+    std::size_t events = L.delays ? L.listArrivals()
+                         : given    ? given->copyLists(j, 0, L.batch, L.eventIndex(), L.eventStarts())
+                                    : listBySample(L);
+    L.gathered = nullptr;
     if (gathers(L) && g.byInput()) {
-      events = gatherArrivals(L, g);  // listed by sample first (listBySample), then regrouped
+      events = gatherArrivals(L, events, g);  // listed by sample first, then regrouped
       L.gathered = &g.list;
-    } else {
-      events = L.delays ? L.listArrivals() : listBySample(L);
-      L.gathered = nullptr;
     }
     c.listed = L.delays ? PlanConnection::kNotListed : events;
     work = static_cast<double>(events) * static_cast<double>(L.out);
@@ -298,18 +304,18 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
   std::size_t j = 0;
   // Blocks of steps, layer by layer (blocks.hpp), where the plan allows them.
   const std::size_t block = std::min(blockStepsFor(plan), steps);
+  BlockSteps calls;
+  std::tuple<decltype(encode)*, decltype(edge)*, decltype(encodeSamples)*> all(&encode, &edge, &encodeSamples);
+  using All = decltype(all);
+  calls.context = &all;
+  calls.encode = [](void* c, std::size_t k, std::uint64_t t) { (*std::get<0>(*static_cast<All*>(c)))(k, t); };
+  calls.edge = [](void* c, std::size_t i, const std::uint8_t* spikes, const float* trace, float* result) {
+    (*std::get<1>(*static_cast<All*>(c)))(i, spikes, trace, result);
+  };
+  calls.encodeSamples = [](void* c, std::size_t k, std::uint64_t t, std::size_t b0, std::size_t b1) {
+    return (*std::get<2>(*static_cast<All*>(c)))(k, t, b0, b1);
+  };
   if (block > 0) {
-    BlockSteps calls;
-    std::tuple<decltype(encode)*, decltype(edge)*, decltype(encodeSamples)*> all(&encode, &edge, &encodeSamples);
-    using All = decltype(all);
-    calls.context = &all;
-    calls.encode = [](void* c, std::size_t k, std::uint64_t t) { (*std::get<0>(*static_cast<All*>(c)))(k, t); };
-    calls.edge = [](void* c, std::size_t i, const std::uint8_t* spikes, const float* trace, float* result) {
-      (*std::get<1>(*static_cast<All*>(c)))(i, spikes, trace, result);
-    };
-    calls.encodeSamples = [](void* c, std::size_t k, std::uint64_t t, std::size_t b0, std::size_t b1) {
-      return (*std::get<2>(*static_cast<All*>(c)))(k, t, b0, b1);
-    };
     BlockRunner runner(plan, block, calls);
     while (j < steps && !(plan.control && loadShared(plan.control) != 0)) {
       const std::size_t count = std::min(block, steps - j);
@@ -317,22 +323,52 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
       progress(j += count);
     }
   }
+  // Step by step: input layers by their lists of spikes where the bits
+  // allow (listed_input.hpp), each step in one fork/join by samples where it
+  // pays (plan_samples.hpp).
+  std::vector<std::unique_ptr<ListedInput>> listed(plan.layers.size());
+  std::vector<const ListedInput*> given(plan.connections.size(), nullptr);  // a connection's arrivals: its source's list
+  for (std::size_t k = 0; k < plan.layers.size() && block == 0 && steps > 0; ++k) {
+    if (ListedInput::suits(plan.layers[k])) listed[k] = std::make_unique<ListedInput>(plan.layers[k]);
+  }
+  for (std::size_t c = 0; c < plan.connections.size(); ++c) {
+    const Connection& L = plan.connections[c].link;
+    if (L.mode == ConnectionMode::Current && !L.delays && L.delay == 0) given[c] = listed[plan.connections[c].from].get();
+  }
+  const std::size_t threads = ThreadPool::instance().threads();
+  std::unique_ptr<SampleSplitStep> split;
+  if (block == 0 && steps > 0 && SampleSplitStep::suits(plan, calls, threads)) {
+    split = std::make_unique<SampleSplitStep>(plan, calls, threads, listed, given);
+  }
   for (; j < steps && block == 0; ++j) {
     if (plan.control && loadShared(plan.control) != 0) break;
     const std::uint64_t t = first + j;
+    if (split) {
+      split->step(t, j);
+      for (const PlanTap& tap : plan.taps) {
+        if (tap.variable != TapVariable::SpikeCounts) copyTap(plan, tap, j);
+      }
+      if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
+      progress(j + 1);
+      continue;
+    }
     for (std::size_t k = 0; k < plan.layers.size(); ++k) {
       PlanLayer& p = plan.layers[k];
       Drive drive;
       Segment x, preTrace;
       if (p.input) {
         encode(k, t);
+        if (listed[k]) {
+          listed[k]->step(p, j, 0, p.batch);
+          continue;
+        }
         drive.bytes = p.x;
       } else {
         clearCurrent(p);
         for (std::size_t c : p.incoming) {
           PlanConnection& conn = plan.connections[c];
           const Layer& from = plan.layers[conn.from].layer;
-          edge(c, from.spikes, from.trace, p.current);
+          stepEdge(conn, from.spikes, from.trace, p.current, gather[c], given[c], j);
           if (conn.keptTrace) std::memcpy(conn.keptTrace, from.trace, conn.link.batch * conn.link.in * sizeof(float));
         }
         x = Segment{p.current, 1};
@@ -345,7 +381,14 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
       }
       stepLayerParallel(p.layer, drive);
     }
-    for (const PlanLayer& p : plan.layers) countSpikes(p.layer.spikes, p.perSample, p.counts, p.batch);
+    for (std::size_t k = 0; k < plan.layers.size(); ++k) {
+      const PlanLayer& p = plan.layers[k];
+      if (listed[k]) {
+        for (std::size_t b = 0; b < p.batch; ++b) p.counts[b] += static_cast<double>(listed[k]->count(j, b));
+      } else {
+        countSpikes(p.layer.spikes, p.perSample, p.counts, p.batch);
+      }
+    }
     for (const PlanTap& tap : plan.taps) copyTap(plan, tap, j);
     if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
     progress(j + 1);
