@@ -271,8 +271,8 @@ test('a deep network with feedback, skip and self edges equals stepping for ever
   spiking.setSplitting('auto');
 });
 
-// A connection whose weights exceed 2 MiB is added from a copy packed by
-// columns of 64 outputs from a call's third block on (native/runtime/blocks.hpp,
+// A connection whose weights exceed 2 MiB is added, in calls of 64 steps or
+// more, from a copy packed by columns of 64 outputs (native/runtime/blocks.hpp,
 // kPackFromBytes): 2,100 x 272 floats, walked in chunks of inputs, 260
 // outputs (a partial column), every instruction set, 1 and 2 threads.
 test('a connection added from packed weights equals stepping, on every instruction set and 1 or 2 threads', () => {
@@ -292,21 +292,21 @@ test('a connection added from packed weights equals stepping, on every instructi
   spiking.setNumThreads(1);
   const stepped = packedNetwork();
   let fired = 0;
-  for (let t = 0; t < 14; t++) {
+  for (let t = 0; t < 66; t++) {
     stepped.step();
     fired += stepped.layer('out').spikes.reduce((a, b) => a + b, 0);
   }
   const expected = Buffer.from(stepped.saveState());
   expect(fired).toBeGreaterThan(100);
-  expect(fired).toBeLessThan(14 * batch * 260 * 0.9);
-  setBlockSteps(4); // 14 steps: blocks 3 and 4 packed
+  expect(fired).toBeLessThan(66 * batch * 260 * 0.9);
+  setBlockSteps(7); // 66 steps: 9 blocks of 7 and one of 3, all from the packed copy
   for (const isa of ISAS) {
     spiking.setInstructionSet(isa);
     for (const threads of [1, 2]) {
       spiking.setNumThreads(threads);
       spiking.setSplitting(threads === 1 ? 'auto' : 'always');
       const engine = packedNetwork();
-      engine.run(14);
+      engine.run(66);
       expect([isa, threads, Buffer.from(engine.saveState()).equals(expected)]).toEqual([isa, threads, true]);
     }
   }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "dispatch.hpp"
+#include "../kernels/connection.hpp"
 #include "network.hpp"
 #include "runner.hpp"
 #include "split.hpp"
@@ -100,7 +101,7 @@ std::size_t listRows(const std::uint8_t* rows, std::size_t batch, std::size_t in
   return count;
 }
 
-BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps steps)
+BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps steps, std::size_t callSteps)
     : plan_(plan), max_(blockSteps), steps_(steps) {
   const std::size_t layers = plan.layers.size();
   std::vector<std::size_t> target(plan.connections.size(), 0);
@@ -121,7 +122,8 @@ BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps s
     e.forward = pc.from < target[c];
     e.lag = (pc.link.delays ? 0 : pc.link.delay) + (e.forward ? 0 : 1);
     if (pc.link.mode == ConnectionMode::Difference) needsTrace[pc.from] = true;
-    e.packs = e.blocked && static_cast<double>(pc.link.in) * static_cast<double>(pc.link.stride) * sizeof(float) > kPackFromBytes;
+    e.packs = e.blocked && callSteps >= kPackFromSteps && pc.link.in >= kernel::kChunkFromInputs &&
+              static_cast<double>(pc.link.in) * static_cast<double>(pc.link.stride) * sizeof(float) > kPackFromBytes;
     if (e.blocked) {
       Connection lists = pc.link;
       lists.batch = max_ * pc.link.batch;
@@ -421,7 +423,8 @@ void BlockRunner::pack(std::size_t c) {
 }
 
 void BlockRunner::run(std::uint64_t t0, std::size_t j0, std::size_t count) {
-  if (++blocks_ == kPackFromBlock) {
+  if (!packed_) {
+    packed_ = true;
     for (std::size_t c = 0; c < edges_.size(); ++c) {
       if (edges_[c].packs) pack(c);
     }
