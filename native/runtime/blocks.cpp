@@ -214,11 +214,16 @@ void BlockRunner::addBlocked(std::size_t c, std::size_t s, std::size_t e, float*
     step(view);
   };
   ThreadPool& pool = ThreadPool::instance();
-  if (splits(pool.threads(), static_cast<double>(count) * static_cast<double>(pc.link.out), kParallelAdds)) {
-    pool.parallelFor(columns, column);
-  } else {
+  if (!splits(pool.threads(), static_cast<double>(count) * static_cast<double>(pc.link.out), kParallelAdds)) {
     for (std::size_t t = 0; t < columns; ++t) column(t);
+    return;
   }
+  // A few ranges of columns per thread (as splitRange), not a task per column.
+  const std::size_t parts = std::min(columns, pool.threads() * 4);
+  auto range = [&](std::size_t i) {
+    for (std::size_t t = columns * i / parts; t < columns * (i + 1) / parts; ++t) column(t);
+  };
+  pool.parallelFor(parts, range);
 }
 
 // Step j of the block of layer k, on its input (encoded now, or the current
