@@ -24,7 +24,8 @@ bool ListedInput::suits(const PlanLayer& p) {
   return true;
 }
 
-ListedInput::ListedInput(const PlanLayer& p) : perSample_(p.perSample), alpha_(p.layer.param(ParamId::AlphaT).value) {
+ListedInput::ListedInput(const PlanLayer& p, const BernoulliLive& live)
+    : live_(live), shared_(p.source.shared), perSample_(p.perSample), alpha_(p.layer.param(ParamId::AlphaT).value) {
   for (int k = 0; k < 2; ++k) {
     index_[k].resize(p.layer.n);
     count_[k].resize(p.batch);
@@ -53,7 +54,8 @@ void ListedInput::step(const PlanLayer& p, std::size_t j, std::size_t b0, std::s
         trace[last[e]] = 0.0f;
       }
     }
-    const std::size_t c = listSpikes(x, n, now.data() + at, 0);
+    const bool lit = live_.used[shared_ ? 0 : b] > 0;  // else every byte of x is 0
+    const std::size_t c = lit ? listSpikes(x, n, now.data() + at, 0) : 0;
     count_[j & 1][b] = static_cast<std::uint32_t>(c);
     if (j > 0) {
       const std::uint32_t* list = now.data() + at;

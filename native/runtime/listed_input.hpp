@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "plan.hpp"
+#include "../kernels/encode_call.hpp"
 
 namespace spiking {
 
@@ -28,7 +29,10 @@ class ListedInput {
   // trace finite before the call.
   static bool suits(const PlanLayer& p);
 
-  explicit ListedInput(const PlanLayer& p);
+  // `live`: the call's live blocks of the layer's Poisson thresholds
+  // (poisson_live.hpp), which outlive this: a sample without any has no
+  // spikes and is not scanned (the rest between digits).
+  ListedInput(const PlanLayer& p, const BernoulliLive& live);
 
   // Samples [b0, b1) of step j of the call on this thread, after the encoder
   // wrote their x: the layer's kernel (j == 0) or the lists; then the list
@@ -45,6 +49,8 @@ class ListedInput {
   std::size_t copyLists(std::size_t j, std::size_t b0, std::size_t b1, std::uint32_t* index, std::uint32_t* starts) const;
 
  private:
+  const BernoulliLive& live_;
+  bool shared_ = true;
   std::size_t perSample_ = 0;
   float alpha_ = 0;
   std::vector<std::uint32_t> index_[2];  // by step parity: [batch][perSample], sample b's list from b * perSample

@@ -329,7 +329,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
   std::vector<std::unique_ptr<ListedInput>> listed(plan.layers.size());
   std::vector<const ListedInput*> given(plan.connections.size(), nullptr);  // a connection's arrivals: its source's list
   for (std::size_t k = 0; k < plan.layers.size() && block == 0 && steps > 0; ++k) {
-    if (ListedInput::suits(plan.layers[k])) listed[k] = std::make_unique<ListedInput>(plan.layers[k]);
+    if (ListedInput::suits(plan.layers[k])) listed[k] = std::make_unique<ListedInput>(plan.layers[k], poisson[k]);
   }
   for (std::size_t c = 0; c < plan.connections.size(); ++c) {
     const Connection& L = plan.connections[c].link;
@@ -354,32 +354,26 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     }
     for (std::size_t k = 0; k < plan.layers.size(); ++k) {
       PlanLayer& p = plan.layers[k];
-      Drive drive;
-      Segment x, preTrace;
       if (p.input) {
         encode(k, t);
         if (listed[k]) {
           listed[k]->step(p, j, 0, p.batch);
           continue;
         }
+        Drive drive;
         drive.bytes = p.x;
-      } else {
-        clearCurrent(p);
-        for (std::size_t c : p.incoming) {
-          PlanConnection& conn = plan.connections[c];
-          const Layer& from = plan.layers[conn.from].layer;
-          stepEdge(conn, from.spikes, from.trace, p.current, gather[c], given[c], j);
-          if (conn.keptTrace) std::memcpy(conn.keptTrace, from.trace, conn.link.batch * conn.link.in * sizeof(float));
-        }
-        x = Segment{p.current, 1};
-        drive.x = &x;
-        drive.segments = 1;
-        if (p.layer.model == Model::Fede) {
-          preTrace = Segment{p.zeros, 1};
-          drive.preTrace = &preTrace;
-        }
+        stepLayerParallel(p.layer, drive);
+        continue;
       }
-      stepLayerParallel(p.layer, drive);
+      clearCurrent(p);
+      for (std::size_t c : p.incoming) {
+        PlanConnection& conn = plan.connections[c];
+        const Layer& from = plan.layers[conn.from].layer;
+        stepEdge(conn, from.spikes, from.trace, p.current, gather[c], given[c], j);
+        if (conn.keptTrace) std::memcpy(conn.keptTrace, from.trace, conn.link.batch * conn.link.in * sizeof(float));
+      }
+      const CurrentDrive drive(p, p.current);
+      stepLayerParallel(p.layer, drive.drive);
     }
     for (std::size_t k = 0; k < plan.layers.size(); ++k) {
       const PlanLayer& p = plan.layers[k];

@@ -57,6 +57,20 @@ struct PlanLayer {
   double* counts = nullptr;           // [batch]: spikes per sample, added to every step
 };
 
+// The drive of a neuron layer's step on its summed input `current`
+// (FedeNeuron also reads the layer's zeros as its preTrace).
+struct CurrentDrive {
+  Segment x, preTrace;
+  Drive drive;
+  CurrentDrive(const PlanLayer& p, const float* current) : x{current, 1}, preTrace{p.zeros, 1} {
+    drive.x = &x;
+    drive.segments = 1;
+    if (p.layer.model == Model::Fede) drive.preTrace = &preTrace;
+  }
+  CurrentDrive(const CurrentDrive&) = delete;
+  CurrentDrive& operator=(const CurrentDrive&) = delete;
+};
+
 struct PlanConnection {
   Connection link;                  // head is kept here while the plan runs
   std::uint8_t* ring = nullptr;

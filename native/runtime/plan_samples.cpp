@@ -29,7 +29,14 @@ bool SampleSplitStep::suits(const NetworkPlan& plan, const BlockSteps& steps, st
     if (static_cast<double>(L.in) * static_cast<double>(L.stride) * sizeof(float) > kSampleSplitWeightBytes) return false;
     work += static_cast<double>(L.batch) * static_cast<double>(L.in);
   }
-  return splits(threads, work, kParallelLayerBlock);
+  // Only when forced (setSplitting('always')): measured on the 2-core
+  // machine (2026-12-04 13:03 UTC, docs/engine.md), MNIST training with
+  // batch 16 and 64 ran 1.46x and 1.14x slower so than on one thread. The
+  // rule's update runs on the caller after the join and writes the weight
+  // rows of the step's arrivals, which the other core reads back the next
+  // step, and it reads back that core's traces and lists: more than the
+  // half of the step's forward work the second core takes over.
+  return splitting() == Splitting::Always && splits(threads, work, kParallelLayerBlock);
 }
 
 SampleSplitStep::SampleSplitStep(NetworkPlan& plan, BlockSteps steps, std::size_t threads,
@@ -53,15 +60,15 @@ void SampleSplitStep::part(std::size_t i, std::uint64_t t, std::size_t j) {
   for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
     const PlanLayer& p = plan_.layers[k];
     const std::size_t begin = b0 * p.perSample, end = b1 * p.perSample;
-    Drive drive;
-    Segment x, preTrace;
     if (p.input) {
       steps_.encodeSamples(steps_.context, k, t, b0, b1);
       if (listed_[k]) {
         listed_[k]->step(p, j, b0, b1);
         continue;
       }
+      Drive drive;
       drive.bytes = p.x;
+      activeInstructionSet().step(p.layer, drive, begin, end);
     } else {
       std::fill(p.current + begin, p.current + end, p.layer.model == Model::Fede ? -0.0f : 0.0f);
       for (std::size_t c : p.incoming) {
@@ -92,15 +99,9 @@ void SampleSplitStep::part(std::size_t i, std::uint64_t t, std::size_t j) {
         counts_[c * parts_ + i] = count;
         if (pc.keptTrace) std::memcpy(pc.keptTrace + b0 * L.in, from.trace + b0 * L.in, (b1 - b0) * L.in * sizeof(float));
       }
-      x = Segment{p.current, 1};
-      drive.x = &x;
-      drive.segments = 1;
-      if (p.layer.model == Model::Fede) {
-        preTrace = Segment{p.zeros, 1};
-        drive.preTrace = &preTrace;
-      }
+      const CurrentDrive drive(p, p.current);
+      activeInstructionSet().step(p.layer, drive.drive, begin, end);
     }
-    activeInstructionSet().step(p.layer, drive, begin, end);
   }
   for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
     const PlanLayer& p = plan_.layers[k];

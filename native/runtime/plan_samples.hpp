@@ -28,9 +28,9 @@ namespace spiking {
 
 class SampleSplitStep {
  public:
-  // Whether the plan's steps may run so on `threads` threads and are large
-  // enough to gain (split.hpp's kParallelLayerBlock per step, forced by
-  // forceSplitting): every layer and connection of one batch >= 2, every
+  // Whether the plan's steps may run so on `threads` threads: only when
+  // forceSplitting(Always) forces it (see the .cpp: slower on a 2-core
+  // machine for MNIST training), and then: every layer and connection of one batch >= 2, every
   // connection in Current mode with one delay for every synapse and weights
   // that stay in a core's cache (kSampleSplitWeightBytes), every encoder able
   // to encode a range of samples (steps.encodeSamples).
