@@ -271,6 +271,49 @@ test('a deep network with feedback, skip and self edges equals stepping for ever
   spiking.setSplitting('auto');
 });
 
+// A connection whose weights exceed 2 MiB is added, in calls of 64 steps or
+// more, from a copy packed by columns of 64 outputs (native/runtime/blocks.hpp,
+// kPackFromBytes): 2,100 x 272 floats, walked in chunks of inputs, 260
+// outputs (a partial column), every instruction set, 1 and 2 threads.
+test('a connection added from packed weights equals stepping, on every instruction set and 1 or 2 threads', () => {
+  const batch = 2;
+  const packedNetwork = () => {
+    const net = new spiking.Network();
+    net.addLayer('in', new spiking.Input({ cellsShape: [batch, 2100], dt: 1, alphaT: 1, tauT: 0.5 }), {
+      source: new spiking.PoissonEncoder({ cellsShape: [batch, 2100], rates: 200, dt: 1, seed: 9 }),
+    });
+    const neuron = { cellsShape: [batch, 260], thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 0, tauV: 0.8, tauT: 0.8 };
+    net.addLayer('out', new spiking.LIFNeuron(neuron));
+    const weight = { init: 'uniform' as const, low: -0.03, high: 0.03, seed: 3 };
+    net.connect('in', 'out', new spiking.Linear({ inFeatures: 2100, outFeatures: 260, batchSize: batch, dt: 1, weight }));
+    return net;
+  };
+  spiking.setInstructionSet(ISAS[0]);
+  spiking.setNumThreads(1);
+  const stepped = packedNetwork();
+  let fired = 0;
+  for (let t = 0; t < 66; t++) {
+    stepped.step();
+    fired += stepped.layer('out').spikes.reduce((a, b) => a + b, 0);
+  }
+  const expected = Buffer.from(stepped.saveState());
+  expect(fired).toBeGreaterThan(100);
+  expect(fired).toBeLessThan(66 * batch * 260 * 0.9);
+  setBlockSteps(7); // 66 steps: 9 blocks of 7 and one of 3, all from the packed copy
+  for (const isa of ISAS) {
+    spiking.setInstructionSet(isa);
+    for (const threads of [1, 2]) {
+      spiking.setNumThreads(threads);
+      spiking.setSplitting(threads === 1 ? 'auto' : 'always');
+      const engine = packedNetwork();
+      engine.run(66);
+      expect([isa, threads, Buffer.from(engine.saveState()).equals(expected)]).toEqual([isa, threads, true]);
+    }
+  }
+  setBlockSteps('auto');
+  spiking.setSplitting('auto');
+});
+
 test('setBlockSteps takes 0 (automatic) to 64, and says what it received otherwise', () => {
   const cases: Array<[unknown, string]> = [
     [-1, 'number -1'],

@@ -89,3 +89,28 @@ test('forkJoinProbe has every thread take part, and checks its arguments', () =>
   expect(() => native.forkJoinProbe('3' as unknown as number)).toThrow(/Expected a whole number for calls/);
   expect(() => native.forkJoinProbe(3, -1)).toThrow(/for pauseMicroseconds/);
 });
+
+// A layer fed forward whose weights are too large for a thread of each
+// sample range to read them all (kSampleSplitWeightBytes, 1 MiB: 520 x 528
+// floats are 1.1 MB) adds its arrivals split by outputs, then steps its
+// neurons through the chunk split by samples (blocks.cpp, stepChunk). Last in
+// the file: the garbage of its large networks, collected later, would count
+// as CPU time in the test above.
+test.each([[2, 520], [3, 521]])('batch %i, %i neurons: added by outputs, stepped by samples, equals stepping', (batch, n) => {
+  spiking.setInstructionSet(ISA);
+  spiking.setNumThreads(1);
+  const stepped = network(batch, n);
+  for (let t = 0; t < STEPS; t++) stepped.step();
+  const expected = Buffer.from(stepped.saveState());
+  for (const threads of [2, 3]) {
+    spiking.setNumThreads(threads);
+    spiking.setSplitting('always');
+    for (const block of [0, 7]) {
+      spiking.setBlockSteps(block);
+      const engine = network(batch, n);
+      const counts = engine.run(STEPS).spikeCounts;
+      expect(counts.h2.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect([threads, block, Buffer.from(engine.saveState()).equals(expected)]).toEqual([threads, block, true]);
+    }
+  }
+});

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "dispatch.hpp"
+#include "../kernels/connection.hpp"
 #include "network.hpp"
 #include "runner.hpp"
 #include "split.hpp"
@@ -100,7 +101,7 @@ std::size_t listRows(const std::uint8_t* rows, std::size_t batch, std::size_t in
   return count;
 }
 
-BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps steps)
+BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps steps, std::size_t callSteps)
     : plan_(plan), max_(blockSteps), steps_(steps) {
   const std::size_t layers = plan.layers.size();
   std::vector<std::size_t> target(plan.connections.size(), 0);
@@ -121,6 +122,8 @@ BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps s
     e.forward = pc.from < target[c];
     e.lag = (pc.link.delays ? 0 : pc.link.delay) + (e.forward ? 0 : 1);
     if (pc.link.mode == ConnectionMode::Difference) needsTrace[pc.from] = true;
+    e.packs = e.blocked && callSteps >= kPackFromSteps && pc.link.in >= kernel::kChunkFromInputs &&
+              static_cast<double>(pc.link.in) * static_cast<double>(pc.link.stride) * sizeof(float) > kPackFromBytes;
     if (e.blocked) {
       Connection lists = pc.link;
       lists.batch = max_ * pc.link.batch;
@@ -194,7 +197,33 @@ void BlockRunner::addBlocked(std::size_t c, std::size_t s, std::size_t e, float*
   }
   start[list] = static_cast<std::uint32_t>(count);
   part.result = current + s * pc.link.batch * pc.link.out;
-  runConnectionKernel(part, static_cast<double>(count) * static_cast<double>(pc.link.out));
+  const std::vector<float>& packed = edges_[c].packed;
+  if (packed.empty()) return runConnectionKernel(part, static_cast<double>(count) * static_cast<double>(pc.link.out));
+  if (count == 0) return;
+  // The packed weights: one kernel call per column of kPackWidth outputs, on
+  // that column's own rows (stride kPackWidth); the same adds in the same order.
+  const ConnectionFn step = activeInstructionSet().connection;
+  const std::size_t columns = (part.out + kPackWidth - 1) / kPackWidth;
+  auto column = [&](std::size_t t) {
+    Connection view = part;
+    view.weights = packed.data() + t * part.in * kPackWidth;
+    view.stride = kPackWidth;
+    view.result = part.result + t * kPackWidth;
+    view.oBegin = 0;
+    view.oEnd = std::min(kPackWidth, part.out - t * kPackWidth);
+    step(view);
+  };
+  ThreadPool& pool = ThreadPool::instance();
+  if (!splits(pool.threads(), static_cast<double>(count) * static_cast<double>(pc.link.out), kParallelAdds)) {
+    for (std::size_t t = 0; t < columns; ++t) column(t);
+    return;
+  }
+  // A few ranges of columns per thread (as splitRange), not a task per column.
+  const std::size_t parts = std::min(columns, pool.threads() * 4);
+  auto range = [&](std::size_t i) {
+    for (std::size_t t = columns * i / parts; t < columns * (i + 1) / parts; ++t) column(t);
+  };
+  pool.parallelFor(parts, range);
 }
 
 // Step j of the block of layer k, on its input (encoded now, or the current
@@ -322,6 +351,26 @@ bool BlockRunner::splitChunk(std::size_t k, std::size_t s, std::size_t e, std::s
   return true;
 }
 
+// Neuron layer k through steps [s, e) of the block, its currents for them all
+// added already, in one fork/join instead of one per step (or none: a layer
+// of a few tens of thousands of neurons steps on one thread): each thread
+// takes its own range of samples through the chunk, step by step. Neurons
+// are independent within a step, so any split gives the same bits. Whether
+// it ran the chunk.
+bool BlockRunner::stepChunk(std::size_t k, std::size_t s, std::size_t e) {
+  const PlanLayer& p = plan_.layers[k];
+  ThreadPool& pool = ThreadPool::instance();
+  const double work = static_cast<double>(e - s) * static_cast<double>(p.layer.n);
+  if (p.batch < 2 || !splits(pool.threads(), work, kParallelLayerBlock)) return false;
+  const std::size_t parts = std::min(p.batch, pool.threads());
+  auto part = [&](std::size_t i) {
+    const std::size_t begin = p.batch * i / parts * p.perSample, end = p.batch * (i + 1) / parts * p.perSample;
+    for (std::size_t j = s; j < e; ++j) stepLayer(k, j, true, begin, end);
+  };
+  pool.parallelFor(parts, part);
+  return true;
+}
+
 // Layer k through steps [s, e) of the block: the leading connections whose
 // arrivals are all known add the whole chunk at once; then, step by step,
 // the others add theirs (in connection order) and the layer steps.
@@ -343,6 +392,7 @@ void BlockRunner::runLayer(std::size_t k, std::size_t s, std::size_t e) {
   float* current = current_[k].data();
   std::fill(current + s * n, current + e * n, p.layer.model == Model::Fede ? -0.0f : 0.0f);
   for (std::size_t i = 0; i < lead; ++i) addBlocked(p.incoming[i], s, e, current);
+  if (lead == p.incoming.size() && stepChunk(k, s, e)) return;
   for (std::size_t j = s; j < e; ++j) {
     for (std::size_t i = lead; i < p.incoming.size(); ++i) {
       const std::size_t c = p.incoming[i];
@@ -361,7 +411,29 @@ void BlockRunner::runLayer(std::size_t k, std::size_t s, std::size_t e) {
   }
 }
 
+// The weights of connection c by columns of kPackWidth outputs (the last
+// padded with zeros): column t's rows [in][kPackWidth] one after another.
+void BlockRunner::pack(std::size_t c) {
+  const Connection& L = plan_.connections[c].link;
+  std::vector<float>& packed = edges_[c].packed;
+  const std::size_t columns = (L.out + kPackWidth - 1) / kPackWidth;
+  packed.assign(columns * L.in * kPackWidth, 0.0f);
+  for (std::size_t t = 0; t < columns; ++t) {
+    const std::size_t width = std::min(kPackWidth, L.out - t * kPackWidth);
+    for (std::size_t i = 0; i < L.in; ++i) {
+      std::memcpy(packed.data() + (t * L.in + i) * kPackWidth, L.weights + i * L.stride + t * kPackWidth,
+                  width * sizeof(float));
+    }
+  }
+}
+
 void BlockRunner::run(std::uint64_t t0, std::size_t j0, std::size_t count) {
+  if (!packed_) {
+    packed_ = true;
+    for (std::size_t c = 0; c < edges_.size(); ++c) {
+      if (edges_[c].packs) pack(c);
+    }
+  }
   t0_ = t0;
   j0_ = j0;
   count_ = count;

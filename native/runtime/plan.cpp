@@ -321,7 +321,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
     return (*std::get<2>(*static_cast<All*>(c)))(k, t, b0, b1);
   };
   if (block > 0) {
-    BlockRunner runner(plan, block, calls);
+    BlockRunner runner(plan, block, calls, steps);
     while (j < steps && !(plan.control && loadShared(plan.control) != 0)) {
       const std::size_t count = std::min(block, steps - j);
       runner.run(first + j, j, count);
