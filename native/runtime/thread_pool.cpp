@@ -4,6 +4,9 @@
 #include <cerrno>
 #include <cstdlib>
 
+#if defined(__linux__)
+#include <pthread.h>
+#endif
 #if defined(_MSC_VER)
 #include <intrin.h>
 #elif defined(__x86_64__) || defined(__i386__)
@@ -30,6 +33,15 @@ using Clock = std::chrono::steady_clock;
 // busy second core, bench's fork/join went from 2 us to 200 us, the spin).
 // On an idle core a yield returns at once.
 constexpr unsigned kPollsPerCheck = 64;
+
+// Workers are named "spiking-pool" where the system allows it, so that top,
+// perf and /proc/<pid>/task/*/comm tell them from Node's own threads (the
+// idle-CPU test reads theirs alone).
+void nameWorker() {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), "spiking-pool");
+#endif
+}
 
 std::size_t defaultThreads() {
   const std::size_t asked = parseThreads(std::getenv(kThreadsVariable));  // 0: unset (a bad value stops the load)
@@ -97,7 +109,10 @@ void ThreadPool::setThreads(std::size_t threads) {
   stopWorkers();
   stopping_.store(false);
   for (std::size_t i = 1; i < std::max<std::size_t>(threads, 1); ++i) {
-    workers_.emplace_back([this] { work(); });
+    workers_.emplace_back([this] {
+      nameWorker();
+      work();
+    });
   }
   threads_.store(workers_.size() + 1, std::memory_order_relaxed);
 }
