@@ -5,6 +5,7 @@
 
 #include "blocks.hpp"
 #include "dispatch.hpp"
+#include "network.hpp"
 
 namespace spiking {
 
@@ -87,6 +88,14 @@ void ListedInput::moveRows(std::size_t j, std::size_t b0, std::size_t b1, std::u
     for (std::size_t e = 0, c = count(j - 1, b); e < c; ++e) row[last[e]] = 0;
     const std::uint32_t* now = list(j, b);
     for (std::size_t e = 0, c = count(j, b); e < c; ++e) row[now[e]] = 1;
+  }
+}
+
+void addLayerCounts(const PlanLayer& p, const ListedInput* listed, std::size_t j, std::size_t b0, std::size_t b1) {
+  if (listed) {
+    for (std::size_t b = b0; b < b1; ++b) p.counts[b] += static_cast<double>(listed->count(j, b));
+  } else {
+    countSpikes(p.layer.spikes + b0 * p.perSample, p.perSample, p.counts + b0, b1 - b0);
   }
 }
 

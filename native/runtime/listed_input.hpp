@@ -63,4 +63,9 @@ class ListedInput {
   std::vector<std::uint32_t> count_[2];  // by step parity: [batch]
 };
 
+// Adds samples [b0, b1)'s spikes of step j to layer p's per-sample counts:
+// from the layer's lists when it is stepped by them (`listed`), else by
+// scanning its spike rows. The step loop and its split by samples both count so.
+void addLayerCounts(const PlanLayer& p, const ListedInput* listed, std::size_t j, std::size_t b0, std::size_t b1);
+
 }  // namespace spiking

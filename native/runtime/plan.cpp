@@ -380,14 +380,7 @@ std::size_t runPlan(NetworkPlan& plan, std::uint64_t first, std::size_t steps) {
       const CurrentDrive drive(p, p.current);
       stepLayerParallel(p.layer, drive.drive);
     }
-    for (std::size_t k = 0; k < plan.layers.size(); ++k) {
-      const PlanLayer& p = plan.layers[k];
-      if (listed[k]) {
-        for (std::size_t b = 0; b < p.batch; ++b) p.counts[b] += static_cast<double>(listed[k]->count(j, b));
-      } else {
-        countSpikes(p.layer.spikes, p.perSample, p.counts, p.batch);
-      }
-    }
+    for (std::size_t k = 0; k < plan.layers.size(); ++k) addLayerCounts(plan.layers[k], listed[k].get(), j, 0, plan.layers[k].batch);
     for (const PlanTap& tap : plan.taps) copyTap(plan, tap, j);
     if (plan.hook.afterStep) plan.hook.afterStep(plan.hook.context, plan, t);
     progress(j + 1);

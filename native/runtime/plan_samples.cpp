@@ -103,14 +103,7 @@ void SampleSplitStep::part(std::size_t i, std::uint64_t t, std::size_t j) {
       activeInstructionSet().step(p.layer, drive.drive, begin, end);
     }
   }
-  for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
-    const PlanLayer& p = plan_.layers[k];
-    if (listed_[k]) {
-      for (std::size_t b = b0; b < b1; ++b) p.counts[b] += static_cast<double>(listed_[k]->count(j, b));
-    } else {
-      countSpikes(p.layer.spikes + b0 * p.perSample, p.perSample, p.counts + b0, b1 - b0);
-    }
-  }
+  for (std::size_t k = 0; k < plan_.layers.size(); ++k) addLayerCounts(plan_.layers[k], listed_[k].get(), j, b0, b1);
   for (const PlanTap& tap : plan_.taps) {
     if (tap.variable != TapVariable::SpikeCounts) continue;
     const PlanLayer& p = plan_.layers[tap.layer];
