@@ -45,6 +45,13 @@ struct Connection {
                                                            static_cast<double>(rows), delays != nullptr));
   }
 
+  // Words of `events`: eventCapacity() input indices, as many lags, then
+  // the batch + 1 starts of the samples' lists.
+  std::size_t eventWords() const { return 2 * eventCapacity() + batch + 1; }
+
+  // Bytes of the weight rows (in rows of stride floats).
+  double weightBytes() const { return static_cast<double>(in) * static_cast<double>(stride) * sizeof(float); }
+
   // The spikes of sample b that were sent `lag` steps ago.
   const std::uint8_t* sent(std::size_t lag, std::size_t b) const {
     return ring + ((head + rows - lag) % rows) * batch * in + b * in;

@@ -123,11 +123,11 @@ BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps s
     e.lag = (pc.link.delays ? 0 : pc.link.delay) + (e.forward ? 0 : 1);
     if (pc.link.mode == ConnectionMode::Difference) needsTrace[pc.from] = true;
     e.packs = e.blocked && callSteps >= kPackFromSteps && pc.link.in >= kernel::kChunkFromInputs &&
-              static_cast<double>(pc.link.in) * static_cast<double>(pc.link.stride) * sizeof(float) > kPackFromBytes;
+              pc.link.weightBytes() > kPackFromBytes;
     if (e.blocked) {
       Connection lists = pc.link;
       lists.batch = max_ * pc.link.batch;
-      e.events.reset(new std::uint32_t[2 * lists.eventCapacity() + lists.batch + 1]);
+      e.events.reset(new std::uint32_t[lists.eventWords()]);
     }
     if (pc.from > target[c] && (!e.blocked || e.lag < max_)) {
       for (std::size_t k = target[c]; k < pc.from; ++k) joined[k] = true;
@@ -221,7 +221,7 @@ void BlockRunner::addBlocked(std::size_t c, std::size_t s, std::size_t e, float*
   // A few ranges of columns per thread (as splitRange), not a task per column.
   const std::size_t parts = std::min(columns, pool.threads() * 4);
   auto range = [&](std::size_t i) {
-    for (std::size_t t = columns * i / parts; t < columns * (i + 1) / parts; ++t) column(t);
+    for (std::size_t t = partStart(columns, i, parts); t < partStart(columns, i + 1, parts); ++t) column(t);
   };
   pool.parallelFor(parts, range);
 }
@@ -313,7 +313,7 @@ bool BlockRunner::splitChunk(std::size_t k, std::size_t s, std::size_t e, std::s
     const std::size_t c = p.incoming[i];
     if (i >= lead && !(edges_[c].blocked && plan_.connections[c].from == k)) return false;
     const Connection& L = plan_.connections[c].link;
-    if (static_cast<double>(L.in) * static_cast<double>(L.stride) * sizeof(float) > kSampleSplitWeightBytes) return false;
+    if (!sampleSplitFits(L)) return false;
     work += static_cast<double>(e - s) * static_cast<double>(L.batch) * static_cast<double>(L.in);
   }
   ThreadPool& pool = ThreadPool::instance();
@@ -321,14 +321,9 @@ bool BlockRunner::splitChunk(std::size_t k, std::size_t s, std::size_t e, std::s
   if (p.batch < 2 || !splits(threads, work, kParallelLayerBlock)) return false;
   if (p.input && (!steps_.encodeSamples || !steps_.encodeSamples(steps_.context, k, t0_ + s, 0, 0))) return false;
   const std::size_t parts = std::min(p.batch, threads);
-  // Each part's arrival lists, sized here (a task allocates nothing): the
-  // widest part has ceil(batch / parts) samples.
+  // Each part's arrival lists, sized here.
   std::size_t need = 0;
-  for (std::size_t c : p.incoming) {
-    Connection widest = plan_.connections[c].link;
-    widest.batch = (p.batch + parts - 1) / parts;
-    need = std::max(need, 2 * widest.eventCapacity() + widest.batch + 1);
-  }
+  for (std::size_t c : p.incoming) need = std::max(need, partEventWords(plan_.connections[c].link, p.batch, parts));
   if (events_.size() < parts) events_.resize(parts);
   for (std::size_t i = 0; i < parts; ++i) {
     if (events_[i].size() < need) events_[i].resize(need);
@@ -336,7 +331,7 @@ bool BlockRunner::splitChunk(std::size_t k, std::size_t s, std::size_t e, std::s
   const std::size_t n = p.layer.n;
   const float zero = p.layer.model == Model::Fede ? -0.0f : 0.0f;
   auto part = [&](std::size_t i) {
-    const std::size_t b0 = p.batch * i / parts, b1 = p.batch * (i + 1) / parts;
+    const std::size_t b0 = partStart(p.batch, i, parts), b1 = partStart(p.batch, i + 1, parts);
     const std::size_t begin = b0 * p.perSample, end = b1 * p.perSample;
     float* current = current_[k].data();
     for (std::size_t j = s; j < e; ++j) {
@@ -364,7 +359,7 @@ bool BlockRunner::stepChunk(std::size_t k, std::size_t s, std::size_t e) {
   if (p.batch < 2 || !splits(pool.threads(), work, kParallelLayerBlock)) return false;
   const std::size_t parts = std::min(p.batch, pool.threads());
   auto part = [&](std::size_t i) {
-    const std::size_t begin = p.batch * i / parts * p.perSample, end = p.batch * (i + 1) / parts * p.perSample;
+    const std::size_t begin = partStart(p.batch, i, parts) * p.perSample, end = partStart(p.batch, i + 1, parts) * p.perSample;
     for (std::size_t j = s; j < e; ++j) stepLayer(k, j, true, begin, end);
   };
   pool.parallelFor(parts, part);

@@ -26,7 +26,7 @@ bool SampleSplitStep::suits(const NetworkPlan& plan, const BlockSteps& steps, st
     const Connection& L = c.link;
     if (L.mode != ConnectionMode::Current || L.delays || L.batch != batch) return false;
     if (L.in != plan.layers[c.from].perSample) return false;
-    if (static_cast<double>(L.in) * static_cast<double>(L.stride) * sizeof(float) > kSampleSplitWeightBytes) return false;
+    if (!sampleSplitFits(L)) return false;
     work += static_cast<double>(L.batch) * static_cast<double>(L.in);
   }
   // Only when forced (setSplitting('always')): measured on the 2-core
@@ -43,20 +43,15 @@ SampleSplitStep::SampleSplitStep(NetworkPlan& plan, BlockSteps steps, std::size_
                                  const std::vector<std::unique_ptr<ListedInput>>& listed,
                                  const std::vector<const ListedInput*>& given)
     : plan_(plan), steps_(steps), listed_(listed), given_(given), batch_(plan.layers[0].batch), parts_(std::min(plan.layers[0].batch, threads)) {
-  // The widest part has ceil(batch / parts) samples.
   std::size_t need = 0;
-  for (const PlanConnection& c : plan.connections) {
-    Connection widest = c.link;
-    widest.batch = (batch_ + parts_ - 1) / parts_;
-    need = std::max(need, 2 * widest.eventCapacity() + widest.batch + 1);
-  }
+  for (const PlanConnection& c : plan.connections) need = std::max(need, partEventWords(c.link, batch_, parts_));
   events_.assign(parts_, std::vector<std::uint32_t>(need));
   counts_.assign(plan.connections.size() * parts_, 0);
 }
 
 // Samples [b0, b1) of step t through every layer, on this thread.
 void SampleSplitStep::part(std::size_t i, std::uint64_t t, std::size_t j) {
-  const std::size_t b0 = batch_ * i / parts_, b1 = batch_ * (i + 1) / parts_;
+  const std::size_t b0 = partStart(batch_, i, parts_), b1 = partStart(batch_, i + 1, parts_);
   for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
     const PlanLayer& p = plan_.layers[k];
     const std::size_t begin = b0 * p.perSample, end = b1 * p.perSample;
@@ -121,7 +116,7 @@ void SampleSplitStep::gatherLists(std::size_t c) {
   std::uint32_t* starts = L.eventStarts();
   std::size_t at = 0;
   for (std::size_t i = 0; i < parts_; ++i) {
-    const std::size_t b0 = batch_ * i / parts_, b1 = batch_ * (i + 1) / parts_;
+    const std::size_t b0 = partStart(batch_, i, parts_), b1 = partStart(batch_, i + 1, parts_);
     const std::size_t count = counts_[c * parts_ + i];
     for (std::size_t b = b0; b < b1; ++b) starts[b] += static_cast<std::uint32_t>(at);
     if (at != b0 * L.in) std::memmove(index + at, index + b0 * L.in, count * sizeof(std::uint32_t));

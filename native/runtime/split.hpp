@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "thread_pool.hpp"
+#include "../abi/connection_view.hpp"
 
 namespace spiking {
 
@@ -49,6 +50,22 @@ constexpr double kParallelLayerBlock = 1 << 15;
 // (4 MB of weights) the sample split ran at 5.5 k steps/s, the output split
 // at 6.6-6.9 k.
 constexpr double kSampleSplitWeightBytes = 1 << 20;
+// Whether a thread of a split by samples may read every weight row its
+// samples' spikes select (the weights fit kSampleSplitWeightBytes).
+inline bool sampleSplitFits(const Connection& link) { return link.weightBytes() <= kSampleSplitWeightBytes; }
+
+// Part i of `count` items (samples, columns) split in `parts`: the items
+// [partStart(count, i, parts), partStart(count, i + 1, parts)), as even as it goes.
+inline std::size_t partStart(std::size_t count, std::size_t i, std::size_t parts) { return count * i / parts; }
+
+// Words of arrival lists (Connection::eventWords) that any one part of
+// link's batch (`batch` samples) split in `parts` needs: its widest part's,
+// ceil(batch / parts) samples. Sized before the split: a task allocates nothing.
+inline std::size_t partEventWords(Connection link, std::size_t batch, std::size_t parts) {
+  link.batch = (batch + parts - 1) / parts;
+  return link.eventWords();
+}
+
 // Chunks are whole multiples of this many items, so every chunk but the last
 // is whole vectors (no tail) at every vector width.
 constexpr std::size_t kChunkItems = 64;
