@@ -81,11 +81,12 @@ describe.each(instructionSets())('Linear under %s', (isa) => {
     }
   });
 
-  // kernels/connection.hpp's overOutputs: whole tiles of 4 vectors, one tile of the 1-3 whole vectors left (the
-  // partial vector merged into it for this kernel), the partial vector: every class at widths 4, 8 and 16.
-  test('every output count from 1 to 129: whole tiles, the vectors left, the partial vector', () => {
+  // kernels/connection.hpp's overOutputs: whole tiles of 8 vectors, one tile of the 1-7 whole vectors left (the
+  // partial vector merged into it for this kernel), the partial vector: every class at widths 4, 8 and 16
+  // (two whole tiles and all that can follow them at 16 lanes: 2 * 128 + 127).
+  test('every output count from 1 to 383: whole tiles, the vectors left, the partial vector', () => {
     const random = rng(4099);
-    for (let outF = 1; outF <= 129; outF++) {
+    for (let outF = 1; outF <= 383; outF++) {
       const s: Shape = { batch: 2, inF: 9, outF };
       const W = wideWeights(s.outF * s.inF, random);
       const link = new Linear({ inFeatures: s.inF, outFeatures: s.outF, batchSize: s.batch, dt: 1, weight: { init: 'values', values: W } });
