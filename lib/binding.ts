@@ -83,6 +83,10 @@ export interface NativeBinding {
   trafficFloor(x: Float32Array, spikes: Uint8Array): void;
   /** The thread pool's fork/join: the median of `calls` parallelFor calls of one trivial task per thread, each after a sleep of pauseMicroseconds (default 0). */
   forkJoinProbe(calls: number, pauseMicroseconds?: number): { medianMicros: number; workerShare: number };
+  /** The core's peak float32 add rate, registers only: does `rounds` rounds of vector adds and returns the float adds done (the caller times it). */
+  addPeakProbe(rounds: number): number;
+  /** Bytes from the last 64-byte boundary to the buffer's data (tests: where weight rows start against the cache lines). */
+  bufferOffset64(buffer: ArrayBuffer): number;
   layerLayout: LayerLayout;
   // Connections, the generator, the encoder (connections.cpp)
   connectionStep(slab: ArrayBuffer, pre: Uint8Array, result: Float32Array, mode: number, traceIn?: Float32Array): void;
@@ -146,7 +150,7 @@ export interface NativeBinding {
 }
 
 /** native/abi/layer_layout.hpp's kAddonApi for the sources this lib/ was written against. */
-const ADDON_API = 6;
+const ADDON_API = 7;
 
 /** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
 export function packageRoot(): string {

@@ -28,6 +28,13 @@
 // size, the fraction of that limit a one-thread run reaches: one add per
 // arriving spike per output, times steps per second, over the limit.
 //
+// Above both sits the core's own ceiling: float32 vector adds from
+// registers, with no loads at all (native.addPeakProbe). Per size it prints
+// the most x PyTorch that ceiling allows (every add at that rate on every
+// thread, nothing else done: the adds alone must take at least that long,
+// whatever the kernel), and the share of it PyTorch's own multiply-adds
+// reach (batch x size x size per matrix per step: its dense matmuls).
+//
 //   npm run bench:network                      # sizes 250, 1000, 2500, both variants
 //   npm run bench:network -- --sizes 500,4000 --steps 200 --threads 1 --json out.json
 //   npm run bench:network -- --variants recurrent
@@ -172,6 +179,14 @@ function kernelRates() {
   for (let i = 0; i < bits.length; i += 10) bits[i] = 1;
   const traceUpdates = (calls * runSteps * cells) / timed(() => { for (let c = 0; c < calls; c++) input.run(bits, { steps: runSteps }); });
   return { drawsPerSecond: draws, lifUpdatesPerSecond: lifUpdates, traceUpdatesPerSecond: traceUpdates };
+}
+
+/** Float32 adds per second of one core from registers only (no loads): the ceiling of any add kernel. */
+function corePeak() {
+  const rounds = 1e7;
+  let adds = 0;
+  const seconds = timed(() => { adds = native.addPeakProbe(rounds); }, 7);
+  return adds / seconds;
 }
 
 /**
@@ -395,14 +410,19 @@ async function forkJoin() {
 }
 
 // The one-thread rates of the roofline (roofline() reads them), measured first in main.
-let limit, rates;
+let limit, rates, peak;
 
 async function main() {
   const forkJoinRows = await forkJoin();
   limit = arithmeticLimit();
+  peak = corePeak();
   rates = kernelRates();
   const dramBytesPerSecond = streamRate(512e6, 1);
   console.log(`one-thread arithmetic limit (connection kernel, cache-hot rows): ${(limit / 1e9).toFixed(2)} G adds/s (the add-only limit)`);
+  console.log(
+    `the core's float32 add peak (${spiking.instructionSet()} vector adds from registers, no loads): ${(peak / 1e9).toFixed(2)} G adds/s per thread; ` +
+      `the connection kernel reaches ${((100 * limit) / peak).toFixed(0)}% of it`,
+  );
   console.log(
     `roofline rates, one thread, cache-hot: ${(rates.drawsPerSecond / 1e9).toFixed(2)} G Poisson draws/s, ` +
       `${(rates.lifUpdatesPerSecond / 1e9).toFixed(2)} G LIF updates/s, ${(rates.traceUpdatesPerSecond / 1e9).toFixed(2)} G Input trace updates/s; ` +
@@ -416,7 +436,7 @@ async function main() {
     if (python.exe) header.push(`torch steps/s (${threads}t)`, 'x torch', 'x torch (CPU time)');
     if (brian.exe) header.push('brian2 1-sample steps/s', `brian2 steps/s (batch ${batch})`, 'x brian2');
     header.push(`limit steps/s (${threads}t)`, 'bound', '% of limit');
-    if (python.exe) header.push('best x torch');
+    if (python.exe) header.push('best x torch', 'peak x torch', 'torch % of peak');
     header.push('steps/s (1t)', 'M adds/step', '1t % of limit', '1t % of add-only');
     const widths = header.map((h) => Math.max(h.length, 8));
     const print = (row) => console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
@@ -445,6 +465,10 @@ async function main() {
         limit: roof,
         oneThreadLimit: roofOne,
         bestTimesTorch: torch ? roof.stepsPerSecond / torch.stepsPerSecond : null,
+        // Every add at the core's peak on every thread, nothing else: the most x PyTorch any add kernel allows.
+        peakTimesTorch: torch ? (peak * threads) / ours.addsPerStep / torch.stepsPerSecond : null,
+        // PyTorch's dense multiply-adds (batch x size x size per matrix per step) over the same peak.
+        torchPeakFraction: torch ? (batch * size * size * (recurrent ? 2 : 1) * torch.stepsPerSecond) / (peak * threads) : null,
         torch,
         brian2,
         timesTorch: torch ? ours.stepsPerSecond / torch.stepsPerSecond : null,
@@ -458,7 +482,13 @@ async function main() {
           ? [`${brian2.stepsPerSecondOneSample.toFixed(0)} (${brian2.codegen})`, brian2.stepsPerSecond.toFixed(1), (ours.stepsPerSecond / brian2.stepsPerSecond).toFixed(0) + 'x']
           : []),
         roof.stepsPerSecond.toFixed(0), roof.bound, (100 * roofFraction).toFixed(0) + '%',
-        ...(torch ? [(roof.stepsPerSecond / torch.stepsPerSecond).toFixed(1) + 'x'] : []),
+        ...(torch
+          ? [
+              (roof.stepsPerSecond / torch.stepsPerSecond).toFixed(1) + 'x',
+              ((peak * threads) / ours.addsPerStep / torch.stepsPerSecond).toFixed(1) + 'x',
+              ((100 * batch * size * size * (recurrent ? 2 : 1) * torch.stepsPerSecond) / (peak * threads)).toFixed(0) + '%',
+            ]
+          : []),
         single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * roofOneFraction).toFixed(0) + '%', (100 * fraction).toFixed(0) + '%',
       ]);
     }
@@ -472,7 +502,7 @@ async function main() {
     const meta = {
       rate, dt, instructionSet: spiking.instructionSet(), threads, variants,
       python: python.path ?? null, torchVersion: python.version ?? null,
-      brianPython: brian.path ?? null, brian2Version: brian.version ?? null, limitAddsPerSecond: limit, forkJoin: forkJoinRows,
+      brianPython: brian.path ?? null, brian2Version: brian.version ?? null, limitAddsPerSecond: limit, corePeakAddsPerSecond: peak, forkJoin: forkJoinRows,
       roofline: { ...rates, addsPerSecond: limit, dramBytesPerSecond },
     };
     // The feed-forward rows stay in results; the recurrent variant's, in the same form, under recurrent.

@@ -120,6 +120,24 @@ Napi::Value TrafficFloor(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// addPeakProbe(rounds) -> float adds done: the core's peak add rate with
+// the active instruction set, registers only (kernels/add_peak.hpp); the
+// caller times it. The benchmark's arithmetic ceiling.
+Napi::Value AddPeakProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::size_t rounds = wholeCount(env, info[0], "rounds", 1e9);
+  return Napi::Number::New(env, activeInstructionSet().addPeak(rounds));
+}
+
+// bufferOffset64(buffer) -> bytes from the last 64-byte boundary to the
+// buffer's data: where a slab's weight rows start against the cache lines
+// (tests: kernels/connection.hpp lays its tiles from that boundary).
+Napi::Value BufferOffset64(const Napi::CallbackInfo& info) {
+  if (!info[0].IsArrayBuffer()) fail(info.Env(), "Expected an ArrayBuffer for buffer", true);
+  const auto at = reinterpret_cast<std::uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data());
+  return Napi::Number::New(info.Env(), static_cast<double>(at % 64));
+}
+
 // forkJoinProbe(calls, pauseMicroseconds?) -> { medianMicros, workerShare }:
 // the pool's fork/join cost (runtime/fork_join_probe.hpp), the benchmark's.
 Napi::Value ForkJoinProbe(const Napi::CallbackInfo& info) {
@@ -168,6 +186,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"streamProbe", StreamProbe},
       {"trafficFloor", TrafficFloor},
       {"forkJoinProbe", ForkJoinProbe},
+      {"addPeakProbe", AddPeakProbe},
+      {"bufferOffset64", BufferOffset64},
       {"instructionSets", InstructionSets},
       {"instructionSet", ActiveInstructionSet},
       {"setInstructionSet", SelectInstructionSet}

@@ -8,6 +8,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
+#include "../kernels/add_peak.hpp"
 #include "../kernels/arrivals.hpp"
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
@@ -22,6 +23,7 @@ template void spiking::streamLayer<xsimd::avx512bw>(const Layer&, const float*, 
 template void spiking::connectionStep<xsimd::avx512bw>(const Connection&);
 template void spiking::bernoulliStep<xsimd::avx512bw>(const BernoulliCall&);
 template std::size_t spiking::scanSpikes<xsimd::avx512bw>(const std::uint8_t*, std::size_t, std::uint32_t*, std::size_t);
+template double spiking::addPeak<xsimd::avx512bw>(std::size_t);
 template void spiking::mstdpetUpdate<xsimd::avx512bw>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::avx512bw>(const MstdpetCall&);
 template void spiking::pairStdp<xsimd::avx512bw>(const PairCall&);

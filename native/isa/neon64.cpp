@@ -1,4 +1,5 @@
 // NEON on AArch64: compiled with that instruction set's flags only (see CMakeLists.txt).
+#include "../kernels/add_peak.hpp"
 #include "../kernels/arrivals.hpp"
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
@@ -13,6 +14,7 @@ template void spiking::streamLayer<xsimd::neon64>(const Layer&, const float*, st
 template void spiking::connectionStep<xsimd::neon64>(const Connection&);
 template void spiking::bernoulliStep<xsimd::neon64>(const BernoulliCall&);
 template std::size_t spiking::scanSpikes<xsimd::neon64>(const std::uint8_t*, std::size_t, std::uint32_t*, std::size_t);
+template double spiking::addPeak<xsimd::neon64>(std::size_t);
 template void spiking::mstdpetUpdate<xsimd::neon64>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::neon64>(const MstdpetCall&);
 template void spiking::pairStdp<xsimd::neon64>(const PairCall&);

@@ -1,4 +1,5 @@
 // SSE2, the x86-64 baseline: compiled with that instruction set's flags only (see CMakeLists.txt).
+#include "../kernels/add_peak.hpp"
 #include "../kernels/arrivals.hpp"
 #include "../kernels/connection.hpp"
 #include "../kernels/encode.hpp"
@@ -13,6 +14,7 @@ template void spiking::streamLayer<xsimd::sse2>(const Layer&, const float*, std:
 template void spiking::connectionStep<xsimd::sse2>(const Connection&);
 template void spiking::bernoulliStep<xsimd::sse2>(const BernoulliCall&);
 template std::size_t spiking::scanSpikes<xsimd::sse2>(const std::uint8_t*, std::size_t, std::uint32_t*, std::size_t);
+template double spiking::addPeak<xsimd::sse2>(std::size_t);
 template void spiking::mstdpetUpdate<xsimd::sse2>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::sse2>(const MstdpetCall&);
 template void spiking::pairStdp<xsimd::sse2>(const PairCall&);

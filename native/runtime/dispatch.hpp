@@ -20,8 +20,14 @@ void stepLayer(const Layer& layer, const Drive& drive, std::size_t begin, std::s
 template <class Arch>
 void streamLayer(const Layer& layer, const float* x, std::size_t begin, std::size_t end);
 
+// The core's peak rate of float32 vector adds, registers only (benchmarks):
+// `rounds` rounds of adds; returns the float adds done (add_peak.hpp).
+template <class Arch>
+double addPeak(std::size_t rounds);
+
 using StepFn = void (*)(const Layer&, const Drive&, std::size_t, std::size_t);
 using StreamFn = void (*)(const Layer&, const float*, std::size_t, std::size_t);
+using AddPeakFn = double (*)(std::size_t);
 
 // One step of a Linear connection (connection.hpp). Never allocates, never throws.
 template <class Arch>
@@ -50,6 +56,7 @@ struct InstructionSet {
   ConnectionFn connection;
   BernoulliFn bernoulli;
   ScanFn scan;
+  AddPeakFn addPeak;
 };
 
 // Learning rules (kernels/learning/), over a call's presynaptic rows.
