@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { FedeNeuron, instructionSets, LIFNeuron, Linear, numThreads, setInstructionSet, setNumThreads, writeNpy } from '../lib';
+import { FedeNeuron, instructionSets, LIFNeuron, Linear, numThreads, setInstructionSet, setNumThreads, setSplitting, writeNpy } from '../lib';
+import { native } from '../lib/binding';
 import { rng } from './helpers';
 
 const f32 = Math.fround;
@@ -99,6 +100,48 @@ describe.each(instructionSets())('Linear under %s', (isa) => {
         sameBits(got, want, `${outF} outputs, step ${t}`);
       });
     }
+  });
+
+  // kernels/connection.hpp lays its tiles from the 64-byte boundary before the weight rows (alignedLead), and
+  // runtime/network.cpp splits the outputs on those boundaries: the first tile starts 0-15 lanes early, loads its
+  // row's neighbours (the slab's header, before row 0) into lanes it throws away. Every offset of the rows from a
+  // boundary (the allocator's choice: it is read, not set), output counts around the tile and vector sizes, whole
+  // and split across 3 threads.
+  test('the tiles laid from a 64-byte boundary: weights at each offset from one, 1 and 3 threads', () => {
+    const random = rng(6151);
+    const seen = new Set<number>();
+    const hold: ArrayBuffer[] = []; // moves the allocator on, so the next slab lands elsewhere
+    const outCounts = [1, 3, 12, 13, 16, 17, 31, 64, 116, 127, 128, 129, 140, 257, 300];
+    const initialThreads = numThreads();
+    try {
+      for (let tries = 0; tries < 400 && seen.size < 4 * outCounts.length; tries++) {
+        hold.push(new ArrayBuffer(16 * ((tries % 5) + 1)));
+        const outF = outCounts[tries % outCounts.length];
+        const s: Shape = { batch: 3, inF: 11, outF };
+        const W = wideWeights(s.outF * s.inF, random);
+        const link = new Linear({ inFeatures: s.inF, outFeatures: s.outF, batchSize: s.batch, dt: 1, weight: { init: 'values', values: W } });
+        const offset = native.bufferOffset64(link.buffer);
+        if (seen.has(offset * 1000 + outF)) continue;
+        seen.add(offset * 1000 + outF);
+        const trains = spikeTrains(4, s.batch * s.inF, 0.5, random);
+        trains.forEach((pre, t) => {
+          const start = new Float32Array(s.batch * s.outF).map(() => random() - 0.5);
+          const want = Float32Array.from(start);
+          referenceCurrent(W, () => 0, trains, t, s, want);
+          for (const [threads, mode] of [[1, 'auto'], [3, 'always']] as const) {
+            setNumThreads(threads);
+            setSplitting(mode);
+            const got = Float32Array.from(start);
+            link.current(pre, got);
+            sameBits(got, want, `${outF} outputs, weights ${offset} bytes past a line, ${threads} threads, step ${t}`);
+          }
+        });
+      }
+    } finally {
+      setNumThreads(initialThreads);
+      setSplitting('auto');
+    }
+    expect(seen.size).toBe(4 * outCounts.length);
   });
 
   test.each(shapes)('per-synapse delays reach each synapse at its own lag (%o)', (s) => {

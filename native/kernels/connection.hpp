@@ -20,6 +20,7 @@
 // delays[i][o] steps ago. Arithmetic follows the build's -ffp-contract=off.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -30,28 +31,32 @@
 namespace spiking {
 namespace kernel {
 
-// K vectors of outputs from o0: acc += the arriving weights, event by event.
+// K vectors of outputs: acc += the arriving weights, event by event. The
+// vectors start `lead` lanes before output o0 (lanes of other outputs, added
+// and thrown away by the caller: aligned loads, see alignedLead).
 template <class A, std::size_t K>
-inline void accumulateTile(const Connection& L, float* dst, std::size_t o0, const std::uint32_t* index,
-                           const std::uint32_t* lag, std::size_t events) {
+inline void accumulateTile(const Connection& L, float* dst, std::size_t o0, std::size_t lead,
+                           const std::uint32_t* index, const std::uint32_t* lag, std::size_t events) {
   using B = Batch<A>;
   constexpr std::size_t W = B::size;
   B acc[K];
   for (std::size_t k = 0; k < K; ++k) acc[k] = B::load_unaligned(dst + k * W);
+  const float* weights = L.weights + o0 - lead;
   if (!L.delays) {
     constexpr std::size_t kAhead = 8;  // rows are picked by the spikes: fetch them ahead
     for (std::size_t e = 0; e < events; ++e) {
       if (e + kAhead < events) {
-        const float* next = L.weights + index[e + kAhead] * L.stride + o0;
+        const float* next = weights + index[e + kAhead] * L.stride;
         for (std::size_t k = 0; k < K * W; k += 16) prefetch(next + k);
       }
-      const float* w = L.weights + index[e] * L.stride + o0;
+      const float* w = weights + index[e] * L.stride;
       for (std::size_t k = 0; k < K; ++k) acc[k] = acc[k] + B::load_unaligned(w + k * W);
     }
   } else {
+    const float* delays = L.delays + o0 - lead;
     for (std::size_t e = 0; e < events; ++e) {
-      const float* w = L.weights + index[e] * L.stride + o0;
-      const float* d = L.delays + index[e] * L.stride + o0;
+      const float* w = weights + index[e] * L.stride;
+      const float* d = delays + index[e] * L.stride;
       const B arrived(static_cast<float>(lag[e]));
       for (std::size_t k = 0; k < K; ++k) {
         acc[k] = xsimd::select(B::load_unaligned(d + k * W) == arrived,
@@ -91,6 +96,29 @@ inline void differenceTile(const Connection& L, std::size_t b, float* dst, std::
   for (std::size_t k = 0; k < K; ++k) acc[k].store_unaligned(dst + k * W);
 }
 
+// Calls f(std::integral_constant<std::size_t, K>) for a runtime K of 1 to 8
+// (a tile's vector count as a compile-time size).
+template <class F>
+inline void withVectors(std::size_t k, F f) {
+  switch (k) {
+    case 8: return f(std::integral_constant<std::size_t, 8>{});
+    case 7: return f(std::integral_constant<std::size_t, 7>{});
+    case 6: return f(std::integral_constant<std::size_t, 6>{});
+    case 5: return f(std::integral_constant<std::size_t, 5>{});
+    case 4: return f(std::integral_constant<std::size_t, 4>{});
+    case 3: return f(std::integral_constant<std::size_t, 3>{});
+    case 2: return f(std::integral_constant<std::size_t, 2>{});
+    case 1: return f(std::integral_constant<std::size_t, 1>{});
+    default: return;
+  }
+}
+
+// Vectors per tile: each arriving row's loads feed 8 independent running
+// sums, twice as many as the 4 an add's latency allowed to overlap before
+// (bench:network, one thread: 2-8% more steps per second at 250 and 1,000
+// neurons, the same at 2,500; 15:23 UTC 2026-12-04, interleaved runs).
+constexpr std::size_t kTile = 8;
+
 // Splits the outputs [begin, end) into whole tiles of kTile vectors, then
 // one tile of the 1 to kTile - 1 whole vectors left, then a last partial
 // vector; calls tile(K, o0, count) for each, where K is the tile's vector
@@ -98,48 +126,63 @@ inline void differenceTile(const Connection& L, std::size_t b, float* dst, std::
 // vector, which only the layer's end has). The whole vectors left go as one
 // tile, not one by one: a pass over the arrivals costs about the same for 1
 // vector as for 4 (at 250 outputs and 16 lanes, 3 single-vector passes took
-// 15% of a one-thread step). With Merge, the partial vector joins the
-// tile of whole vectors before it (count < K * W for that tile then).
-// Tiles of 8 vectors: each arriving row's loads feed 8 independent running
-// sums, twice as many as the 4 an add's latency allowed to overlap before
-// (bench:network, one thread: 2-8% more steps per second at 250 and 1,000
-// neurons, the same at 2,500; 15:23 UTC 2026-12-04, interleaved runs).
-template <class A, bool Merge = false, class Tile>
+// 15% of a one-thread step).
+template <class A, class Tile>
 inline void overOutputs(std::size_t begin, std::size_t end, Tile tile) {
   constexpr std::size_t W = Batch<A>::size;
-  constexpr std::size_t kTile = 8;
-  static_assert(kTile == 8, "the tiles of the vectors left are written out below");
   std::size_t o = begin;
   for (; o + kTile * W <= end; o += kTile * W) tile(std::integral_constant<std::size_t, kTile>{}, o, kTile * W);
-  const std::size_t left = Merge ? end - o : (end - o) / W * W;
-  switch ((left + W - 1) / W) {
-    case 8: tile(std::integral_constant<std::size_t, 8>{}, o, left); break;
-    case 7: tile(std::integral_constant<std::size_t, 7>{}, o, left); break;
-    case 6: tile(std::integral_constant<std::size_t, 6>{}, o, left); break;
-    case 5: tile(std::integral_constant<std::size_t, 5>{}, o, left); break;
-    case 4: tile(std::integral_constant<std::size_t, 4>{}, o, left); break;
-    case 3: tile(std::integral_constant<std::size_t, 3>{}, o, left); break;
-    case 2: tile(std::integral_constant<std::size_t, 2>{}, o, left); break;
-    case 1: tile(std::integral_constant<std::size_t, 1>{}, o, left); break;
-    default: break;
-  }
+  const std::size_t left = (end - o) / W * W;
+  withVectors((left + W - 1) / W, [&](auto k) { tile(k, o, left); });
   o += left;
   if (o < end) tile(std::integral_constant<std::size_t, 1>{}, o, end - o);
 }
 
-// Runs body, a tile of K vectors, on `count` floats at row: in place for
-// whole vectors; a partial vector works on a zero-padded copy, so no second,
-// scalar version exists. Only a single-vector tile is ever partial
-// (overOutputs), but the copy holds K vectors: the compiler sees every
+// The lanes before output `begin` in its vector when the vectors are laid
+// from an aligned weight address: every row of `weights` starts at the same
+// offset from a vector boundary (rows are a multiple of kConnectionPad floats
+// apart), so loading a vector from there never splits a cache line. Weights
+// a JavaScript ArrayBuffer holds start 16 bytes past a 64-byte boundary
+// (glibc's allocator), so without this every AVX-512 load of a row touched
+// two lines. The lanes before the first output read the row's neighbours
+// (the slab's header before row 0), always memory of the same buffer.
+template <class A>
+inline std::size_t alignedLead(const float* weights, std::size_t begin) {
+  constexpr std::size_t W = Batch<A>::size;
+  return (reinterpret_cast<std::uintptr_t>(weights) / sizeof(float) + begin) % W;
+}
+
+// Walks [begin, end) in tiles on the grid of vectors that starts `lead`
+// lanes before begin: whole tiles of kTile vectors, then one tile of the
+// vectors left (the last of them partial when the layer's end is not on the
+// grid); calls tile(K, o0, count, lead) for each, with the first tile's lead
+// and 0 after it.
+template <class A, class Tile>
+inline void overAlignedOutputs(std::size_t begin, std::size_t end, std::size_t lead, Tile tile) {
+  constexpr std::size_t W = Batch<A>::size;
+  std::size_t o = begin;
+  while (o < end) {
+    const std::size_t lanes = lead + (end - o);
+    if (lanes < kTile * W) return withVectors((lanes + W - 1) / W, [&](auto k) { tile(k, o, end - o, lead); });
+    tile(std::integral_constant<std::size_t, kTile>{}, o, kTile * W - lead, lead);
+    o += kTile * W - lead;
+    lead = 0;
+  }
+}
+
+// Runs body, a tile of K vectors, on `count` floats at row, which start
+// `lead` lanes into the tile's first vector (lead + count <= K * W): in place
+// for whole vectors; otherwise on a zero-padded copy, so no second, scalar
+// version exists. The copy holds K vectors: the compiler sees every
 // instantiation's loads within it (GCC's -Warray-bounds in the ASan build).
 template <class A, std::size_t K, class Body>
-inline void withRow(float* row, std::size_t count, Body body) {
+inline void withRow(float* row, std::size_t count, Body body, std::size_t lead = 0) {
   constexpr std::size_t W = Batch<A>::size;
-  if (count % W == 0) return body(row);
+  if (lead == 0 && count % W == 0) return body(row);
   alignas(64) float padded[K * W] = {};
-  std::memcpy(padded, row, count * sizeof(float));
+  std::memcpy(padded + lead, row, count * sizeof(float));
   body(padded);
-  std::memcpy(row, padded, count * sizeof(float));
+  std::memcpy(row, padded + lead, count * sizeof(float));
 }
 
 // The arrivals listed by input (Connection::gathered): for K vectors of
@@ -193,16 +236,16 @@ constexpr std::size_t kChunkFromInputs = 2048;
 // come in increasing input order, each rounded to float32 and the running
 // sum kept in `result` between chunks, so the bits are those of one pass.
 template <class A, std::size_t K>
-inline void currentTile(const Connection& L, std::size_t o0, std::size_t count, std::uint32_t* cursor) {
+inline void currentTile(const Connection& L, std::size_t o0, std::size_t count, std::size_t lead, std::uint32_t* cursor) {
   constexpr std::size_t W = Batch<A>::size;
   constexpr std::size_t kRows = kChunkBytes / (K * W * sizeof(float));
   const std::uint32_t* start = L.eventStarts();
   const std::uint32_t* index = L.eventIndex();
   const std::uint32_t* lag = L.eventLag();
   auto add = [&](std::size_t b, std::uint32_t e0, std::uint32_t e1) {
-    withRow<A, K>(L.result + b * L.out + o0, count, [&](float* dst) {
-      accumulateTile<A, K>(L, dst, o0, index + e0, lag + e0, e1 - e0);
-    });
+    withRow<A, K>(
+        L.result + b * L.out + o0, count,
+        [&](float* dst) { accumulateTile<A, K>(L, dst, o0, lead, index + e0, lag + e0, e1 - e0); }, lead);
   };
   if (L.delays || L.in < kChunkFromInputs || L.in <= kRows) {
     for (std::size_t b = 0; b < L.batch; ++b) {
@@ -245,8 +288,9 @@ inline void connectionCurrent(const Connection& L) {
   // Each list's place in the chunks (a thread's own scratch; kept between calls).
   thread_local std::vector<std::uint32_t> cursor;
   if (cursor.size() < L.batch) cursor.resize(L.batch);
-  overOutputs<A, true>(L.oBegin, L.oEnd, [&](auto k, std::size_t o0, std::size_t count) {
-    currentTile<A, decltype(k)::value>(L, o0, count, cursor.data());
+  const std::size_t lead = L.delays ? 0 : alignedLead<A>(L.weights, L.oBegin);
+  overAlignedOutputs<A>(L.oBegin, L.oEnd, lead, [&](auto k, std::size_t o0, std::size_t count, std::size_t first) {
+    currentTile<A, decltype(k)::value>(L, o0, count, first, cursor.data());
   });
 }
 

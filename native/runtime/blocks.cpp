@@ -206,7 +206,7 @@ void BlockRunner::addBlocked(std::size_t c, std::size_t s, std::size_t e, float*
   const std::size_t columns = (part.out + kPackWidth - 1) / kPackWidth;
   auto column = [&](std::size_t t) {
     Connection view = part;
-    view.weights = packed.data() + t * part.in * kPackWidth;
+    view.weights = edges_[c].packedAt + t * part.in * kPackWidth;
     view.stride = kPackWidth;
     view.result = part.result + t * kPackWidth;
     view.oBegin = 0;
@@ -412,11 +412,15 @@ void BlockRunner::pack(std::size_t c) {
   const Connection& L = plan_.connections[c].link;
   std::vector<float>& packed = edges_[c].packed;
   const std::size_t columns = (L.out + kPackWidth - 1) / kPackWidth;
-  packed.assign(columns * L.in * kPackWidth, 0.0f);
+  constexpr std::size_t kLine = 64 / sizeof(float);
+  packed.assign(columns * L.in * kPackWidth + kLine, 0.0f);
+  float* at = packed.data();
+  while (reinterpret_cast<std::uintptr_t>(at) % 64 != 0) ++at;
+  edges_[c].packedAt = at;
   for (std::size_t t = 0; t < columns; ++t) {
     const std::size_t width = std::min(kPackWidth, L.out - t * kPackWidth);
     for (std::size_t i = 0; i < L.in; ++i) {
-      std::memcpy(packed.data() + (t * L.in + i) * kPackWidth, L.weights + i * L.stride + t * kPackWidth,
+      std::memcpy(at + (t * L.in + i) * kPackWidth, L.weights + i * L.stride + t * kPackWidth,
                   width * sizeof(float));
     }
   }

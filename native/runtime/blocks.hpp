@@ -123,7 +123,8 @@ class BlockRunner {
     std::size_t lag = 0;   // steps between a spike and the step it is added in
     std::unique_ptr<std::uint32_t[]> events;  // blocked: the kernel's scratch for blockSteps x batch lists
     bool packs = false;         // blocked, weights over kPackFromBytes, a call of kPackFromSteps or more: added from `packed`
-    std::vector<float> packed;  // the weights by columns of kPackWidth outputs (pack)
+    std::vector<float> packed;  // holds the weights by columns of kPackWidth outputs (pack), from packedAt
+    float* packedAt = nullptr;  // the first 64-byte boundary in packed: the kernel's loads split no cache line
   };
 
   const std::uint8_t* sentRow(std::size_t c, std::size_t j, std::size_t b) const;

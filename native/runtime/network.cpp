@@ -1,6 +1,7 @@
 #include "network.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "dispatch.hpp"
@@ -11,12 +12,16 @@ namespace spiking {
 void runConnectionKernel(const Connection& c, double work) {
   if (work <= 0) return;
   const ConnectionFn step = activeInstructionSet().connection;
-  // Every output is computed by one call, in the same order, whatever the split.
-  splitRange(c.out, work, kParallelAdds, [&](std::size_t begin, std::size_t end) {
+  // Every output is computed by one call, in the same order, whatever the
+  // split. The parts meet on 64-byte boundaries of the weight rows, counted
+  // from the one before output 0: each part's first tile then loads whole
+  // cache lines, as kernels/connection.hpp's alignedLead lays them.
+  const std::size_t before = reinterpret_cast<std::uintptr_t>(c.weights) % 64 / sizeof(float);
+  splitRange(c.out + before, work, kParallelAdds, [&](std::size_t begin, std::size_t end) {
     Connection part = c;
-    part.oBegin = begin;
-    part.oEnd = end;
-    step(part);
+    part.oBegin = begin > before ? begin - before : 0;
+    part.oEnd = end - before;
+    if (part.oBegin < part.oEnd) step(part);
   });
 }
 
