@@ -52,6 +52,12 @@ constexpr double eventEntries(double batch, double in, double rows, bool perSyna
 // Rows of the input-major weights are padded to a multiple of this many
 // floats (the widest vector), so whole vectors never read past a row.
 constexpr int kConnectionPad = 16;
+// Bytes of the slab the connection kernel may load beyond the weight (and
+// delay) rows, on either side: its tiles start on the cache line before a
+// row and a partial vector reads on to the vector's end (kernels/connection.hpp).
+// The header (kConnectionHeaderBytes) covers the side before; decodeConnection
+// checks the side after, which every slab lib/ makes has (its next array).
+constexpr int kConnectionSlack = 64;
 
 // What a Linear step writes (see kernels/connection.hpp).
 enum class ConnectionMode : int { Current = 0, Products = 1, Difference = 2 };

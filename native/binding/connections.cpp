@@ -57,10 +57,11 @@ Connection decodeConnection(Napi::Env env, const SlabView& slab) {
     fail(env, "Connection state buffer has corrupt sizes");
   }
   const std::size_t weights = c.in * c.stride;
-  c.weights = arrayAt<float>(env, slab, h[connslot::kWeights], weights, "weights");
+  static_assert(kConnectionHeaderBytes >= kConnectionSlack, "the kernel's loads before row 0 stay in the header");
+  c.weights = arrayAt<float>(env, slab, h[connslot::kWeights], weights + kConnectionSlack / sizeof(float), "weights");
   // Delays are only compared with lags (or range-checked before use as one),
   // so a corrupt value cannot reach memory outside the ring; lib/ checks them.
-  if (perSynapse) c.delays = arrayAt<float>(env, slab, h[connslot::kDelays], weights, "delays");
+  if (perSynapse) c.delays = arrayAt<float>(env, slab, h[connslot::kDelays], weights + kConnectionSlack / sizeof(float), "delays");
   c.ring = arrayAt<std::uint8_t>(env, slab, h[connslot::kRing], c.rows * c.batch * c.in, "the spike ring");
   c.events = arrayAt<std::uint32_t>(env, slab, h[connslot::kEvents], static_cast<std::size_t>(events), "the event scratch");
   return c;
