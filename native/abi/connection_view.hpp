@@ -49,6 +49,11 @@ struct Connection {
   // the batch + 1 starts of the samples' lists.
   std::size_t eventWords() const { return 2 * eventCapacity() + batch + 1; }
 
+  // Floats from the 64-byte boundary before `weights` to it: every row's
+  // offset from a cache line (rows are a multiple of kConnectionPad floats
+  // long). The kernel lays its tiles and the pool splits the outputs from there.
+  std::size_t lineOffset() const { return reinterpret_cast<std::uintptr_t>(weights) % 64 / sizeof(float); }
+
   // Bytes of the weight rows (in rows of stride floats).
   double weightBytes() const { return static_cast<double>(in) * static_cast<double>(stride) * sizeof(float); }
 

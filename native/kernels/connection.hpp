@@ -145,9 +145,10 @@ inline void overOutputs(std::size_t begin, std::size_t end, Tile tile) {
 // two lines. The lanes before the first output read the row's neighbours
 // (the slab's header before row 0), always memory of the same buffer.
 template <class A>
-inline std::size_t alignedLead(const float* weights, std::size_t begin) {
+inline std::size_t alignedLead(const Connection& L, std::size_t begin) {
   constexpr std::size_t W = Batch<A>::size;
-  return (reinterpret_cast<std::uintptr_t>(weights) / sizeof(float) + begin) % W;
+  static_assert(64 / sizeof(float) % W == 0, "a vector boundary is every line boundary's too");
+  return (L.lineOffset() + begin) % W;
 }
 
 // Walks [begin, end) in tiles on the grid of vectors that starts `lead`
@@ -286,7 +287,7 @@ inline void connectionCurrent(const Connection& L) {
   // Each list's place in the chunks (a thread's own scratch; kept between calls).
   thread_local std::vector<std::uint32_t> cursor;
   if (cursor.size() < L.batch) cursor.resize(L.batch);
-  const std::size_t lead = L.delays ? 0 : alignedLead<A>(L.weights, L.oBegin);
+  const std::size_t lead = L.delays ? 0 : alignedLead<A>(L, L.oBegin);
   overAlignedOutputs<A>(L.oBegin, L.oEnd, lead, [&](auto k, std::size_t o0, std::size_t count, std::size_t first) {
     currentTile<A, decltype(k)::value>(L, o0, count, first, cursor.data());
   });

@@ -1,7 +1,6 @@
 #include "network.hpp"
 
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
 
 #include "dispatch.hpp"
@@ -16,7 +15,7 @@ void runConnectionKernel(const Connection& c, double work) {
   // split. The parts meet on 64-byte boundaries of the weight rows, counted
   // from the one before output 0: each part's first tile then loads whole
   // cache lines, as kernels/connection.hpp's alignedLead lays them.
-  const std::size_t before = reinterpret_cast<std::uintptr_t>(c.weights) % 64 / sizeof(float);
+  const std::size_t before = c.lineOffset();
   splitRange(c.out + before, work, kParallelAdds, [&](std::size_t begin, std::size_t end) {
     Connection part = c;
     part.oBegin = begin > before ? begin - before : 0;
