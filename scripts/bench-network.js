@@ -456,6 +456,11 @@ async function main() {
       const roofOneFraction = single.stepsPerSecond / roofOne.stepsPerSecond;
       const torch = python.exe ? timeTorch(python, size, recurrent) : null;
       const brian2 = brian.exe ? timeBrian(brian, size, recurrent) : null;
+      const bestTimesTorch = torch ? roof.stepsPerSecond / torch.stepsPerSecond : null;
+      // Every add at the core's peak on every thread, nothing else: the most x PyTorch any add kernel allows.
+      const peakTimesTorch = torch ? (peak * threads) / ours.addsPerStep / torch.stepsPerSecond : null;
+      // PyTorch's dense multiply-adds (batch x size x size per matrix per step) over the same peak.
+      const torchPeakFraction = torch ? (batch * size * size * (recurrent ? 2 : 1) * torch.stepsPerSecond) / (peak * threads) : null;
       results.push({
         size, batch, steps, recurrent,
         spiking: {
@@ -464,11 +469,9 @@ async function main() {
         },
         limit: roof,
         oneThreadLimit: roofOne,
-        bestTimesTorch: torch ? roof.stepsPerSecond / torch.stepsPerSecond : null,
-        // Every add at the core's peak on every thread, nothing else: the most x PyTorch any add kernel allows.
-        peakTimesTorch: torch ? (peak * threads) / ours.addsPerStep / torch.stepsPerSecond : null,
-        // PyTorch's dense multiply-adds (batch x size x size per matrix per step) over the same peak.
-        torchPeakFraction: torch ? (batch * size * size * (recurrent ? 2 : 1) * torch.stepsPerSecond) / (peak * threads) : null,
+        bestTimesTorch,
+        peakTimesTorch,
+        torchPeakFraction,
         torch,
         brian2,
         timesTorch: torch ? ours.stepsPerSecond / torch.stepsPerSecond : null,
@@ -482,13 +485,7 @@ async function main() {
           ? [`${brian2.stepsPerSecondOneSample.toFixed(0)} (${brian2.codegen})`, brian2.stepsPerSecond.toFixed(1), (ours.stepsPerSecond / brian2.stepsPerSecond).toFixed(0) + 'x']
           : []),
         roof.stepsPerSecond.toFixed(0), roof.bound, (100 * roofFraction).toFixed(0) + '%',
-        ...(torch
-          ? [
-              (roof.stepsPerSecond / torch.stepsPerSecond).toFixed(1) + 'x',
-              ((peak * threads) / ours.addsPerStep / torch.stepsPerSecond).toFixed(1) + 'x',
-              ((100 * batch * size * size * (recurrent ? 2 : 1) * torch.stepsPerSecond) / (peak * threads)).toFixed(0) + '%',
-            ]
-          : []),
+        ...(torch ? [bestTimesTorch.toFixed(1) + 'x', peakTimesTorch.toFixed(1) + 'x', (100 * torchPeakFraction).toFixed(0) + '%'] : []),
         single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * roofOneFraction).toFixed(0) + '%', (100 * fraction).toFixed(0) + '%',
       ]);
     }
