@@ -85,6 +85,12 @@ export interface NativeBinding {
   forkJoinProbe(calls: number, pauseMicroseconds?: number): { medianMicros: number; workerShare: number };
   /** The core's peak float32 add rate, registers only: does `rounds` rounds of vector adds and returns the float adds done (the caller times it). */
   addPeakProbe(rounds: number): number;
+  /**
+   * The core's float32 add rate with one vector load per add: `rounds` passes over values[first, first + count)
+   * (from its first 64-byte boundary, the whole groups of 12 vectors that fit), each vector added to one of 12
+   * running sums; returns the float adds done and the sum of the running sums' lanes (the caller times it).
+   */
+  loadAddProbe(values: Float32Array, rounds: number): { adds: number; total: number; first: number; count: number };
   /** Bytes from the last 64-byte boundary to the buffer's data (tests: where weight rows start against the cache lines). */
   bufferOffset64(buffer: ArrayBuffer): number;
   layerLayout: LayerLayout;
@@ -150,7 +156,7 @@ export interface NativeBinding {
 }
 
 /** native/abi/layer_layout.hpp's kAddonApi for the sources this lib/ was written against. */
-const ADDON_API = 7;
+const ADDON_API = 8;
 
 /** The package root: the nearest directory above this file with a package.json (lib/, dist/ or a benchmark build). */
 export function packageRoot(): string {

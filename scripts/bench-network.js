@@ -35,6 +35,14 @@
 // whatever the kernel), and the share of it PyTorch's own multiply-adds
 // reach (batch x size x size per matrix per step: its dense matmuls).
 //
+// Between the two: the core's add rate with one vector load per add
+// (native.loadAddProbe), from data that fits L1 (16 KB) and L2 (512 KB). An
+// event-driven connection loads each weight it adds (the rows are picked by
+// the spikes), so no kernel of that kind goes faster than the L1 rate; and
+// rows that do not fit L1 (a tile's rows at 1,000 inputs and more) come
+// from L2, at its rate. Per size it prints `load x torch`: the most x
+// PyTorch the L1 rate allows (every add at it on every thread, nothing else).
+//
 //   npm run bench:network                      # sizes 250, 1000, 2500, both variants
 //   npm run bench:network -- --sizes 500,4000 --steps 200 --threads 1 --json out.json
 //   npm run bench:network -- --variants recurrent
@@ -186,6 +194,15 @@ function corePeak() {
   const rounds = 1e7;
   let adds = 0;
   const seconds = timed(() => { adds = native.addPeakProbe(rounds); }, 7);
+  return adds / seconds;
+}
+
+/** Float32 adds per second of one core with one vector load per add, from `kilobytes` of data (its cache level). */
+function loadPeak(kilobytes) {
+  const values = new Float32Array((kilobytes * 1024) / 4 + 16).fill(1e-7);
+  const rounds = Math.max(1, Math.round(2e8 / values.length));
+  let adds = 0;
+  const seconds = timed(() => { adds = native.loadAddProbe(values, rounds).adds; }, 7);
   return adds / seconds;
 }
 
@@ -410,18 +427,24 @@ async function forkJoin() {
 }
 
 // The one-thread rates of the roofline (roofline() reads them), measured first in main.
-let limit, rates, peak;
+let limit, rates, peak, loadL1, loadL2;
 
 async function main() {
   const forkJoinRows = await forkJoin();
   limit = arithmeticLimit();
   peak = corePeak();
+  loadL1 = loadPeak(16);
+  loadL2 = loadPeak(512);
   rates = kernelRates();
   const dramBytesPerSecond = streamRate(512e6, 1);
   console.log(`one-thread arithmetic limit (connection kernel, cache-hot rows): ${(limit / 1e9).toFixed(2)} G adds/s (the add-only limit)`);
   console.log(
     `the core's float32 add peak (${spiking.instructionSet()} vector adds from registers, no loads): ${(peak / 1e9).toFixed(2)} G adds/s per thread; ` +
       `the connection kernel reaches ${((100 * limit) / peak).toFixed(0)}% of it`,
+  );
+  console.log(
+    `with one vector load per add: ${(loadL1 / 1e9).toFixed(2)} G adds/s from L1 (16 KB), ${(loadL2 / 1e9).toFixed(2)} G adds/s from L2 (512 KB) per thread; ` +
+      `the connection kernel on cache-hot rows reaches ${((100 * limit) / loadL1).toFixed(0)}% of the L1 rate`,
   );
   console.log(
     `roofline rates, one thread, cache-hot: ${(rates.drawsPerSecond / 1e9).toFixed(2)} G Poisson draws/s, ` +
@@ -436,7 +459,7 @@ async function main() {
     if (python.exe) header.push(`torch steps/s (${threads}t)`, 'x torch', 'x torch (CPU time)');
     if (brian.exe) header.push('brian2 1-sample steps/s', `brian2 steps/s (batch ${batch})`, 'x brian2');
     header.push(`limit steps/s (${threads}t)`, 'bound', '% of limit');
-    if (python.exe) header.push('best x torch', 'peak x torch', 'torch % of peak');
+    if (python.exe) header.push('best x torch', 'load x torch', 'peak x torch', 'torch % of peak');
     header.push('steps/s (1t)', 'M adds/step', '1t % of limit', '1t % of add-only');
     const widths = header.map((h) => Math.max(h.length, 8));
     const print = (row) => console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
@@ -459,6 +482,8 @@ async function main() {
       const bestTimesTorch = torch ? roof.stepsPerSecond / torch.stepsPerSecond : null;
       // Every add at the core's peak on every thread, nothing else: the most x PyTorch any add kernel allows.
       const peakTimesTorch = torch ? (peak * threads) / ours.addsPerStep / torch.stepsPerSecond : null;
+      // The same at the rate of one load per add from L1: the most x PyTorch an event-driven kernel allows.
+      const loadTimesTorch = torch ? (loadL1 * threads) / ours.addsPerStep / torch.stepsPerSecond : null;
       // PyTorch's dense multiply-adds (batch x size x size per matrix per step) over the same peak.
       const torchPeakFraction = torch ? (batch * size * size * (recurrent ? 2 : 1) * torch.stepsPerSecond) / (peak * threads) : null;
       results.push({
@@ -470,6 +495,7 @@ async function main() {
         limit: roof,
         oneThreadLimit: roofOne,
         bestTimesTorch,
+        loadTimesTorch,
         peakTimesTorch,
         torchPeakFraction,
         torch,
@@ -485,7 +511,7 @@ async function main() {
           ? [`${brian2.stepsPerSecondOneSample.toFixed(0)} (${brian2.codegen})`, brian2.stepsPerSecond.toFixed(1), (ours.stepsPerSecond / brian2.stepsPerSecond).toFixed(0) + 'x']
           : []),
         roof.stepsPerSecond.toFixed(0), roof.bound, (100 * roofFraction).toFixed(0) + '%',
-        ...(torch ? [bestTimesTorch.toFixed(1) + 'x', peakTimesTorch.toFixed(1) + 'x', (100 * torchPeakFraction).toFixed(0) + '%'] : []),
+        ...(torch ? [bestTimesTorch.toFixed(1) + 'x', loadTimesTorch.toFixed(1) + 'x', peakTimesTorch.toFixed(1) + 'x', (100 * torchPeakFraction).toFixed(0) + '%'] : []),
         single.stepsPerSecond.toFixed(0), (single.addsPerStep / 1e6).toFixed(2), (100 * roofOneFraction).toFixed(0) + '%', (100 * fraction).toFixed(0) + '%',
       ]);
     }
@@ -499,7 +525,8 @@ async function main() {
     const meta = {
       rate, dt, instructionSet: spiking.instructionSet(), threads, variants,
       python: python.path ?? null, torchVersion: python.version ?? null,
-      brianPython: brian.path ?? null, brian2Version: brian.version ?? null, limitAddsPerSecond: limit, corePeakAddsPerSecond: peak, forkJoin: forkJoinRows,
+      brianPython: brian.path ?? null, brian2Version: brian.version ?? null, limitAddsPerSecond: limit, corePeakAddsPerSecond: peak,
+      coreLoadAddsPerSecond: { l1: loadL1, l2: loadL2 }, forkJoin: forkJoinRows,
       roofline: { ...rates, addsPerSecond: limit, dramBytesPerSecond },
     };
     // The feed-forward rows stay in results; the recurrent variant's, in the same form, under recurrent.

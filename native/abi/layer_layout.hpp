@@ -116,7 +116,7 @@ constexpr Named kSlots[] = {
 constexpr double kSlabMagic = 0x5350494b;  // "SPIK"
 // Bumped whenever lib/ and the addon must change together; lib/binding.ts
 // refuses an addon built from other sources (a stale build/ directory).
-constexpr int kAddonApi = 7;
+constexpr int kAddonApi = 8;
 constexpr int kHeaderBytes = slot::kCount * 8;
 // Largest whole-step refractory period: counts stay exact in float32.
 constexpr double kMaxRefracSteps = 16777216.0;

@@ -129,6 +129,31 @@ Napi::Value AddPeakProbe(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, activeInstructionSet().addPeak(rounds));
 }
 
+// loadAddProbe(values: Float32Array, rounds) -> { adds, total, first, count }:
+// the core's add rate with one vector load per add (kernels/add_peak.hpp),
+// `rounds` passes over values[first, first + count): from its first 64-byte
+// boundary, the whole groups of 12 vectors that fit. `total` sums the running
+// sums' lanes (the caller can check the loads read the data). The caller
+// times it, and picks the level of the memory by the size of values.
+Napi::Value LoadAddProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const TypedView values = typedArg(env, info[0], napi_float32_array, "values");
+  const std::size_t rounds = wholeCount(env, info[1], "rounds", 1e9);
+  const std::size_t first = (64 - reinterpret_cast<std::uintptr_t>(values.data) % 64) % 64 / sizeof(float);
+  constexpr std::size_t kLeast = 12 * 16;  // 12 vectors of the widest instruction set
+  if (values.length < first + kLeast) {
+    fail(env, "Expected at least " + std::to_string(kLeast) + " floats after the first 64-byte boundary for values, received " +
+                  std::to_string(values.length) + " floats, " + std::to_string(first) + " of them before the boundary");
+  }
+  const LoadAdds done = activeInstructionSet().loadAddPeak(static_cast<const float*>(values.data) + first, values.length - first, rounds);
+  Napi::Object result = Napi::Object::New(env);
+  result["adds"] = done.adds;
+  result["total"] = done.total;
+  result["first"] = static_cast<double>(first);
+  result["count"] = static_cast<double>(done.floats);
+  return result;
+}
+
 // bufferOffset64(buffer) -> bytes from the last 64-byte boundary to the
 // buffer's data: where a slab's weight rows start against the cache lines
 // (tests: kernels/connection.hpp lays its tiles from that boundary).
@@ -187,6 +212,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"trafficFloor", TrafficFloor},
       {"forkJoinProbe", ForkJoinProbe},
       {"addPeakProbe", AddPeakProbe},
+      {"loadAddProbe", LoadAddProbe},
       {"bufferOffset64", BufferOffset64},
       {"instructionSets", InstructionSets},
       {"instructionSet", ActiveInstructionSet},

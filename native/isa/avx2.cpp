@@ -15,6 +15,7 @@ template void spiking::connectionStep<xsimd::avx2>(const Connection&);
 template void spiking::bernoulliStep<xsimd::avx2>(const BernoulliCall&);
 template std::size_t spiking::scanSpikes<xsimd::avx2>(const std::uint8_t*, std::size_t, std::uint32_t*, std::size_t);
 template double spiking::addPeak<xsimd::avx2>(std::size_t);
+template spiking::LoadAdds spiking::loadAddPeak<xsimd::avx2>(const float*, std::size_t, std::size_t);
 template void spiking::mstdpetUpdate<xsimd::avx2>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::avx2>(const MstdpetCall&);
 template void spiking::pairStdp<xsimd::avx2>(const PairCall&);

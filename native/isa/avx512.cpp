@@ -24,6 +24,7 @@ template void spiking::connectionStep<xsimd::avx512bw>(const Connection&);
 template void spiking::bernoulliStep<xsimd::avx512bw>(const BernoulliCall&);
 template std::size_t spiking::scanSpikes<xsimd::avx512bw>(const std::uint8_t*, std::size_t, std::uint32_t*, std::size_t);
 template double spiking::addPeak<xsimd::avx512bw>(std::size_t);
+template spiking::LoadAdds spiking::loadAddPeak<xsimd::avx512bw>(const float*, std::size_t, std::size_t);
 template void spiking::mstdpetUpdate<xsimd::avx512bw>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::avx512bw>(const MstdpetCall&);
 template void spiking::pairStdp<xsimd::avx512bw>(const PairCall&);

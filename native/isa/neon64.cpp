@@ -15,6 +15,7 @@ template void spiking::connectionStep<xsimd::neon64>(const Connection&);
 template void spiking::bernoulliStep<xsimd::neon64>(const BernoulliCall&);
 template std::size_t spiking::scanSpikes<xsimd::neon64>(const std::uint8_t*, std::size_t, std::uint32_t*, std::size_t);
 template double spiking::addPeak<xsimd::neon64>(std::size_t);
+template spiking::LoadAdds spiking::loadAddPeak<xsimd::neon64>(const float*, std::size_t, std::size_t);
 template void spiking::mstdpetUpdate<xsimd::neon64>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::neon64>(const MstdpetCall&);
 template void spiking::pairStdp<xsimd::neon64>(const PairCall&);

@@ -15,6 +15,7 @@ template void spiking::connectionStep<xsimd::sse2>(const Connection&);
 template void spiking::bernoulliStep<xsimd::sse2>(const BernoulliCall&);
 template std::size_t spiking::scanSpikes<xsimd::sse2>(const std::uint8_t*, std::size_t, std::uint32_t*, std::size_t);
 template double spiking::addPeak<xsimd::sse2>(std::size_t);
+template spiking::LoadAdds spiking::loadAddPeak<xsimd::sse2>(const float*, std::size_t, std::size_t);
 template void spiking::mstdpetUpdate<xsimd::sse2>(const MstdpetCall&);
 template void spiking::mstdpetStep<xsimd::sse2>(const MstdpetCall&);
 template void spiking::pairStdp<xsimd::sse2>(const PairCall&);

@@ -54,17 +54,21 @@ bool always() { return true; }
 
 const Candidate kCompiled[] = {
     {{"avx512bw", &stepLayer<xsimd::avx512bw>, &streamLayer<xsimd::avx512bw>, &connectionStep<xsimd::avx512bw>,
-      &bernoulliStep<xsimd::avx512bw>, &scanSpikes<xsimd::avx512bw>, &addPeak<xsimd::avx512bw>}, &hasAvx512},
+      &bernoulliStep<xsimd::avx512bw>, &scanSpikes<xsimd::avx512bw>, &addPeak<xsimd::avx512bw>,
+      &loadAddPeak<xsimd::avx512bw>}, &hasAvx512},
     {{"avx2", &stepLayer<xsimd::avx2>, &streamLayer<xsimd::avx2>, &connectionStep<xsimd::avx2>,
-      &bernoulliStep<xsimd::avx2>, &scanSpikes<xsimd::avx2>, &addPeak<xsimd::avx2>}, &hasAvx2},
+      &bernoulliStep<xsimd::avx2>, &scanSpikes<xsimd::avx2>, &addPeak<xsimd::avx2>,
+      &loadAddPeak<xsimd::avx2>}, &hasAvx2},
     {{"sse2", &stepLayer<xsimd::sse2>, &streamLayer<xsimd::sse2>, &connectionStep<xsimd::sse2>,
-      &bernoulliStep<xsimd::sse2>, &scanSpikes<xsimd::sse2>, &addPeak<xsimd::sse2>}, &always},
+      &bernoulliStep<xsimd::sse2>, &scanSpikes<xsimd::sse2>, &addPeak<xsimd::sse2>,
+      &loadAddPeak<xsimd::sse2>}, &always},
 };
 #elif defined(__aarch64__)
 bool always() { return true; }
 const Candidate kCompiled[] = {
     {{"neon64", &stepLayer<xsimd::neon64>, &streamLayer<xsimd::neon64>, &connectionStep<xsimd::neon64>,
-      &bernoulliStep<xsimd::neon64>, &scanSpikes<xsimd::neon64>, &addPeak<xsimd::neon64>}, &always},
+      &bernoulliStep<xsimd::neon64>, &scanSpikes<xsimd::neon64>, &addPeak<xsimd::neon64>,
+      &loadAddPeak<xsimd::neon64>}, &always},
 };
 #else
 #error "spiking: no kernels for this architecture (x86-64 and AArch64 are supported)"

@@ -25,9 +25,22 @@ void streamLayer(const Layer& layer, const float* x, std::size_t begin, std::siz
 template <class Arch>
 double addPeak(std::size_t rounds);
 
+// The same with one vector load per add, over the floats at data (64-byte
+// aligned; add_peak.hpp). It reports the float adds, the sum of every lane of
+// every running sum at the end (the sums start at 0: shows the loads read the
+// data), and the floats of data it read on each pass.
+struct LoadAdds {
+  double adds = 0;
+  double total = 0;
+  std::size_t floats = 0;
+};
+template <class Arch>
+LoadAdds loadAddPeak(const float* data, std::size_t floats, std::size_t rounds);
+
 using StepFn = void (*)(const Layer&, const Drive&, std::size_t, std::size_t);
 using StreamFn = void (*)(const Layer&, const float*, std::size_t, std::size_t);
 using AddPeakFn = double (*)(std::size_t);
+using LoadAddPeakFn = LoadAdds (*)(const float*, std::size_t, std::size_t);
 
 // One step of a Linear connection (connection.hpp). Never allocates, never throws.
 template <class Arch>
@@ -57,6 +70,7 @@ struct InstructionSet {
   BernoulliFn bernoulli;
   ScanFn scan;
   AddPeakFn addPeak;
+  LoadAddPeakFn loadAddPeak;
 };
 
 // Learning rules (kernels/learning/), over a call's presynaptic rows.
