@@ -152,6 +152,7 @@ BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps s
     if (needsTrace[k]) traces_[k].resize((max_ + 1) * p.layer.n);
     if (!p.input) current_[k].resize(max_ * p.layer.n);
   }
+  counted_.resize(layers * (max_ + 1));
   for (std::size_t i = 0; i < plan.taps.size(); ++i) {
     const PlanTap& tap = plan.taps[i];
     if (tap.variable == TapVariable::Spikes || tap.variable == TapVariable::SpikeCounts) continue;
@@ -339,11 +340,23 @@ bool BlockRunner::splitChunk(std::size_t k, std::size_t s, std::size_t e, std::s
         std::fill(current + j * n + begin, current + j * n + end, zero);
         for (std::size_t c : p.incoming) addSamples(c, j, b0, b1, current, events_[i].data());
       }
-      stepLayer(k, j, true, begin, end);
+      stepSamples(k, j, b0, b1);
     }
   };
   pool.parallelFor(parts, part);
+  std::fill_n(counted_.begin() + k * (max_ + 1) + s + 1, e - s, std::uint8_t{1});
   return true;
+}
+
+// Step j of layer k for samples [b0, b1) on this thread (a part of a split
+// chunk), then those samples' spike counts of the step: counted where they
+// were just written, while the other threads count theirs, instead of by the
+// caller alone after the block (finish skips the rows counted here). Counts
+// are whole numbers in doubles: the sums do not depend on the order.
+void BlockRunner::stepSamples(std::size_t k, std::size_t j, std::size_t b0, std::size_t b1) {
+  const PlanLayer& p = plan_.layers[k];
+  stepLayer(k, j, true, b0 * p.perSample, b1 * p.perSample);
+  countSpikes(spikes_[k].data() + (j + 1) * p.layer.n + b0 * p.perSample, p.perSample, p.counts + b0, b1 - b0);
 }
 
 // Neuron layer k through steps [s, e) of the block, its currents for them all
@@ -359,10 +372,11 @@ bool BlockRunner::stepChunk(std::size_t k, std::size_t s, std::size_t e) {
   if (p.batch < 2 || !splits(pool.threads(), work, kParallelLayerBlock)) return false;
   const std::size_t parts = std::min(p.batch, pool.threads());
   auto part = [&](std::size_t i) {
-    const std::size_t begin = partStart(p.batch, i, parts) * p.perSample, end = partStart(p.batch, i + 1, parts) * p.perSample;
-    for (std::size_t j = s; j < e; ++j) stepLayer(k, j, true, begin, end);
+    const std::size_t b0 = partStart(p.batch, i, parts), b1 = partStart(p.batch, i + 1, parts);
+    for (std::size_t j = s; j < e; ++j) stepSamples(k, j, b0, b1);
   };
   pool.parallelFor(parts, part);
+  std::fill_n(counted_.begin() + k * (max_ + 1) + s + 1, e - s, std::uint8_t{1});
   return true;
 }
 
@@ -436,6 +450,7 @@ void BlockRunner::run(std::uint64_t t0, std::size_t j0, std::size_t count) {
   t0_ = t0;
   j0_ = j0;
   count_ = count;
+  std::fill(counted_.begin(), counted_.end(), std::uint8_t{0});
   for (std::size_t k = 0; k < plan_.layers.size(); ++k) {
     const Layer& L = plan_.layers[k].layer;
     std::memcpy(spikes_[k].data(), L.spikes, L.n);
@@ -459,7 +474,9 @@ void BlockRunner::finish() {
     const std::size_t n = p.layer.n;
     std::memcpy(p.layer.spikes, spikes_[k].data() + count_ * n, n);
     if (!p.input) std::memcpy(p.current, current_[k].data() + (count_ - 1) * n, n * sizeof(float));
-    for (std::size_t j = 1; j <= count_; ++j) countSpikes(spikes_[k].data() + j * n, p.perSample, p.counts, p.batch);
+    for (std::size_t j = 1; j <= count_; ++j) {
+      if (!counted_[k * (max_ + 1) + j]) countSpikes(spikes_[k].data() + j * n, p.perSample, p.counts, p.batch);
+    }
   }
   for (std::size_t i = 0; i < plan_.taps.size(); ++i) {
     const PlanTap& tap = plan_.taps[i];

@@ -134,6 +134,7 @@ class BlockRunner {
                   std::uint32_t* events) const;
   bool splitChunk(std::size_t k, std::size_t s, std::size_t e, std::size_t lead);
   bool stepChunk(std::size_t k, std::size_t s, std::size_t e);
+  void stepSamples(std::size_t k, std::size_t j, std::size_t b0, std::size_t b1);
   void pack(std::size_t c);
   void runLayer(std::size_t k, std::size_t s, std::size_t e);
   void finish();
@@ -148,6 +149,7 @@ class BlockRunner {
   std::vector<std::vector<float>> current_;        // per neuron layer: max x n
   std::vector<std::vector<int>> primary_;          // per layer and RecordId: the tap it records into, or -1
   std::vector<std::vector<std::uint32_t>> events_;  // per part of splitChunk: its arrival lists
+  std::vector<std::uint8_t> counted_;  // per layer, (max + 1) rows: whether a split chunk counted row j's spikes
   std::uint64_t t0_ = 0;
   std::size_t j0_ = 0, count_ = 0;
   bool packed_ = false;  // whether the connections that pack have (this call)
