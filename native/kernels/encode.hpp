@@ -95,9 +95,9 @@ inline void mulHiLo(const Words<A>& a, std::uint32_t m, Words<A>& hi, Words<A>& 
 template <class Arch, class Limits>
 inline Words<Arch> drawBlocks(const BernoulliCall& c, std::size_t b, const Words<Arch>& blocks, Limits limits) {
   using U = Words<Arch>;
-  U x0(c.step), x1 = blocks;
-  U x2(c.firstSample + static_cast<std::uint32_t>(b)), x3(c.domain);
-  philoxTen(x0, x1, x2, x3, c.key0, c.key1, [](const U& a, std::uint32_t m, U& hi, U& lo) { mulHiLo<Arch>(a, m, hi, lo, Arch{}); });
+  U x0, x1 = blocks, x2, x3;
+  philoxTenShared(c.step, x0, x1, x2, x3, c.firstSample + static_cast<std::uint32_t>(b), c.domain, c.key0, c.key1,
+                  [](const U& a, std::uint32_t m, U& hi, U& lo) { mulHiLo<Arch>(a, m, hi, lo, Arch{}); });
   const U* words[4] = {&x0, &x1, &x2, &x3};
   U bytes(0u);
   for (int w = 0; w < 4; ++w) {
