@@ -61,12 +61,15 @@ const shapes: Shape[] = [
 ];
 // Enough inputs for kernels/connection.hpp's currentTile to walk them in chunks (from 2,048), several at every tile width.
 const manyInputs: Shape = { batch: 3, inF: 2100, outF: 70 };
+// Fewer inputs, but lists dense enough (the tests' 35% spiking: 16 or more arrivals per chunk) for currentTile to
+// walk them in chunks too (kDenseChunkArrivals), at every tile width.
+const denseInputs: Shape = { batch: 3, inF: 1000, outF: 70 };
 
 describe.each(instructionSets())('Linear under %s', (isa) => {
   beforeAll(() => setInstructionSet(isa));
   afterAll(() => setInstructionSet(instructionSets()[0]));
 
-  test.each([...shapes, manyInputs])('event-driven current equals the dense float32 reference, bit for bit (%o)', (s) => {
+  test.each([...shapes, manyInputs, denseInputs])('event-driven current equals the dense float32 reference, bit for bit (%o)', (s) => {
     const random = rng(s.inF * 131 + s.outF);
     for (const delay of [0, 2]) {
       const W = wideWeights(s.outF * s.inF, random);
