@@ -78,16 +78,21 @@ inline void accumulateTile(const Connection& L, float* dst, std::size_t o0, std:
   constexpr std::size_t W = B::size;
   constexpr std::uint64_t kAll = ~std::uint64_t{0};
   auto lanesOf = [&](std::size_t k) { return (k == 0 ? first : kAll) & (k == K - 1 ? last : kAll); };
-  B acc[K];
-  for (std::size_t k = 0; k < K; ++k) {
+  // Vector k of the running sums, read and written in place (under its lanes when masked).
+  auto loadSum = [&](std::size_t k) {
     if constexpr (Masked && maskedLanes<A>(A{})) {
-      if (lanesOf(k) != kAll) {
-        acc[k] = loadLanes<A>(dst + k * W, lanesOf(k), A{});
-        continue;
-      }
+      if (lanesOf(k) != kAll) return loadLanes<A>(dst + k * W, lanesOf(k), A{});
     }
-    acc[k] = B::load_unaligned(dst + k * W);
-  }
+    return B::load_unaligned(dst + k * W);
+  };
+  auto storeSum = [&](std::size_t k, const B& v) {
+    if constexpr (Masked && maskedLanes<A>(A{})) {
+      if (lanesOf(k) != kAll) return storeLanes<A>(dst + k * W, v, lanesOf(k), A{});
+    }
+    v.store_unaligned(dst + k * W);
+  };
+  B acc[K];
+  for (std::size_t k = 0; k < K; ++k) acc[k] = loadSum(k);
   const float* weights = L.weights + o0 - lead;
   if (!L.delays) {
     // No software prefetch of the rows ahead: with the loads on whole lines
@@ -109,15 +114,7 @@ inline void accumulateTile(const Connection& L, float* dst, std::size_t o0, std:
       }
     }
   }
-  for (std::size_t k = 0; k < K; ++k) {
-    if constexpr (Masked && maskedLanes<A>(A{})) {
-      if (lanesOf(k) != kAll) {
-        storeLanes<A>(dst + k * W, acc[k], lanesOf(k), A{});
-        continue;
-      }
-    }
-    acc[k].store_unaligned(dst + k * W);
-  }
+  for (std::size_t k = 0; k < K; ++k) storeSum(k, acc[k]);
 }
 
 // Difference mode for K vectors of outputs from o0, every input in order.
@@ -303,18 +300,15 @@ constexpr std::size_t kDenseChunkArrivals = 16;
 // vector) adds in place under masks (maskedLanes); else through withRow. Two
 // instantiations, so the whole tiles' loop stays what it was (with the masked
 // path inline in it, 2,500 neurons lost 5-13%).
+// firstLanes and lastLanes: the masks of accumulateTile (Masked only).
 template <class A, std::size_t K, bool Masked>
-inline void tileLists(const Connection& L, std::size_t o0, std::size_t count, std::size_t lead, std::uint32_t* cursor) {
+inline void tileLists(const Connection& L, std::size_t o0, std::size_t count, std::size_t lead, std::uint32_t* cursor,
+                      std::uint64_t firstLanes = 0, std::uint64_t lastLanes = 0) {
   constexpr std::size_t W = Batch<A>::size;
   constexpr std::size_t kRows = kChunkBytes / (K * W * sizeof(float));
   const std::uint32_t* start = L.eventStarts();
   const std::uint32_t* index = L.eventIndex();
   const std::uint32_t* lag = L.eventLag();
-  // Lanes [lead, lead + count) of the tile's K vectors are the row's: the
-  // first vector's from lane lead, the last one's up to lane tail (1 to W).
-  const std::size_t tail = lead + count - (K - 1) * W;
-  const std::uint64_t firstLanes = ~std::uint64_t{0} << lead;
-  const std::uint64_t lastLanes = tail == W ? ~std::uint64_t{0} : (std::uint64_t{1} << tail) - 1;
   auto add = [&](std::size_t b, std::uint32_t e0, std::uint32_t e1) {
     float* row = L.result + b * L.out + o0;
     if constexpr (Masked) {
@@ -354,7 +348,14 @@ template <class A, std::size_t K>
 inline void currentTile(const Connection& L, std::size_t o0, std::size_t count, std::size_t lead, std::uint32_t* cursor) {
   constexpr std::size_t W = Batch<A>::size;
   if constexpr (maskedLanes<A>(A{})) {
-    if (lead != 0 || count % W != 0) return tileLists<A, K, true>(L, o0, count, lead, cursor);
+    if (lead != 0 || count % W != 0) {
+      // Lanes [lead, lead + count) of the tile's K vectors are the row's: the
+      // first vector's from lane lead, the last one's up to lane tail (1 to W).
+      const std::size_t tail = lead + count - (K - 1) * W;
+      const std::uint64_t firstLanes = ~std::uint64_t{0} << lead;
+      const std::uint64_t lastLanes = tail == W ? ~std::uint64_t{0} : (std::uint64_t{1} << tail) - 1;
+      return tileLists<A, K, true>(L, o0, count, lead, cursor, firstLanes, lastLanes);
+    }
   }
   tileLists<A, K, false>(L, o0, count, lead, cursor);
 }
