@@ -271,21 +271,27 @@ test('a deep network with feedback, skip and self edges equals stepping for ever
   spiking.setSplitting('auto');
 });
 
-// A connection whose weights exceed 2 MiB is added, in calls of 64 steps or
-// more, from a copy packed by columns of 64 outputs (native/runtime/blocks.hpp,
-// kPackFromBytes): 2,100 x 272 floats, walked in chunks of inputs, 260
-// outputs (a partial column), every instruction set, 1 and 2 threads.
-test('a connection added from packed weights equals stepping, on every instruction set and 1 or 2 threads', () => {
+// A connection whose weights exceed 2 MiB and that has 512 inputs or more is
+// added, in calls of 64 steps or more, from a copy packed by columns of 64
+// outputs (native/runtime/blocks.hpp, kPackFromBytes, kPackFromInputs),
+// walked in chunks of inputs: 2,100 x 260 (a partial column; inputs that the
+// kernel walks in chunks unpacked too) and 600 x 900 (in chunks only
+// packed), every instruction set, 1 and 2 threads.
+test.each([
+  [2100, 260],
+  [600, 900],
+])('a connection added from packed weights equals stepping (%i inputs, %i outputs), on every instruction set and 1 or 2 threads', (inputs, outputs) => {
   const batch = 2;
   const packedNetwork = () => {
     const net = new spiking.Network();
-    net.addLayer('in', new spiking.Input({ cellsShape: [batch, 2100], dt: 1, alphaT: 1, tauT: 0.5 }), {
-      source: new spiking.PoissonEncoder({ cellsShape: [batch, 2100], rates: 200, dt: 1, seed: 9 }),
+    net.addLayer('in', new spiking.Input({ cellsShape: [batch, inputs], dt: 1, alphaT: 1, tauT: 0.5 }), {
+      source: new spiking.PoissonEncoder({ cellsShape: [batch, inputs], rates: 200, dt: 1, seed: 9 }),
     });
-    const neuron = { cellsShape: [batch, 260], thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 0, tauV: 0.8, tauT: 0.8 };
+    const neuron = { cellsShape: [batch, outputs], thresh: 1, vRest: 0, alphaV: 1, alphaT: 1, dt: 1, durationRefrac: 0, tauV: 0.8, tauT: 0.8 };
     net.addLayer('out', new spiking.LIFNeuron(neuron));
-    const weight = { init: 'uniform' as const, low: -0.03, high: 0.03, seed: 3 };
-    net.connect('in', 'out', new spiking.Linear({ inFeatures: 2100, outFeatures: 260, batchSize: batch, dt: 1, weight }));
+    const bound = 0.03 * Math.sqrt(2100 / inputs);
+    const weight = { init: 'uniform' as const, low: -bound, high: bound, seed: 3 };
+    net.connect('in', 'out', new spiking.Linear({ inFeatures: inputs, outFeatures: outputs, batchSize: batch, dt: 1, weight }));
     return net;
   };
   spiking.setInstructionSet(ISAS[0]);
@@ -298,7 +304,7 @@ test('a connection added from packed weights equals stepping, on every instructi
   }
   const expected = Buffer.from(stepped.saveState());
   expect(fired).toBeGreaterThan(100);
-  expect(fired).toBeLessThan(66 * batch * 260 * 0.9);
+  expect(fired).toBeLessThan(66 * batch * outputs * 0.9);
   setBlockSteps(7); // 66 steps: 9 blocks of 7 and one of 3, all from the packed copy
   for (const isa of ISAS) {
     spiking.setInstructionSet(isa);

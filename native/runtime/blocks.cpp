@@ -52,6 +52,8 @@ RecordId recordOf(TapVariable v) {
   return RecordId::RefracCounts;
 }
 
+static_assert(kPackWidth <= kernel::kAdjacentStride, "the kernel walks a packed column's rows in chunks");
+
 bool blockable(const PlanConnection& c) {
   return c.link.mode == ConnectionMode::Current && !c.link.delays && !c.stepwise;
 }
@@ -122,7 +124,7 @@ BlockRunner::BlockRunner(NetworkPlan& plan, std::size_t blockSteps, BlockSteps s
     e.forward = pc.from < target[c];
     e.lag = (pc.link.delays ? 0 : pc.link.delay) + (e.forward ? 0 : 1);
     if (pc.link.mode == ConnectionMode::Difference) needsTrace[pc.from] = true;
-    e.packs = e.blocked && callSteps >= kPackFromSteps && pc.link.in >= kernel::kChunkFromInputs &&
+    e.packs = e.blocked && callSteps >= kPackFromSteps && pc.link.in >= kPackFromInputs &&
               pc.link.weightBytes() > kPackFromBytes;
     if (e.blocked) {
       Connection lists = pc.link;
