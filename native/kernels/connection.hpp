@@ -384,9 +384,19 @@ inline void tileLists(const Connection& L, std::size_t o0, std::size_t count, st
     return;
   }
   std::memcpy(cursor, start, L.batch * sizeof(std::uint32_t));
+  const float* tileRows = L.weights + o0 - lead;
   for (std::size_t i1 = kRows;; i1 += kRows) {
     const bool last = i1 >= L.in;
+    // Adjacent rows: the next chunk is the stretch of memory after this one;
+    // its lines are fetched into L2 while this chunk is added, a share before
+    // each list (from DRAM or L3 at 2,500 x 2,500: 1.24-1.33x recurrent on
+    // one and two threads, 1.04-1.05x feed-forward; into L1 instead cost
+    // 5-8% at 1,000 recurrent, where a column stays in L2 anyway).
+    const std::size_t nextRows = adjacent && !last ? std::min(kRows, L.in - i1) : 0;
+    const std::size_t lines = nextRows * L.stride * sizeof(float) / 64;
+    const char* next = reinterpret_cast<const char*>(tileRows + i1 * L.stride);
     for (std::size_t b = 0; b < L.batch; ++b) {
+      for (std::size_t l = lines * b / L.batch; l < lines * (b + 1) / L.batch; ++l) prefetch<2>(next + l * 64);
       const std::uint32_t e0 = cursor[b], end = start[b + 1];
       const std::uint32_t e = last ? end : firstAtOrPast<A>(index, e0, end, static_cast<std::uint32_t>(i1), A{});
       if (e > e0) add(b, e0, e);

@@ -23,15 +23,18 @@ using Batch = xsimd::batch<float, A>;
 template <class A>
 using Mask = xsimd::batch_bool<float, A>;
 
-// A hint to fetch the cache line at p for reading: GCC's and clang's builtin;
-// MSVC's intrinsic (x64: prefetcht0, arm64: prfm).
+// A hint to fetch the cache line at p for reading, into L1 (Locality 3) or
+// L2 (2): GCC's and clang's builtin; MSVC's intrinsic (x64: prefetcht0 or
+// prefetcht1, arm64: prfm).
+template <int Locality = 3>
 static inline void prefetch(const void* p) {
+  static_assert(Locality == 2 || Locality == 3, "L1 or L2");
 #if defined(_MSC_VER) && !defined(__clang__) && defined(_M_X64)
-  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+  _mm_prefetch(static_cast<const char*>(p), Locality == 3 ? _MM_HINT_T0 : _MM_HINT_T1);
 #elif defined(_MSC_VER) && !defined(__clang__)
   __prefetch(p);
 #else
-  __builtin_prefetch(p);
+  __builtin_prefetch(p, 0, Locality);
 #endif
 }
 
