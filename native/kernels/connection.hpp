@@ -301,7 +301,7 @@ constexpr std::size_t kAdjacentStride = 64;
 // 16 (8) indices is counted with one masked compare (the entries at or past
 // `end` masked out, neither read nor faulting), and the next window taken
 // only while a whole one is before bound: no branch per entry (bench:network,
-// 2,500 neurons, one thread: 1.15-1.17x feed-forward, 1.09-1.11x recurrent).
+// 2,500 neurons, one thread: 1.15-1.17x feed-forward, 1.09-1.10x recurrent).
 // Elsewhere one entry at a time.
 template <class A>
 inline std::uint32_t firstAtOrPast(const std::uint32_t* index, std::uint32_t e, std::uint32_t end,

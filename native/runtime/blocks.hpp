@@ -57,7 +57,7 @@ constexpr double kBlockScratchBytes = 64.0 * 1024 * 1024;
 // 1,000 inputs the packed copy once ran 4-6% slower, walked without chunks;
 // with them (and each list's place in a chunk found by a vector compare),
 // 1,000 neurons ran 1.11-1.18x recurrent and 0.97-1.13x feed-forward, one and
-// two threads (2026-12-04, 21:30 UTC). The copy is made from a
+// two threads (2026-12-04, 21:05 UTC). The copy is made from a
 // call's first block when the call has at least kPackFromSteps steps (the
 // copy costs about one pass over the weights: at 2,500 x 2,500, 5-10 ms,
 // what 10-20 steps gain; shorter calls never pay it) and is dropped with
