@@ -28,6 +28,10 @@
 #include "vector_loop.hpp"
 #include "../abi/connection_view.hpp"
 
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
+
 namespace spiking {
 namespace kernel {
 
@@ -310,6 +314,14 @@ inline std::uint32_t firstAtOrPast(const std::uint32_t* index, std::uint32_t e, 
   return e;
 }
 #if XSIMD_WITH_AVX2
+// The set lanes of a compare's mask (one instruction on every AVX2 machine).
+static inline unsigned setLanes(unsigned mask) {
+#if defined(_MSC_VER) && !defined(__clang__)
+  return __popcnt(mask);
+#else
+  return static_cast<unsigned>(__builtin_popcount(mask));
+#endif
+}
 template <class A>
 inline std::uint32_t firstAtOrPast(const std::uint32_t* index, std::uint32_t e, std::uint32_t end,
                                    std::uint32_t bound, const xsimd::avx2&) {
@@ -322,7 +334,7 @@ inline std::uint32_t firstAtOrPast(const std::uint32_t* index, std::uint32_t e, 
     const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left < 8 ? left : 8)), lanes);
     const __m256i window = _mm256_maskload_epi32(reinterpret_cast<const int*>(index + e), live);
     const __m256i less = _mm256_and_si256(live, _mm256_cmpgt_epi32(limit, _mm256_xor_si256(window, flip)));
-    const unsigned before = static_cast<unsigned>(__builtin_popcount(_mm256_movemask_ps(_mm256_castsi256_ps(less))));
+    const unsigned before = setLanes(static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(less))));
     e += before;
     if (before < 8) return e;
   }
@@ -338,7 +350,7 @@ inline std::uint32_t firstAtOrPast(const std::uint32_t* index, std::uint32_t e, 
     const std::uint32_t left = end - e;
     const __mmask16 live = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
     const __m512i window = _mm512_maskz_loadu_epi32(live, index + e);
-    const unsigned before = static_cast<unsigned>(__builtin_popcount(_mm512_mask_cmplt_epu32_mask(live, window, limit)));
+    const unsigned before = setLanes(_mm512_mask_cmplt_epu32_mask(live, window, limit));
     e += before;
     if (before < 16) return e;
   }
