@@ -406,7 +406,7 @@ inline void tileLists(const Connection& L, std::size_t o0, std::size_t count, st
     // 5-8% at 1,000 recurrent, where a column stays in L2 anyway).
     const std::size_t nextRows = adjacent && !last ? std::min(kRows, L.in - i1) : 0;
     const std::size_t lines = nextRows * L.stride * sizeof(float) / 64;
-    const char* next = reinterpret_cast<const char*>(tileRows + i1 * L.stride);
+    const char* next = lines ? reinterpret_cast<const char*>(tileRows + i1 * L.stride) : nullptr;
     for (std::size_t b = 0; b < L.batch; ++b) {
       for (std::size_t l = lines * b / L.batch; l < lines * (b + 1) / L.batch; ++l) prefetch<2>(next + l * 64);
       const std::uint32_t e0 = cursor[b], end = start[b + 1];
