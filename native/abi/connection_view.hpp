@@ -23,6 +23,15 @@ struct Gathered {
   std::size_t count = 0;                  // inputs listed
 };
 
+// Where data starts against the cache lines (p float-aligned): the floats
+// from the 64-byte boundary at or before p to p, and from p to the boundary
+// at or after it.
+inline std::size_t floatsPastLine(const float* p) { return reinterpret_cast<std::uintptr_t>(p) % 64 / sizeof(float); }
+inline std::size_t floatsToLine(const float* p) {
+  constexpr std::size_t kLine = 64 / sizeof(float);
+  return (kLine - floatsPastLine(p)) % kLine;
+}
+
 struct Connection {
   std::size_t batch = 0, in = 0, out = 0;
   std::size_t stride = 0;  // floats per row of `weights` and `delays`, a multiple of kConnectionPad
@@ -52,7 +61,7 @@ struct Connection {
   // Floats from the 64-byte boundary before `weights` to it: every row's
   // offset from a cache line (rows are a multiple of kConnectionPad floats
   // long). The kernel lays its tiles and the pool splits the outputs from there.
-  std::size_t lineOffset() const { return reinterpret_cast<std::uintptr_t>(weights) % 64 / sizeof(float); }
+  std::size_t lineOffset() const { return floatsPastLine(weights); }
 
   // Bytes of the weight rows (in rows of stride floats).
   double weightBytes() const { return static_cast<double>(in) * static_cast<double>(stride) * sizeof(float); }

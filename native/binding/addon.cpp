@@ -13,6 +13,7 @@
 #include "network.hpp"
 #include "learning.hpp"
 #include "run_async.hpp"
+#include "../abi/connection_view.hpp"
 #include "../abi/layer_layout.hpp"
 #include "../runtime/dispatch.hpp"
 #include "../runtime/fork_join_probe.hpp"
@@ -139,7 +140,7 @@ Napi::Value LoadAddProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const TypedView values = typedArg(env, info[0], napi_float32_array, "values");
   const std::size_t rounds = wholeCount(env, info[1], "rounds", 1e9);
-  const std::size_t first = (64 - reinterpret_cast<std::uintptr_t>(values.data) % 64) % 64 / sizeof(float);
+  const std::size_t first = floatsToLine(static_cast<const float*>(values.data));
   constexpr std::size_t kLeast = 12 * 16;  // 12 vectors of the widest instruction set
   if (values.length < first + kLeast) {
     fail(env, "Expected at least " + std::to_string(kLeast) + " floats after the first 64-byte boundary for values, received " +

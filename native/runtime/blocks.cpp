@@ -430,8 +430,7 @@ void BlockRunner::pack(std::size_t c) {
   const std::size_t columns = (L.out + kPackWidth - 1) / kPackWidth;
   constexpr std::size_t kLine = 64 / sizeof(float);
   packed.assign(columns * L.in * kPackWidth + kLine, 0.0f);
-  float* at = packed.data();
-  while (reinterpret_cast<std::uintptr_t>(at) % 64 != 0) ++at;
+  float* at = packed.data() + floatsToLine(packed.data());
   edges_[c].packedAt = at;
   for (std::size_t t = 0; t < columns; ++t) {
     const std::size_t width = std::min(kPackWidth, L.out - t * kPackWidth);
