@@ -141,7 +141,7 @@ Napi::Value LoadAddProbe(const Napi::CallbackInfo& info) {
   const TypedView values = typedArg(env, info[0], napi_float32_array, "values");
   const std::size_t rounds = wholeCount(env, info[1], "rounds", 1e9);
   const std::size_t first = floatsToLine(static_cast<const float*>(values.data));
-  constexpr std::size_t kLeast = 12 * 16;  // 12 vectors of the widest instruction set
+  constexpr std::size_t kLeast = kPeakSums * 16;  // one group of vectors of the widest instruction set
   if (values.length < first + kLeast) {
     fail(env, "Expected at least " + std::to_string(kLeast) + " floats after the first 64-byte boundary for values, received " +
                   std::to_string(values.length) + " floats, " + std::to_string(first) + " of them before the boundary");

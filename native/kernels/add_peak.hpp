@@ -29,15 +29,13 @@ inline void keepRegister(R& r) {
 
 }  // namespace kernel
 
-// `rounds` rounds of one add to each of kChains independent running sums
-// (enough to cover an add's latency on every port of the cores we build
-// for, and few enough to stay in SSE2's 16 registers); returns the float adds
-// done. The sums start at 1 to 12 and grow by 1e-7 per add: normal floats
+// `rounds` rounds of one add to each of kPeakSums independent running sums
+// (runtime/dispatch.hpp); returns the float adds done. The sums start at 1 to 12 and grow by 1e-7 per add: normal floats
 // all along, so no slow denormal path is timed.
 template <class Arch>
 double addPeak(std::size_t rounds) {
   using B = kernel::Batch<Arch>;
-  constexpr std::size_t kChains = 12;
+  static_assert(kPeakSums == 12, "twelve named sums");
   // Named sums, not an array: the compiler keeps each in a register.
   B s0(1.0f), s1(2.0f), s2(3.0f), s3(4.0f), s4(5.0f), s5(6.0f), s6(7.0f), s7(8.0f), s8(9.0f), s9(10.0f), s10(11.0f),
       s11(12.0f);
@@ -49,24 +47,24 @@ double addPeak(std::size_t rounds) {
   for (std::size_t r = 0; r < rounds; ++r) {
     add(s0), add(s1), add(s2), add(s3), add(s4), add(s5), add(s6), add(s7), add(s8), add(s9), add(s10), add(s11);
   }
-  return static_cast<double>(rounds) * kChains * B::size;
+  return static_cast<double>(rounds) * kPeakSums * B::size;
 }
 
-// `rounds` passes over the whole groups of kChains vectors within the
+// `rounds` passes over the whole groups of kPeakSums vectors within the
 // `floats` floats at data (64-byte aligned), each vector loaded once per pass
-// and added to one of kChains running sums in turn: one load per add,
-// nothing else. Nothing is done when fewer than kChains vectors fit.
+// and added to one of kPeakSums running sums in turn: one load per add,
+// nothing else. Nothing is done when fewer than kPeakSums vectors fit.
 template <class Arch>
 LoadAdds loadAddPeak(const float* data, std::size_t floats, std::size_t rounds) {
   using B = kernel::Batch<Arch>;
   constexpr std::size_t W = B::size;
-  constexpr std::size_t kChains = 12;
+  static_assert(kPeakSums == 12, "twelve named sums");
   LoadAdds done;
-  done.floats = floats / (kChains * W) * (kChains * W);
+  done.floats = floats / (kPeakSums * W) * (kPeakSums * W);
   B s0(0.0f), s1(0.0f), s2(0.0f), s3(0.0f), s4(0.0f), s5(0.0f), s6(0.0f), s7(0.0f), s8(0.0f), s9(0.0f), s10(0.0f),
       s11(0.0f);
   for (std::size_t r = 0; r < rounds && done.floats != 0; ++r) {
-    for (const float* p = data; p < data + done.floats; p += kChains * W) {
+    for (const float* p = data; p < data + done.floats; p += kPeakSums * W) {
       s0 = s0 + B::load_aligned(p), s1 = s1 + B::load_aligned(p + W), s2 = s2 + B::load_aligned(p + 2 * W);
       s3 = s3 + B::load_aligned(p + 3 * W), s4 = s4 + B::load_aligned(p + 4 * W), s5 = s5 + B::load_aligned(p + 5 * W);
       s6 = s6 + B::load_aligned(p + 6 * W), s7 = s7 + B::load_aligned(p + 7 * W), s8 = s8 + B::load_aligned(p + 8 * W);

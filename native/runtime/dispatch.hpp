@@ -25,6 +25,11 @@ void streamLayer(const Layer& layer, const float* x, std::size_t begin, std::siz
 template <class Arch>
 double addPeak(std::size_t rounds);
 
+// The independent running sums of both probes (add_peak.hpp): enough to cover
+// an add's latency on every port of the cores we build for, and few enough to
+// stay in SSE2's 16 registers. loadAddPeak reads groups of this many vectors.
+constexpr std::size_t kPeakSums = 12;
+
 // The same with one vector load per add, over the floats at data (64-byte
 // aligned; add_peak.hpp). It reports the float adds, the sum of every lane of
 // every running sum at the end (the sums start at 0: shows the loads read the
